@@ -1,0 +1,1 @@
+"""Alpha Panda: event-driven algorithmic trading for Indian markets through Zerodha Kite Connect."""

@@ -1,0 +1,48 @@
+"""Order lifecycle records produced by the trading engine."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import Field
+
+from alpha_panda.domain.values import Frozen, OrderType, Side, UtcDatetime
+
+
+class OrderPlaced(Frozen):
+    order_id: str
+    strategy_id: str
+    instrument_token: int
+    tradingsymbol: str = ""
+    side: Side
+    quantity: int = Field(gt=0)
+    order_type: OrderType
+    limit_price: Decimal | None = None
+    tag: str = Field(max_length=20)
+    placed_at: UtcDatetime
+
+
+class OrderFilled(Frozen):
+    """A (possibly partial) execution: quantity and price of this fill, charges included."""
+
+    order_id: str
+    fill_id: str
+    strategy_id: str
+    instrument_token: int
+    tradingsymbol: str = ""
+    side: Side
+    quantity: int = Field(gt=0)
+    price: Decimal
+    charges: Decimal = Decimal(0)
+    remaining_quantity: int = Field(default=0, ge=0)
+    filled_at: UtcDatetime
+
+
+class OrderFailed(Frozen):
+    order_id: str
+    strategy_id: str
+    instrument_token: int
+    side: Side
+    quantity: int
+    reason: str
+    failed_at: UtcDatetime
