@@ -6,6 +6,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${ALPHA_PANDA_CACHE:-$HOME/.cache/alpha-panda}
 venv=$cache/venv
 stamp=$(sha256sum "$top/pyproject.toml" | cut -c1-16)
+mkdir -p "$cache"
+exec 9>"$cache/.venv.lock"; flock 9   # parallel callers wait for one install
 if [[ ! -f $venv/.stamp || $(cat "$venv/.stamp") != "$stamp" ]]; then
   echo "venv: installing dependencies into $venv" >&2
   [[ -x $venv/bin/python ]] || python3 -m venv "$venv" >&2

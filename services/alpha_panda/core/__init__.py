@@ -1,0 +1,1 @@
+"""Shared core: the event model, topic names, settings and the streaming backbone."""

@@ -1,0 +1,37 @@
+"""Time-sortable event identifiers (UUID version 7)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import uuid
+
+_VERSION_7 = 0x7 << 76
+_VARIANT_RFC4122 = 0x2 << 62
+
+
+def _pack(unix_ms: int, tail: int) -> uuid.UUID:
+    rand_a = (tail >> 62) & 0xFFF
+    rand_b = tail & ((1 << 62) - 1)
+    return uuid.UUID(int=(unix_ms << 80) | _VERSION_7 | (rand_a << 64) | _VARIANT_RFC4122 | rand_b)
+
+
+def new_event_id() -> uuid.UUID:
+    """Return a fresh UUIDv7: ordered by creation millisecond, random below that."""
+    return _pack(time.time_ns() // 1_000_000, int.from_bytes(os.urandom(10)))
+
+
+def derived_event_id(cause: uuid.UUID, index: int) -> uuid.UUID:
+    """Return the id of the index-th event emitted in reaction to `cause`.
+
+    Deterministic, so an event re-emitted after a redelivery carries the same id and every
+    downstream consumer deduplicates it; it keeps the cause's millisecond so ids stay sortable.
+    """
+    digest = hashlib.blake2b(cause.bytes + index.to_bytes(4, "big"), digest_size=10).digest()
+    return _pack(cause.int >> 80, int.from_bytes(digest))
+
+
+def event_id_millis(event_id: uuid.UUID) -> int:
+    """Return the Unix milliseconds encoded in a UUIDv7."""
+    return event_id.int >> 80

@@ -1,0 +1,78 @@
+"""Every Kafka topic name of the platform; no other module spells one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from alpha_panda.domain.values import Namespace
+
+MARKET_TICKS = "market.ticks"
+DLQ_SUFFIX = ".dlq"
+
+
+@dataclass(frozen=True)
+class TopicMap:
+    """Topic names of one broker namespace; paper and zerodha never share a topic."""
+
+    namespace: Namespace
+    market_ticks: str = field(default=MARKET_TICKS, init=False)
+
+    def _topic(self, name: str) -> str:
+        return f"{self.namespace.value}.{name}"
+
+    @property
+    def signals_raw(self) -> str:
+        return self._topic("signals.raw")
+
+    @property
+    def signals_validated(self) -> str:
+        return self._topic("signals.validated")
+
+    @property
+    def signals_rejected(self) -> str:
+        return self._topic("signals.rejected")
+
+    @property
+    def orders_placed(self) -> str:
+        return self._topic("orders.placed")
+
+    @property
+    def orders_filled(self) -> str:
+        return self._topic("orders.filled")
+
+    @property
+    def orders_failed(self) -> str:
+        return self._topic("orders.failed")
+
+    def namespaced(self) -> list[str]:
+        """Return the topics owned by this namespace."""
+        return [
+            self.signals_raw,
+            self.signals_validated,
+            self.signals_rejected,
+            self.orders_placed,
+            self.orders_filled,
+            self.orders_failed,
+        ]
+
+    def all_topics(self) -> list[str]:
+        """Return the namespace's topics, the shared market topic and every `.dlq` companion."""
+        main = [self.market_ticks, *self.namespaced()]
+        return main + [dlq(topic) for topic in main]
+
+
+def dlq(topic: str) -> str:
+    """Return the dead-letter companion of a topic."""
+    return topic + DLQ_SUFFIX
+
+
+def is_dlq(topic: str) -> bool:
+    """Tell whether a topic is a dead-letter topic."""
+    return topic.endswith(DLQ_SUFFIX)
+
+
+def original_of(dlq_topic: str) -> str:
+    """Return the topic whose dead letters a `.dlq` topic holds."""
+    if not is_dlq(dlq_topic):
+        raise ValueError(f"{dlq_topic!r} is not a dead-letter topic")
+    return dlq_topic.removesuffix(DLQ_SUFFIX)
