@@ -31,6 +31,9 @@ class Tick(Frozen):
     low: Decimal | None = None
     close: Decimal | None = None
     oi: int | None = None
+    oi_day_high: int | None = None
+    oi_day_low: int | None = None
+    last_trade_time: UtcDatetime | None = None
     bids: tuple[DepthLevel, ...] = ()
     asks: tuple[DepthLevel, ...] = ()
     mode: str = "ltp"
