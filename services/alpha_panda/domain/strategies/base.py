@@ -1,0 +1,131 @@
+"""The strategy contract: validated parameters in, signals out, time taken from the tick."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import ClassVar, Generic, TypeVar
+
+from pydantic import Field
+
+from alpha_panda.domain.market import Instrument, Tick
+from alpha_panda.domain.orders import OrderFilled
+from alpha_panda.domain.signals import Signal
+from alpha_panda.domain.values import Frozen, Side
+
+LONG = 1
+FLAT = 0
+SHORT = -1
+
+
+class StrategyParameters(Frozen):
+    """Parameters every strategy accepts; subclasses add their own."""
+
+    quantity: int = Field(default=1, gt=0, description="Shares per entry.")
+    cooldown_seconds: int = Field(
+        default=60, ge=0, description="Exchange-time seconds between two signals per instrument."
+    )
+    allow_short: bool = Field(default=False, description="Sell short instead of staying flat.")
+
+
+ParametersT = TypeVar("ParametersT", bound=StrategyParameters)
+StateT = TypeVar("StateT")
+
+
+class Strategy(ABC, Generic[ParametersT, StateT]):
+    """Turn ticks into signals for a fixed set of instruments, one state object per instrument.
+
+    A subclass updates its indicators in `decide` and returns the exposure it wants (LONG,
+    FLAT or SHORT) or None when it has no opinion. The base class compares that wish with the
+    position known from fills and emits at most one signal per instrument per cooldown.
+    Pending orders are not tracked: the cooldown keeps a strategy from repeating itself while
+    a fill is on its way, and a rejected signal is simply retried after the cooldown.
+    """
+
+    parameters_model: ClassVar[type[StrategyParameters]]
+
+    def __init__(
+        self,
+        strategy_id: str,
+        instruments: Iterable[int | Instrument],
+        parameters: ParametersT,
+    ) -> None:
+        self.strategy_id = strategy_id
+        self.parameters = parameters
+        self._symbols: dict[int, tuple[str, str]] = {}
+        for instrument in instruments:
+            if isinstance(instrument, Instrument):
+                self._symbols[instrument.instrument_token] = (
+                    instrument.tradingsymbol,
+                    instrument.exchange,
+                )
+            else:
+                self._symbols[instrument] = ("", "NSE")
+        self._states: dict[int, StateT] = {token: self.new_state() for token in self._symbols}
+        self._positions: dict[int, int] = dict.fromkeys(self._symbols, 0)
+        self._last_signal_at: dict[int, datetime] = {}
+        self._cooldown = timedelta(seconds=parameters.cooldown_seconds)
+
+    @property
+    def instruments(self) -> tuple[int, ...]:
+        """Return the instrument tokens this strategy trades."""
+        return tuple(self._symbols)
+
+    def position(self, instrument_token: int) -> int:
+        """Return the signed quantity held in an instrument, as known from fills."""
+        return self._positions.get(instrument_token, 0)
+
+    @abstractmethod
+    def new_state(self) -> StateT:
+        """Return a fresh indicator state for one instrument."""
+
+    @abstractmethod
+    def decide(self, state: StateT, price: Decimal, position: int) -> int | None:
+        """Update the state with a price; return the wanted exposure or None.
+
+        `position` is the sign of the current holding (LONG, FLAT or SHORT), for exits that
+        depend on which side the strategy is on.
+        """
+
+    def on_tick(self, tick: Tick) -> list[Signal]:
+        """Feed one tick; return the signals it causes (usually none)."""
+        token = tick.instrument_token
+        state = self._states.get(token)
+        if state is None:
+            return []
+        held = self._positions[token]
+        wanted = self.decide(state, tick.last_price, (held > 0) - (held < 0))
+        if wanted is None:
+            return []
+        if wanted == SHORT and not self.parameters.allow_short:
+            wanted = FLAT
+        delta = wanted * self.parameters.quantity - held
+        if delta == 0:
+            return []
+        now = tick.exchange_timestamp
+        last = self._last_signal_at.get(token)
+        if last is not None and now - last < self._cooldown:
+            return []
+        self._last_signal_at[token] = now
+        symbol, exchange = self._symbols[token]
+        return [
+            Signal(
+                strategy_id=self.strategy_id,
+                instrument_token=token,
+                tradingsymbol=symbol,
+                exchange=exchange,
+                side=Side.BUY if delta > 0 else Side.SELL,
+                quantity=abs(delta),
+                reference_price=tick.last_price,
+                generated_at=now,
+                reason=f"{type(self).__name__}: target {wanted:+d}",
+            )
+        ]
+
+    def on_fill(self, fill: OrderFilled) -> None:
+        """Update the known position from one of this strategy's fills."""
+        if fill.strategy_id != self.strategy_id or fill.instrument_token not in self._positions:
+            return
+        self._positions[fill.instrument_token] += fill.side.sign * fill.quantity

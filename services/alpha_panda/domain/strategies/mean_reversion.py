@@ -1,0 +1,44 @@
+"""Mean reversion: fade prices that stray outside Bollinger bands, exit at the mean."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import Field
+
+from alpha_panda.domain.strategies.base import FLAT, LONG, SHORT, Strategy, StrategyParameters
+from alpha_panda.domain.strategies.rolling import RollingWindow
+
+
+class BollingerParameters(StrategyParameters):
+    """Bollinger settings: window length in ticks and band width in standard deviations."""
+
+    window: int = Field(default=20, ge=2)
+    band_deviations: Decimal = Field(default=Decimal(2), gt=0)
+
+
+class BollingerReversionStrategy(Strategy[BollingerParameters, RollingWindow]):
+    """Buy below the lower band, sell short (or stay flat) above the upper band, and close
+    the position once the price is back at the moving average."""
+
+    parameters_model = BollingerParameters
+
+    def new_state(self) -> RollingWindow:
+        """Return an empty window of the configured length."""
+        return RollingWindow(self.parameters.window)
+
+    def decide(self, state: RollingWindow, price: Decimal, position: int) -> int | None:
+        """Place the price against the bands, compared in squares to avoid a square root."""
+        state.push(price)
+        if not state.full:
+            return None
+        # n*(mean - price) against k*n*stddev, both sides scaled by n so everything stays exact.
+        distance = state.total - state.length * price
+        threshold = self.parameters.band_deviations**2 * state.variance_times_count_squared()
+        if distance > 0 and distance * distance > threshold:
+            return LONG
+        if distance < 0 and distance * distance > threshold:
+            return SHORT
+        if (position == LONG and distance <= 0) or (position == SHORT and distance >= 0):
+            return FLAT
+        return None

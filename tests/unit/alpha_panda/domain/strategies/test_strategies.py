@@ -1,0 +1,166 @@
+from decimal import Decimal
+
+import pytest
+
+from alpha_panda.domain.strategies import StrategyConfigError, build_strategy
+from alpha_panda.domain.strategies.rolling import RollingWindow
+from alpha_panda.domain.values import Side
+
+TOKEN = 408065
+
+
+def feed(strategy, tick, prices, start=0, step=1):
+    """Feed prices one second apart; return every signal with the index of its tick."""
+    emitted = []
+    for index, price in enumerate(prices):
+        for signal in strategy.on_tick(tick(str(price), seconds=start + index * step)):
+            emitted.append((index, signal))
+    return emitted
+
+
+def test_rolling_window_after_overflow_keeps_exact_sums_of_last_values():
+    window = RollingWindow(3)
+    for value in ["100.05", "100.10", "99.95", "100.20"]:
+        window.push(Decimal(value))
+    assert window.total == Decimal("300.25")
+    assert window.oldest == Decimal("100.10")
+    assert (
+        window.variance_times_count_squared()
+        == 3 * (Decimal("100.10") ** 2 + Decimal("99.95") ** 2 + Decimal("100.20") ** 2)
+        - Decimal("300.25") ** 2
+    )
+
+
+def test_momentum_on_rise_above_entry_buys_quantity_at_tick_price(tick):
+    strategy = build_strategy(
+        "mom", "momentum", [TOKEN], {"lookback": 2, "entry_percent": "1", "quantity": 5}
+    )
+    emitted = feed(strategy, tick, [100, 100.5, 101.5])
+    assert len(emitted) == 1
+    index, signal = emitted[0]
+    assert index == 2
+    assert (signal.side, signal.quantity, signal.reference_price) == (
+        Side.BUY,
+        5,
+        Decimal("101.5"),
+    )
+    assert signal.strategy_id == "mom" and signal.instrument_token == TOKEN
+    assert signal.generated_at == tick("1", seconds=2).exchange_timestamp
+
+
+def test_momentum_on_move_below_entry_stays_silent(tick):
+    strategy = build_strategy("mom", "momentum", [TOKEN], {"lookback": 2, "entry_percent": "1"})
+    assert feed(strategy, tick, [100, 100.5, 100.9]) == []
+
+
+def test_momentum_within_cooldown_does_not_repeat_the_signal(tick):
+    strategy = build_strategy(
+        "mom", "momentum", [TOKEN], {"lookback": 1, "entry_percent": "0.1", "cooldown_seconds": 10}
+    )
+    emitted = feed(
+        strategy, tick, [100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112]
+    )
+    assert [index for index, _ in emitted] == [1, 11]
+
+
+def test_momentum_when_already_long_does_not_buy_again(tick, fill):
+    strategy = build_strategy(
+        "mom", "momentum", [TOKEN], {"lookback": 1, "entry_percent": "0.1", "cooldown_seconds": 0}
+    )
+    [(_, signal)] = feed(strategy, tick, [100, 101])
+    strategy.on_fill(fill(Side.BUY, signal.quantity, "101", strategy_id="mom"))
+    assert strategy.position(TOKEN) == 1
+    assert feed(strategy, tick, [102, 103], start=2) == []
+
+
+def test_momentum_long_position_on_reversal_sells_to_flat_without_short(tick, fill):
+    strategy = build_strategy(
+        "mom", "momentum", [TOKEN], {"lookback": 1, "entry_percent": "0.5", "cooldown_seconds": 0}
+    )
+    strategy.on_fill(fill(Side.BUY, 1, "100", strategy_id="mom"))
+    [(_, signal)] = feed(strategy, tick, [100, 98])
+    assert (signal.side, signal.quantity) == (Side.SELL, 1)
+
+
+def test_momentum_with_short_allowed_on_fall_sells_twice_the_quantity_from_long(tick, fill):
+    strategy = build_strategy(
+        "mom",
+        "momentum",
+        [TOKEN],
+        {"lookback": 1, "entry_percent": "0.5", "cooldown_seconds": 0, "allow_short": True},
+    )
+    strategy.on_fill(fill(Side.BUY, 1, "100", strategy_id="mom"))
+    [(_, signal)] = feed(strategy, tick, [100, 98])
+    assert (signal.side, signal.quantity) == (Side.SELL, 2)
+
+
+def test_strategy_ignores_fills_of_other_strategies_and_ticks_of_other_instruments(tick, fill):
+    strategy = build_strategy("mom", "momentum", [TOKEN], {"lookback": 1, "entry_percent": "0.1"})
+    strategy.on_fill(fill(Side.BUY, 3, "100", strategy_id="other"))
+    assert strategy.position(TOKEN) == 0
+    assert strategy.on_tick(tick("100", token=1)) == []
+    assert strategy.on_tick(tick("200", seconds=1, token=1)) == []
+
+
+def test_bollinger_below_lower_band_buys_and_exits_at_the_mean(tick, fill):
+    strategy = build_strategy(
+        "rev",
+        "mean_reversion",
+        [TOKEN],
+        {"window": 4, "band_deviations": "1.5", "cooldown_seconds": 0},
+    )
+    emitted = feed(strategy, tick, [100, 101, 100, 101, 97])
+    assert [(i, s.side) for i, s in emitted] == [(4, Side.BUY)]
+    strategy.on_fill(fill(Side.BUY, 1, "97", strategy_id="rev"))
+    # Window 100, 101, 97, 99 has mean 99.25: 99 holds, 100 is above the mean and exits.
+    emitted = feed(strategy, tick, [99, 100], start=5)
+    assert [(i, s.side) for i, s in emitted] == [(1, Side.SELL)]
+
+
+def test_bollinger_inside_the_bands_stays_silent(tick):
+    strategy = build_strategy("rev", "mean_reversion", [TOKEN], {"window": 4})
+    assert feed(strategy, tick, [100, 101, 100, 101, 100.5, 100.2]) == []
+
+
+def test_rsi_after_steady_fall_buys_and_after_recovery_exits(tick, fill):
+    strategy = build_strategy("rsi", "rsi_reversion", [TOKEN], {"period": 3, "cooldown_seconds": 0})
+    emitted = feed(strategy, tick, [100, 99, 98, 97])
+    assert [(i, s.side) for i, s in emitted] == [(3, Side.BUY)]
+    strategy.on_fill(fill(Side.BUY, 1, "97", strategy_id="rsi"))
+    emitted = feed(strategy, tick, [98, 99], start=4)
+    assert [(i, s.side) for i, s in emitted] == [(1, Side.SELL)]
+
+
+def test_rsi_parameters_with_unordered_levels_are_refused():
+    with pytest.raises(StrategyConfigError, match="oversold < exit_level < overbought"):
+        build_strategy("rsi", "rsi_reversion", [TOKEN], {"oversold": 60})
+
+
+def test_crossover_fast_crossing_above_slow_buys_once(tick):
+    strategy = build_strategy(
+        "x", "ma_crossover", [TOKEN], {"fast_window": 2, "slow_window": 3, "cooldown_seconds": 0}
+    )
+    emitted = feed(strategy, tick, [103, 102, 101, 100, 103, 104, 105])
+    assert [(i, s.side) for i, s in emitted] == [(4, Side.BUY)]
+
+
+def test_crossover_without_a_cross_after_warm_up_stays_silent(tick):
+    strategy = build_strategy("x", "ma_crossover", [TOKEN], {"fast_window": 2, "slow_window": 3})
+    assert feed(strategy, tick, [100, 101, 102, 103, 104]) == []
+
+
+def test_build_strategy_with_unknown_type_names_the_known_types():
+    with pytest.raises(StrategyConfigError, match=r"unknown strategy type 'magic'.*momentum"):
+        build_strategy("s", "magic", [TOKEN], {})
+
+
+def test_build_strategy_with_invalid_parameter_names_the_field():
+    with pytest.raises(
+        StrategyConfigError, match=r"lookback: Input should be greater than or equal to 1"
+    ):
+        build_strategy("s", "momentum", [TOKEN], {"lookback": 0})
+
+
+def test_build_strategy_with_unknown_parameter_refuses_it():
+    with pytest.raises(StrategyConfigError, match="lookbak"):
+        build_strategy("s", "momentum", [TOKEN], {"lookbak": 3})
