@@ -1,0 +1,1 @@
+"""API users, their tokens, and the broker sessions the platform trades with."""
