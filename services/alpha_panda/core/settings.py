@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from alpha_panda.core.topics import TopicMap
 from alpha_panda.domain.values import Namespace
 
 ENV_PREFIX = "ALPHA_PANDA_"
@@ -28,6 +29,7 @@ class Settings(BaseSettings):
     service_name: Name = Field(description="service identity; the consumer group derives from it")
     namespace: Namespace = Field(description="broker namespace: paper or zerodha")
     group_prefix: Name = "alpha-panda"
+    topic_prefix: str = Field(default="", pattern=r"^([a-z0-9-]+\.)?$")
     kafka_bootstrap: str = Field(description="host:port[,host:port...]")
     postgres_dsn: SecretStr
     redis_url: SecretStr
@@ -60,6 +62,11 @@ class Settings(BaseSettings):
         if not value.get_secret_value().startswith(("redis://", "rediss://")):
             raise ValueError("expected redis://host:port/db")
         return value
+
+    @property
+    def topics(self) -> TopicMap:
+        """Return the topic names of this process's namespace."""
+        return TopicMap(self.namespace, self.topic_prefix)
 
     @property
     def consumer_group(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from alpha_panda.domain.values import Namespace
 
@@ -15,10 +15,16 @@ class TopicMap:
     """Topic names of one broker namespace; paper and zerodha never share a topic."""
 
     namespace: Namespace
-    market_ticks: str = field(default=MARKET_TICKS, init=False)
+    prefix: str = ""
+    """Deployment prefix (e.g. `staging.`) letting several environments share one cluster."""
 
     def _topic(self, name: str) -> str:
-        return f"{self.namespace.value}.{name}"
+        return f"{self.prefix}{self.namespace.value}.{name}"
+
+    @property
+    def market_ticks(self) -> str:
+        """Return the market topic, shared by every namespace of the deployment."""
+        return self.prefix + MARKET_TICKS
 
     @property
     def signals_raw(self) -> str:

@@ -1,0 +1,1 @@
+"""Edges of the platform: Kafka, Kite, PostgreSQL, Redis, HTTP."""

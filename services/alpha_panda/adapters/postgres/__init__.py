@@ -1,0 +1,1 @@
+"""PostgreSQL access through asyncpg, with versioned migrations."""

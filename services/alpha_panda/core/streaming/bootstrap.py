@@ -1,0 +1,54 @@
+"""Create the platform's topics and their dead-letter companions, idempotently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from alpha_panda.core.topics import TopicMap, is_dlq
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class TopicConfig:
+    """Partitions and retention of the topics a namespace needs."""
+
+    partitions: int = 6
+    replication_factor: int = 1
+    retention_ms: int = 7 * DAY_MS
+    dlq_retention_ms: int = 30 * DAY_MS
+
+
+async def ensure_topics(
+    bootstrap: str, topics: TopicMap, config: TopicConfig | None = None
+) -> list[str]:
+    """Create whichever of the namespace's topics are missing; return the names created."""
+    config = config or TopicConfig()
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(
+                name,
+                num_partitions=config.partitions,
+                replication_factor=config.replication_factor,
+                topic_configs={
+                    "retention.ms": str(
+                        config.dlq_retention_ms if is_dlq(name) else config.retention_ms
+                    )
+                },
+            )
+            for name in topics.all_topics()
+            if name not in existing
+        ]
+        if missing:
+            response = await admin.create_topics(missing)
+            for name, code, *_ in response.topic_errors:
+                if code not in (0, 36):  # 36: created concurrently by another process
+                    raise RuntimeError(f"creating topic {name} failed with Kafka error {code}")
+        return [topic.name for topic in missing]
+    finally:
+        await admin.close()

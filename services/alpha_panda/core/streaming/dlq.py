@@ -1,0 +1,172 @@
+"""Dead-letter records: what failed, where it came from, and how to put it back."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+from alpha_panda.core.topics import dlq, original_of
+
+HEADER_PREFIX = "dlq."
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A failed record with the metadata needed to understand and replay it."""
+
+    topic: str
+    partition: int
+    offset: int
+    error_class: str
+    error_message: str
+    attempts: int
+    consumer_group: str
+    failed_at: str
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    def dlq_headers(self) -> list[tuple[str, bytes]]:
+        """Return the record's own headers plus the dead-letter metadata."""
+        meta = {
+            "topic": self.topic,
+            "partition": str(self.partition),
+            "offset": str(self.offset),
+            "error_class": self.error_class,
+            "error_message": self.error_message[:2000],
+            "attempts": str(self.attempts),
+            "consumer_group": self.consumer_group,
+            "failed_at": self.failed_at,
+        }
+        own = [(name, value) for name, value in self.headers if not name.startswith(HEADER_PREFIX)]
+        return own + [(HEADER_PREFIX + name, value.encode()) for name, value in meta.items()]
+
+    @classmethod
+    def from_failure(
+        cls, record: ConsumerRecord, error: BaseException, attempts: int, consumer_group: str
+    ) -> DeadLetter:
+        """Describe a consumed record that could not be handled."""
+        return cls(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error_class=type(error).__name__,
+            error_message=str(error) or repr(error),
+            attempts=attempts,
+            consumer_group=consumer_group,
+            failed_at=datetime.now(UTC).isoformat(),
+            key=record.key,
+            value=record.value,
+            headers=tuple(record.headers or ()),
+        )
+
+    @classmethod
+    def from_dlq_record(cls, record: ConsumerRecord) -> DeadLetter:
+        """Read a record of a `.dlq` topic back into a dead letter."""
+        meta = {
+            name.removeprefix(HEADER_PREFIX): value.decode()
+            for name, value in record.headers or ()
+            if name.startswith(HEADER_PREFIX)
+        }
+        own = tuple((n, v) for n, v in record.headers or () if not n.startswith(HEADER_PREFIX))
+        return cls(
+            topic=meta.get("topic", original_of(record.topic)),
+            partition=int(meta.get("partition", -1)),
+            offset=int(meta.get("offset", -1)),
+            error_class=meta.get("error_class", ""),
+            error_message=meta.get("error_message", ""),
+            attempts=int(meta.get("attempts", 0)),
+            consumer_group=meta.get("consumer_group", ""),
+            failed_at=meta.get("failed_at", ""),
+            key=record.key,
+            value=record.value,
+            headers=own,
+        )
+
+
+async def send_dead_letter(producer: AIOKafkaProducer, letter: DeadLetter) -> None:
+    """Publish a dead letter to the `.dlq` companion of its topic and wait until it is durable."""
+    await producer.send_and_wait(
+        dlq(letter.topic), value=letter.value, key=letter.key, headers=letter.dlq_headers()
+    )
+
+
+async def _assign_all(consumer: AIOKafkaConsumer, topic: str) -> dict[TopicPartition, int]:
+    """Assign every partition of `topic` and return the end offset of each."""
+    await consumer.topics()  # loads metadata so partitions_for_topic can answer
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    if not partitions:
+        return {}
+    consumer.assign(partitions)
+    return await consumer.end_offsets(partitions)
+
+
+async def _drain(
+    consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int], limit: int
+) -> AsyncIterator[list[ConsumerRecord]]:
+    """Yield batches of records until every partition reaches its end offset or `limit`."""
+    taken = 0
+    while taken < limit:
+        pending = [tp for tp, end in ends.items() if await consumer.position(tp) < end]
+        if not pending:
+            return
+        batch = await consumer.getmany(*pending, timeout_ms=500, max_records=limit - taken)
+        records = [record for part in batch.values() for record in part]
+        taken += len(records)
+        yield records
+
+
+async def read_dead_letters(bootstrap: str, topic: str, limit: int = 1000) -> list[DeadLetter]:
+    """Return up to `limit` dead letters of `topic` from the start of its `.dlq` companion."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        ends = await _assign_all(consumer, dlq(topic))
+        await consumer.seek_to_beginning(*ends)
+        letters = [
+            DeadLetter.from_dlq_record(record)
+            async for records in _drain(consumer, ends, limit)
+            for record in records
+        ]
+        return sorted(
+            letters, key=lambda letter: (letter.failed_at, letter.partition, letter.offset)
+        )
+    finally:
+        await consumer.stop()
+
+
+async def replay_dead_letters(
+    bootstrap: str, topic: str, *, replay_group: str, limit: int = 1000
+) -> int:
+    """Re-inject dead letters of `topic` not yet replayed by `replay_group`; return the count.
+
+    The replay group's committed offsets on the `.dlq` topic remember what was replayed, so
+    running the command twice does not inject the same record twice.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=replay_group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await consumer.start()
+    await producer.start()
+    replayed = 0
+    try:
+        ends = await _assign_all(consumer, dlq(topic))
+        async for records in _drain(consumer, ends, limit):
+            for record in records:
+                letter = DeadLetter.from_dlq_record(record)
+                await producer.send_and_wait(
+                    letter.topic, value=letter.value, key=letter.key, headers=list(letter.headers)
+                )
+                replayed += 1
+            await consumer.commit()
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    return replayed

@@ -1,0 +1,254 @@
+"""StreamProcessor: consume, handle, emit, record, commit — the one path to the log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import CommitFailedError
+from opentelemetry import trace
+from pydantic import BaseModel
+
+from alpha_panda.core.events import EventDecodeError, EventEnvelope, EventType, decode, encode
+from alpha_panda.core.ids import derived_event_id, new_event_id
+from alpha_panda.core.settings import Settings
+from alpha_panda.core.streaming import metrics, tracing
+from alpha_panda.core.streaming.dlq import DeadLetter, send_dead_letter
+from alpha_panda.core.streaming.ledger import ProcessedLedger, StateWriter
+from alpha_panda.core.streaming.retry import Backoff, is_transient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """An event a handler asks to publish; the processor wraps it in an envelope."""
+
+    topic: str
+    type: EventType
+    data: BaseModel
+    key: str
+    namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class StreamProcessorConfig:
+    """Tuning of the consume-handle-emit loop."""
+
+    max_batch: int = 500
+    max_attempts: int = 5
+    backoff: Backoff = field(default_factory=Backoff)
+    fetch_max_wait_ms: int = 5
+    linger_ms: int = 1
+
+
+class StreamProcessor:
+    """Base of every service: the only code that publishes events.
+
+    A batch is handled in order; the events it emits are flushed (acks=all) and its ids are
+    recorded with the service's state in one PostgreSQL transaction before its offsets are
+    committed. Emitted ids derive from the id of the event being handled, so a redelivered
+    batch re-emits the same ids and every consumer deduplicates them.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        input_topics: Sequence[str] = (),
+        ledger: ProcessedLedger | None = None,
+        config: StreamProcessorConfig | None = None,
+    ) -> None:
+        if input_topics and ledger is None:
+            raise ValueError("a consuming processor needs a ProcessedLedger")
+        self.settings = settings
+        self.service_name = settings.service_name
+        self.namespace = settings.namespace.value
+        self.input_topics = list(input_topics)
+        self.config = config or StreamProcessorConfig()
+        self._ledger = ledger
+        self._producer: AIOKafkaProducer | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+        self._pending: list[asyncio.Future[object]] = []
+        self._stopping = asyncio.Event()
+
+    # -- to be implemented by services ---------------------------------------------------------
+    async def handle(self, event: EventEnvelope) -> Sequence[Outgoing]:
+        """Return the events to publish in reaction to `event`; raise to retry or dead-letter."""
+        raise NotImplementedError
+
+    def state_writer(self) -> StateWriter | None:
+        """Return a writer that persists the service's state with a batch's ids, if it has any."""
+        return None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Connect the producer and, for consuming services, join the consumer group."""
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=self.config.linger_ms,
+            client_id=self.service_name,
+        )
+        await self._producer.start()
+        if self.input_topics:
+            self._consumer = AIOKafkaConsumer(
+                *self.input_topics,
+                bootstrap_servers=self.settings.kafka_bootstrap,
+                group_id=self.settings.consumer_group,
+                client_id=self.service_name,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                fetch_max_wait_ms=self.config.fetch_max_wait_ms,
+                max_poll_records=self.config.max_batch,
+            )
+            await self._consumer.start()
+
+    async def run(self) -> None:
+        """Consume until `stop()`; the batch in hand is finished and committed before leaving."""
+        if self._consumer is None:
+            raise RuntimeError("run() needs input topics and start()")
+        while not self._stopping.is_set():
+            batch = await self._consumer.getmany(timeout_ms=100, max_records=self.config.max_batch)
+            records = [record for part in batch.values() for record in part]
+            if records:
+                await self._process_batch(records)
+                self._update_lag(records)
+
+    def stop(self) -> None:
+        """Ask `run()` to stop taking new batches."""
+        self._stopping.set()
+
+    async def close(self) -> None:
+        """Flush what was emitted, leave the group and close the connections."""
+        await self.flush()
+        if self._consumer is not None:
+            await self._consumer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
+
+    # -- the batch -----------------------------------------------------------------------------
+    async def _process_batch(self, records: list[ConsumerRecord]) -> None:
+        assert self._ledger is not None and self._consumer is not None
+        decoded: list[tuple[ConsumerRecord, EventEnvelope]] = []
+        for record in records:
+            metrics.EVENTS_CONSUMED.labels(self.service_name, record.topic).inc()
+            try:
+                decoded.append((record, decode(record.value)))
+            except EventDecodeError as error:
+                await self._dead_letter(record, error, attempts=1)
+        already = await self._ledger.seen(event.id for _, event in decoded)
+        handled: list[uuid.UUID] = []
+        for record, event in decoded:
+            if event.id in already:
+                metrics.DUPLICATES_SKIPPED.labels(self.service_name).inc()
+                continue
+            already.add(event.id)
+            if await self._handle_with_retry(record, event):
+                handled.append(event.id)
+        await self.flush()
+        await self._ledger.record(handled, self.state_writer())
+        try:
+            await self._consumer.commit()
+        except CommitFailedError:
+            log.warning("offsets not committed after a rebalance; the batch will be redelivered")
+
+    async def _handle_with_retry(self, record: ConsumerRecord, event: EventEnvelope) -> bool:
+        """Handle one event; return False when it went to the dead-letter topic instead."""
+        parent = tracing.extract(record.headers)
+        for attempt in range(1, self.config.max_attempts + 1):
+            started = time.perf_counter()
+            with tracing.tracer.start_as_current_span(
+                f"{self.service_name} {event.type.value}",
+                context=parent,
+                kind=trace.SpanKind.CONSUMER,
+                attributes={"messaging.destination.name": record.topic, "event.id": str(event.id)},
+            ):
+                try:
+                    outgoing = await self.handle(event)
+                except Exception as error:  # the handler's failure is classified, never lost
+                    if is_transient(error) and attempt < self.config.max_attempts:
+                        metrics.RETRIES.labels(self.service_name).inc()
+                        await asyncio.sleep(self.config.backoff.delay(attempt))
+                        continue
+                    await self._dead_letter(record, error, attempt)
+                    return False
+                finally:
+                    metrics.HANDLER_SECONDS.labels(self.service_name).observe(
+                        time.perf_counter() - started
+                    )
+                for index, item in enumerate(outgoing):
+                    await self._emit_event(item, cause=event, index=index)
+                return True
+        raise AssertionError("unreachable: the last attempt returns")
+
+    async def _dead_letter(
+        self, record: ConsumerRecord, error: BaseException, attempts: int
+    ) -> None:
+        assert self._producer is not None
+        letter = DeadLetter.from_failure(record, error, attempts, self.settings.consumer_group)
+        log.error(
+            "dead-lettered %s[%d]@%d after %d attempt(s): %s: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            attempts,
+            letter.error_class,
+            letter.error_message,
+        )
+        await send_dead_letter(self._producer, letter)
+        metrics.DEAD_LETTERS.labels(self.service_name, record.topic).inc()
+
+    # -- publishing ----------------------------------------------------------------------------
+    async def _emit_event(
+        self, item: Outgoing, *, cause: EventEnvelope | None = None, index: int = 0
+    ) -> EventEnvelope:
+        """Publish one event: the only place in the platform that produces to Kafka.
+
+        Causation and correlation come from `cause`; the event id derives from the cause's id
+        and `index`, so re-handling the same event re-emits the same ids. Delivery is awaited
+        in `flush()`, which the batch loop calls before recording and committing.
+        """
+        assert self._producer is not None, "start() the processor first"
+        trace_carrier = tracing.inject()
+        envelope = EventEnvelope(
+            id=derived_event_id(cause.id, index) if cause else new_event_id(),
+            type=item.type,
+            source=self.service_name,
+            namespace=item.namespace or self.namespace,
+            key=item.key,
+            correlation_id=cause.correlation_id if cause else new_event_id(),
+            causation_id=cause.id if cause else None,
+            trace=trace_carrier,
+            data=item.data,
+        )
+        future = await self._producer.send(
+            item.topic,
+            value=encode(envelope),
+            key=item.key.encode(),
+            headers=tracing.to_headers(trace_carrier),
+        )
+        self._pending.append(future)
+        metrics.EVENTS_EMITTED.labels(self.service_name, item.topic).inc()
+        return envelope
+
+    async def flush(self) -> None:
+        """Wait until every emitted event is acknowledged by all in-sync replicas."""
+        pending, self._pending = self._pending, []
+        if pending:
+            await asyncio.gather(*pending)
+
+    def _update_lag(self, records: list[ConsumerRecord]) -> None:
+        assert self._consumer is not None
+        last = {(record.topic, record.partition): record.offset for record in records}
+        for tp in self._consumer.assignment():
+            highwater = self._consumer.highwater(tp)
+            if highwater is not None and (tp.topic, tp.partition) in last:
+                lag = max(0, highwater - last[tp.topic, tp.partition] - 1)
+                metrics.CONSUMER_LAG.labels(self.service_name, tp.topic, str(tp.partition)).set(lag)

@@ -1,0 +1,19 @@
+import uuid
+
+from alpha_panda.core.ids import derived_event_id, event_id_millis, new_event_id
+
+
+def test_new_ids_are_valid_version_7_and_sort_by_creation():
+    ids = [new_event_id() for _ in range(2000)]
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in ids)
+    millis = [event_id_millis(i) for i in ids]
+    assert millis == sorted(millis)
+
+
+def test_derived_ids_are_deterministic_distinct_and_keep_the_cause_millisecond():
+    cause = new_event_id()
+    first = [derived_event_id(cause, i) for i in range(5)]
+    assert first == [derived_event_id(cause, i) for i in range(5)]
+    assert len(set(first)) == 5
+    assert all(i.version == 7 and event_id_millis(i) == event_id_millis(cause) for i in first)
+    assert derived_event_id(new_event_id(), 0) != first[0]
