@@ -1,0 +1,210 @@
+"""Positions, P&L, cash and margin of one namespace, per strategy and in total."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pydantic import Field
+
+from alpha_panda.domain.market import Tick
+from alpha_panda.domain.orders import OrderFilled
+from alpha_panda.domain.portfolio.position import Position
+from alpha_panda.domain.portfolio.summary import (
+    NamespaceSummary,
+    PositionView,
+    StrategySummary,
+)
+from alpha_panda.domain.values import Frozen, Namespace
+
+ZERO = Decimal(0)
+PAISA = Decimal("0.01")
+SNAPSHOT_VERSION = 1
+
+
+class PortfolioConfig(Frozen):
+    """Opening cash of the namespace's account and the share of exposure blocked as margin."""
+
+    namespace: Namespace
+    initial_cash: Decimal = Decimal(0)
+    margin_fraction: Decimal = Field(default=Decimal(1), gt=0, le=1)
+
+
+class _Account:
+    """Running totals of one strategy, kept incrementally so reading them is O(1)."""
+
+    __slots__ = ("charges", "exposure", "fills", "realized_pnl", "unrealized_pnl")
+
+    def __init__(self) -> None:
+        self.realized_pnl = ZERO
+        self.unrealized_pnl = ZERO
+        self.charges = ZERO
+        self.exposure = ZERO
+        self.fills = 0
+
+
+class Portfolio:
+    """Book fills and marks for every strategy of a namespace.
+
+    `apply_fill` returns False for a fill id already booked, so a redelivered fill is
+    detectable and harmless. Strategy totals are updated incrementally on every fill and
+    mark; the snapshot stores only positions and fill ids, and the totals are rebuilt from them.
+    """
+
+    def __init__(self, config: PortfolioConfig) -> None:
+        self.config = config
+        self._positions: dict[tuple[str, int], Position] = {}
+        self._by_instrument: dict[int, list[Position]] = {}
+        self._accounts: dict[str, _Account] = {}
+        self._fill_ids: set[str] = set()
+
+    def has_fill(self, fill_id: str) -> bool:
+        """Return whether a fill id was already booked."""
+        return fill_id in self._fill_ids
+
+    def apply_fill(self, fill: OrderFilled) -> bool:
+        """Book a fill; return False (and change nothing) if its fill id was seen before."""
+        if fill.fill_id in self._fill_ids:
+            return False
+        self._fill_ids.add(fill.fill_id)
+        position = self._position(fill.strategy_id, fill.instrument_token)
+        account = self._accounts[fill.strategy_id]
+        unrealized, exposure = position.unrealized_pnl, position.exposure
+        account.realized_pnl += position.apply(
+            fill.side.sign * fill.quantity, fill.price, fill.charges
+        )
+        account.charges += fill.charges
+        account.unrealized_pnl += position.unrealized_pnl - unrealized
+        account.exposure += position.exposure - exposure
+        account.fills += 1
+        return True
+
+    def mark(self, tick: Tick) -> None:
+        """Mark every position in the tick's instrument to its last price."""
+        positions = self._by_instrument.get(tick.instrument_token)
+        if not positions:
+            return
+        price = tick.last_price
+        for position in positions:
+            quantity = position.quantity
+            if quantity:
+                move = price - position.mark_price
+                account = self._accounts[position.strategy_id]
+                account.unrealized_pnl += quantity * move
+                account.exposure += abs(quantity) * move
+            position.last_price = price
+
+    def position(self, strategy_id: str, instrument_token: int) -> int:
+        """Return the signed quantity a strategy holds in an instrument."""
+        position = self._positions.get((strategy_id, instrument_token))
+        return position.quantity if position else 0
+
+    def open_positions(self, strategy_id: str | None = None) -> list[PositionView]:
+        """Return the non-flat positions, of one strategy or all, in a stable order."""
+        return [
+            self._view(position)
+            for key, position in sorted(self._positions.items())
+            if position.quantity and (strategy_id is None or key[0] == strategy_id)
+        ]
+
+    def positions(self) -> list[PositionView]:
+        """Return every position ever opened, flat ones included, in a stable order."""
+        return [self._view(position) for _, position in sorted(self._positions.items())]
+
+    def strategy_ids(self) -> list[str]:
+        """Return the strategies that have booked fills, sorted."""
+        return sorted(self._accounts)
+
+    def net_pnl(self, strategy_id: str) -> Decimal:
+        """Return realized plus unrealized P&L minus charges of a strategy (exact)."""
+        account = self._accounts.get(strategy_id)
+        if account is None:
+            return ZERO
+        return account.realized_pnl + account.unrealized_pnl - account.charges
+
+    def exposure(self, strategy_id: str) -> Decimal:
+        """Return the gross value of a strategy's open positions at their mark prices."""
+        account = self._accounts.get(strategy_id)
+        return account.exposure if account else ZERO
+
+    def strategy_summary(self, strategy_id: str) -> StrategySummary:
+        """Return the P&L figures of one strategy, rounded to the paisa."""
+        account = self._accounts.get(strategy_id) or _Account()
+        return StrategySummary(**self._figures([account]), strategy_id=strategy_id)
+
+    def namespace_summary(self) -> NamespaceSummary:
+        """Return the figures of the whole namespace, with cash, equity and free margin."""
+        figures = self._figures(list(self._accounts.values()))
+        cash = self.config.initial_cash + figures["realized_pnl"] - figures["charges"]
+        equity = cash + figures["unrealized_pnl"]
+        return NamespaceSummary(
+            **figures,
+            namespace=self.config.namespace,
+            cash=cash,
+            equity=equity,
+            available_margin=equity - figures["margin_used"],
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return the whole state as JSON-able data."""
+        return {
+            "version": SNAPSHOT_VERSION,
+            "positions": [position.to_dict() for _, position in sorted(self._positions.items())],
+            "fill_ids": sorted(self._fill_ids),
+        }
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Replace the state with a `snapshot` result, rebuilding the strategy totals."""
+        if snapshot.get("version") != SNAPSHOT_VERSION:
+            raise ValueError(f"unsupported portfolio snapshot version {snapshot.get('version')}")
+        self._positions.clear()
+        self._by_instrument.clear()
+        self._accounts.clear()
+        self._fill_ids = set(snapshot["fill_ids"])
+        for data in snapshot["positions"]:
+            position = self._register(Position.from_dict(data))
+            account = self._accounts[position.strategy_id]
+            account.realized_pnl += position.realized_pnl
+            account.unrealized_pnl += position.unrealized_pnl
+            account.charges += position.charges
+            account.exposure += position.exposure
+            account.fills += position.fills
+
+    def _position(self, strategy_id: str, instrument_token: int) -> Position:
+        position = self._positions.get((strategy_id, instrument_token))
+        return position or self._register(Position(strategy_id, instrument_token))
+
+    def _register(self, position: Position) -> Position:
+        self._positions[position.strategy_id, position.instrument_token] = position
+        self._by_instrument.setdefault(position.instrument_token, []).append(position)
+        self._accounts.setdefault(position.strategy_id, _Account())
+        return position
+
+    def _figures(self, accounts: list[_Account]) -> dict[str, Any]:
+        realized = sum((account.realized_pnl for account in accounts), ZERO)
+        unrealized = sum((account.unrealized_pnl for account in accounts), ZERO)
+        charges = sum((account.charges for account in accounts), ZERO)
+        exposure = sum((account.exposure for account in accounts), ZERO)
+        return {
+            "realized_pnl": realized,
+            "unrealized_pnl": unrealized,
+            "gross_pnl": realized + unrealized,
+            "charges": charges,
+            "net_pnl": realized + unrealized - charges,
+            "exposure": exposure,
+            "margin_used": (exposure * self.config.margin_fraction).quantize(PAISA, ROUND_HALF_UP),
+            "fills": sum(account.fills for account in accounts),
+        }
+
+    @staticmethod
+    def _view(position: Position) -> PositionView:
+        return PositionView(
+            strategy_id=position.strategy_id,
+            instrument_token=position.instrument_token,
+            quantity=position.quantity,
+            average_price=position.average_price.quantize(Decimal("0.0001"), ROUND_HALF_UP),
+            last_price=position.mark_price,
+            realized_pnl=position.realized_pnl,
+            unrealized_pnl=position.unrealized_pnl,
+            charges=position.charges,
+        )
