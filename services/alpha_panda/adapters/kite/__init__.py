@@ -1,0 +1,1 @@
+"""Kite Connect edge: binary frame decoding, the market-feed WebSocket client, instruments."""

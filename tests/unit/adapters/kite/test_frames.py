@@ -1,0 +1,97 @@
+"""Frame decoder behaviour beyond agreement with the official parser."""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from alpha_panda.adapters.kite.frames import FrameDecoder, FrameError
+from alpha_panda.domain.market import Tick
+
+RECEIVED_AT = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
+NSE_TOKEN = 408065  # low byte 1: NSE equity
+CDS_TOKEN = 0x1234 << 8 | 3
+
+
+def _frame(*packets: bytes) -> bytes:
+    return struct.pack(">H", len(packets)) + b"".join(
+        struct.pack(">H", len(packet)) + packet for packet in packets
+    )
+
+
+def _full_packet(token: int) -> bytes:
+    quote = [
+        token,
+        150_005,
+        25,
+        149_990,
+        1_000_000,
+        5_000,
+        6_000,
+        149_000,
+        151_000,
+        148_500,
+        149_500,
+    ]
+    # 2026-11-25 09:30:00 IST as Unix epoch seconds.
+    exchange_time = int(datetime(2026, 11, 25, 4, 0, tzinfo=UTC).timestamp())
+    head = struct.pack(">16I", *quote, exchange_time - 1, 700, 800, 600, exchange_time)
+    depth = b"".join(
+        struct.pack(">IIHxx", 10 * (level + 1), 150_000 + (level - 5) * 5, level + 1)
+        for level in range(10)
+    )
+    return head + depth
+
+
+def test_heartbeat_frames_decode_to_no_ticks() -> None:
+    decoder = FrameDecoder()
+    assert decoder.ticks(b"\x00", RECEIVED_AT) == []
+    assert decoder.ticks(b"", RECEIVED_AT) == []
+
+
+def test_full_packet_converts_exchange_epoch_to_utc_and_paise_to_rupees() -> None:
+    (tick,) = FrameDecoder().ticks(_frame(_full_packet(NSE_TOKEN)), RECEIVED_AT)
+
+    assert tick.exchange_timestamp == datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
+    assert tick.exchange_timestamp.tzinfo is UTC
+    assert tick.last_price == Decimal("1500.05")
+    assert tick.bids[0].price == Decimal("1499.75")
+    assert tick.asks[4].quantity == 100
+    assert (tick.oi, tick.oi_day_high, tick.oi_day_low) == (700, 800, 600)
+
+
+def test_assembled_tick_equals_validated_tick_and_round_trips_json() -> None:
+    (tick,) = FrameDecoder().ticks(_frame(_full_packet(NSE_TOKEN)), RECEIVED_AT)
+
+    assert Tick.model_validate(tick.model_dump()) == tick
+    assert Tick.model_validate_json(tick.model_dump_json()) == tick
+    with pytest.raises(ValueError, match="frozen"):
+        tick.last_price = Decimal(1)  # type: ignore[misc]
+
+
+def test_currency_segment_prices_are_exact_to_seven_decimals() -> None:
+    (tick,) = FrameDecoder().ticks(_frame(struct.pack(">II", CDS_TOKEN, 832_512_345)), RECEIVED_AT)
+
+    assert tick.last_price == Decimal("83.2512345")
+    assert tick.exchange_timestamp == RECEIVED_AT
+    assert tick.mode == "ltp"
+
+
+def test_unknown_length_and_zero_token_packets_are_skipped_and_counted() -> None:
+    decoder = FrameDecoder()
+    frame = _frame(b"\x00" * 12, struct.pack(">II", 0, 100), struct.pack(">II", NSE_TOKEN, 100))
+
+    ticks = decoder.ticks(frame, RECEIVED_AT)
+
+    assert [tick.instrument_token for tick in ticks] == [NSE_TOKEN]
+    assert decoder.skipped_packets == 2
+
+
+@pytest.mark.parametrize("cut", [1, 5, 40])
+def test_truncated_frame_raises_frame_error(cut: int) -> None:
+    frame = _frame(_full_packet(NSE_TOKEN))
+    with pytest.raises(FrameError):
+        FrameDecoder().packets(frame[:-cut])
