@@ -94,10 +94,16 @@ async def send_dead_letter(producer: AIOKafkaProducer, letter: DeadLetter) -> No
     )
 
 
-async def _assign_all(consumer: AIOKafkaConsumer, topic: str) -> dict[TopicPartition, int]:
-    """Assign every partition of `topic` and return the end offset of each."""
-    await consumer.topics()  # loads metadata so partitions_for_topic can answer
-    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+async def _assign_all(
+    consumer: AIOKafkaConsumer, bootstrap: str, topic: str
+) -> dict[TopicPartition, int]:
+    """Assign every partition of `topic` to `consumer` and return the end offset of each."""
+    probe = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await probe.start()  # a subscribed consumer without a group loads the topic's metadata
+    try:
+        partitions = [TopicPartition(topic, p) for p in probe.partitions_for_topic(topic) or ()]
+    finally:
+        await probe.stop()
     if not partitions:
         return {}
     consumer.assign(partitions)
@@ -121,11 +127,12 @@ async def _drain(
 
 async def read_dead_letters(bootstrap: str, topic: str, limit: int = 1000) -> list[DeadLetter]:
     """Return up to `limit` dead letters of `topic` from the start of its `.dlq` companion."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
-        ends = await _assign_all(consumer, dlq(topic))
-        await consumer.seek_to_beginning(*ends)
+        ends = await _assign_all(consumer, bootstrap, dlq(topic))
         letters = [
             DeadLetter.from_dlq_record(record)
             async for records in _drain(consumer, ends, limit)
@@ -157,7 +164,7 @@ async def replay_dead_letters(
     await producer.start()
     replayed = 0
     try:
-        ends = await _assign_all(consumer, dlq(topic))
+        ends = await _assign_all(consumer, bootstrap, dlq(topic))
         async for records in _drain(consumer, ends, limit):
             for record in records:
                 letter = DeadLetter.from_dlq_record(record)

@@ -1,0 +1,166 @@
+"""The streaming core against the real Kafka and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from alpha_panda.core.events import EventDecodeError
+from alpha_panda.core.streaming import TransientError
+from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
+from alpha_panda.core.streaming.dlq import read_dead_letters, replay_dead_letters
+from alpha_panda.core.streaming.ledger import ProcessedLedger
+from tests.conftest import eventually
+from tests.integration.core.processors import Relay, Source, ledger_pool, running, settings_for, tick
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def env(kafka_bootstrap, postgres_dsn, redis_url, unique):
+    """Topics under a unique prefix, a ledger pool, and a settings factory."""
+    pool = await ledger_pool(postgres_dsn)
+
+    def settings(service: str):
+        return settings_for(service, unique, kafka_bootstrap, postgres_dsn, redis_url)
+
+    topics = settings("probe").topics
+    await ensure_topics(kafka_bootstrap, topics, TopicConfig(partitions=4))
+
+    def ledger(service: str) -> ProcessedLedger:
+        return ProcessedLedger(pool, settings(service).consumer_group)
+
+    yield settings, topics, ledger
+    await pool.close()
+
+
+async def test_topic_bootstrap_is_idempotent(env, kafka_bootstrap):
+    settings, topics, _ = env
+    assert await ensure_topics(kafka_bootstrap, topics, TopicConfig(partitions=4)) == []
+
+
+async def test_per_key_order_holds_across_partitions(env):
+    settings, topics, ledger = env
+    source = Source(settings("source"))
+    relay = Relay(settings("relay"), ledger("relay"), inputs=[topics.market_ticks])
+    async with running(source, relay):
+        await source.publish(topics.market_ticks, [tick(t, s) for s in range(30) for t in range(1, 11)])
+        await eventually(lambda: _ready(len(relay.handled) == 300), what="300 events")
+    by_key: dict[str, list[int]] = {}
+    for event in relay.handled:
+        by_key.setdefault(event.key, []).append(event.data.volume)
+    assert all(seq == list(range(30)) for seq in by_key.values()), by_key
+    assert len(relay.assigned_partitions()) == 4
+
+
+async def test_services_with_distinct_groups_each_receive_every_event(env):
+    settings, topics, ledger = env
+    source = Source(settings("source"))
+    first = Relay(settings("first"), ledger("first"), inputs=[topics.market_ticks])
+    second = Relay(settings("second"), ledger("second"), inputs=[topics.market_ticks])
+    async with running(source, first, second):
+        sent = await source.publish(topics.market_ticks, [tick(t, 0) for t in range(1, 101)])
+        await eventually(
+            lambda: _ready(len(first.handled) == len(second.handled) == 100), what="both groups"
+        )
+    assert {e.id for e in first.handled} == {e.id for e in second.handled} == {e.id for e in sent}
+
+
+async def test_replicas_of_one_service_split_the_partitions(env):
+    settings, topics, ledger = env
+    source = Source(settings("source"))
+    one = Relay(settings("relay"), ledger("relay"), inputs=[topics.market_ticks])
+    two = Relay(settings("relay"), ledger("relay"), inputs=[topics.market_ticks])
+    async with running(source, one, two):
+        await eventually(
+            lambda: _ready(len(one.assigned_partitions()) == len(two.assigned_partitions()) == 2),
+            what="a balanced assignment",
+        )
+        await source.publish(topics.market_ticks, [tick(t, 0) for t in range(1, 201)])
+        await eventually(lambda: _ready(len(one.handled) + len(two.handled) == 200), what="200")
+    assert one.assigned_partitions().isdisjoint(two.assigned_partitions())
+    assert {e.id for e in one.handled}.isdisjoint({e.id for e in two.handled})
+    assert one.handled and two.handled
+
+
+async def test_poison_and_malformed_events_go_to_the_dlq_with_metadata(env, kafka_bootstrap):
+    settings, topics, ledger = env
+
+    def reject_token_13(event):
+        if event.data.instrument_token == 13:
+            raise ValueError("instrument 13 is not tradable")
+
+    source = Source(settings("source"))
+    relay = Relay(settings("relay"), ledger("relay"), inputs=[topics.market_ticks], fail=reject_token_13)
+    raw = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await raw.start()
+    async with running(source, relay):
+        await source.publish(topics.market_ticks, [tick(12, 0), tick(13, 0)])
+        malformed = await raw.send_and_wait(topics.market_ticks, b"{not json", key=b"12")
+        await source.publish(topics.market_ticks, [tick(12, 1)])
+        await eventually(lambda: _ready(len(relay.handled) == 2), what="the healthy events")
+    await raw.stop()
+
+    letters = {letter.error_class: letter for letter in await read_dead_letters(kafka_bootstrap, topics.market_ticks)}
+    assert set(letters) == {"ValueError", EventDecodeError.__name__}
+    poison = letters["ValueError"]
+    assert poison.error_message == "instrument 13 is not tradable"
+    assert poison.attempts == 1 and poison.consumer_group == settings("relay").consumer_group
+    assert poison.topic == topics.market_ticks and poison.offset >= 0
+    bad = letters[EventDecodeError.__name__]
+    assert (bad.partition, bad.offset, bad.value) == (malformed.partition, malformed.offset, b"{not json")
+    assert "Invalid JSON" in bad.error_message
+
+
+async def test_a_transient_failure_is_retried_and_succeeds(env, kafka_bootstrap):
+    settings, topics, ledger = env
+    failures = []
+
+    def flaky(event):
+        if len(failures) < 2:
+            failures.append(event.id)
+            raise TransientError("database restarting")
+
+    source = Source(settings("source"))
+    relay = Relay(settings("relay"), ledger("relay"), inputs=[topics.market_ticks], fail=flaky)
+    async with running(source, relay):
+        await source.publish(topics.market_ticks, [tick(5, 0)])
+        await eventually(lambda: _ready(len(relay.handled) == 1), what="the retried event")
+    assert relay.attempts == 3
+    assert await read_dead_letters(kafka_bootstrap, topics.market_ticks) == []
+
+
+async def test_dlq_replay_brings_a_fixed_event_back(env, kafka_bootstrap, unique):
+    settings, topics, ledger = env
+    broken = {"yes": True}
+
+    def until_fixed(event):
+        if broken["yes"]:
+            raise KeyError("missing instrument")
+
+    source = Source(settings("source"))
+    relay = Relay(
+        settings("relay"), ledger("relay"), inputs=[topics.market_ticks], output=topics.signals_raw,
+        fail=until_fixed,
+    )
+    sink = Relay(settings("sink"), ledger("sink"), inputs=[topics.signals_raw])
+    async with running(source, relay, sink):
+        [sent] = await source.publish(topics.market_ticks, [tick(7, 0)])
+        await eventually(
+            lambda: _has_letters(kafka_bootstrap, topics.market_ticks, 1), what="a dead letter"
+        )
+        broken["yes"] = False
+        group = f"t{unique}.dlq-replay"
+        assert await replay_dead_letters(kafka_bootstrap, topics.market_ticks, replay_group=group) == 1
+        await eventually(lambda: _ready(len(sink.handled) == 1), what="the replayed event")
+        assert await replay_dead_letters(kafka_bootstrap, topics.market_ticks, replay_group=group) == 0
+    assert [e.id for e in relay.handled] == [sent.id]
+    assert sink.handled[0].causation_id == sent.id
+
+
+async def _ready(value: bool) -> bool:
+    return value
+
+
+async def _has_letters(bootstrap: str, topic: str, count: int) -> bool:
+    return len(await read_dead_letters(bootstrap, topic)) >= count
