@@ -99,6 +99,14 @@ class Portfolio:
         position = self._positions.get((strategy_id, instrument_token))
         return position.quantity if position else 0
 
+    def holdings(self, strategy_id: str) -> list[tuple[int, int, Decimal]]:
+        """Return (instrument token, signed quantity, mark price) of a strategy's open positions."""
+        return [
+            (token, position.quantity, position.mark_price)
+            for (owner, token), position in sorted(self._positions.items())
+            if owner == strategy_id and position.quantity
+        ]
+
     def open_positions(self, strategy_id: str | None = None) -> list[PositionView]:
         """Return the non-flat positions, of one strategy or all, in a stable order."""
         return [

@@ -1,0 +1,67 @@
+"""Risk limits per strategy and per namespace, and the risk engine's configuration."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from pydantic import Field
+
+from alpha_panda.domain.values import IST, Frozen, Namespace
+
+
+class MarketHours(Frozen):
+    """A trading session in IST on weekdays that are not holidays (NSE normal market)."""
+
+    open: time = time(9, 15)
+    close: time = time(15, 30)
+    holidays: frozenset[date] = frozenset()
+
+    def contains(self, instant: datetime) -> bool:
+        """Return whether an exchange instant falls inside the session."""
+        local = instant.astimezone(IST)
+        return (
+            local.weekday() < 5
+            and local.date() not in self.holidays
+            and self.open <= local.time() < self.close
+        )
+
+
+class RiskLimits(Frozen):
+    """The limits of one strategy; None turns a rule off.
+
+    Position limits apply to the strategy's holding in one instrument and to its gross
+    holding across instruments. A signal that only reduces a holding is never refused by a
+    position or daily-loss limit, so a strategy can always get out.
+    """
+
+    max_position_quantity: int | None = Field(default=None, gt=0)
+    max_position_notional: Decimal | None = Field(default=None, gt=0)
+    max_strategy_quantity: int | None = Field(default=None, gt=0)
+    max_strategy_notional: Decimal | None = Field(default=None, gt=0)
+    max_daily_loss: Decimal | None = Field(default=None, gt=0)
+    max_orders_per_day: int | None = Field(default=None, gt=0)
+    price_band_percent: Decimal | None = Field(default=None, gt=0)
+    market_hours: MarketHours | None = MarketHours()
+
+    def merged_over(self, defaults: RiskLimits) -> RiskLimits:
+        """Return `defaults` with every field explicitly set on this object replacing it."""
+        return defaults.model_copy(
+            update={name: getattr(self, name) for name in self.model_fields_set}
+        )
+
+
+class RiskEngineConfig(Frozen):
+    """Limits of a namespace: defaults for every strategy, per-strategy overrides, and the
+    account-wide order rate (Kite allows 10 orders per second per account)."""
+
+    namespace: Namespace
+    defaults: RiskLimits = RiskLimits()
+    strategies: dict[str, RiskLimits] = Field(default_factory=dict)
+    orders_per_second: Decimal | None = Field(default=Decimal(10), gt=0)
+    order_burst: int = Field(default=10, gt=0)
+
+    def limits_for(self, strategy_id: str) -> RiskLimits:
+        """Return the effective limits of a strategy."""
+        override = self.strategies.get(strategy_id)
+        return self.defaults if override is None else override.merged_over(self.defaults)
