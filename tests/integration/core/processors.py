@@ -47,7 +47,9 @@ class Source(StreamProcessor):
 
     async def publish(self, topic: str, ticks: Sequence[Tick]) -> list[EventEnvelope]:
         sent = [
-            await self._emit_event(Outgoing(topic, EventType.MARKET_TICK, t, str(t.instrument_token)))
+            await self._emit_event(
+                Outgoing(topic, EventType.MARKET_TICK, t, str(t.instrument_token))
+            )
             for t in ticks
         ]
         await self.flush()

@@ -11,7 +11,14 @@ from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
 from alpha_panda.core.streaming.dlq import read_dead_letters, replay_dead_letters
 from alpha_panda.core.streaming.ledger import ProcessedLedger
 from tests.conftest import eventually
-from tests.integration.core.processors import Relay, Source, ledger_pool, running, settings_for, tick
+from tests.integration.core.processors import (
+    Relay,
+    Source,
+    ledger_pool,
+    running,
+    settings_for,
+    tick,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +42,7 @@ async def env(kafka_bootstrap, postgres_dsn, redis_url, unique):
 
 
 async def test_topic_bootstrap_is_idempotent(env, kafka_bootstrap):
-    settings, topics, _ = env
+    _, topics, _ = env
     assert await ensure_topics(kafka_bootstrap, topics, TopicConfig(partitions=4)) == []
 
 
@@ -44,7 +51,9 @@ async def test_per_key_order_holds_across_partitions(env):
     source = Source(settings("source"))
     relay = Relay(settings("relay"), ledger("relay"), inputs=[topics.market_ticks])
     async with running(source, relay):
-        await source.publish(topics.market_ticks, [tick(t, s) for s in range(30) for t in range(1, 11)])
+        await source.publish(
+            topics.market_ticks, [tick(t, s) for s in range(30) for t in range(1, 11)]
+        )
         await eventually(lambda: _ready(len(relay.handled) == 300), what="300 events")
     by_key: dict[str, list[int]] = {}
     for event in relay.handled:
@@ -91,7 +100,9 @@ async def test_poison_and_malformed_events_go_to_the_dlq_with_metadata(env, kafk
             raise ValueError("instrument 13 is not tradable")
 
     source = Source(settings("source"))
-    relay = Relay(settings("relay"), ledger("relay"), inputs=[topics.market_ticks], fail=reject_token_13)
+    relay = Relay(
+        settings("relay"), ledger("relay"), inputs=[topics.market_ticks], fail=reject_token_13
+    )
     raw = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
     await raw.start()
     async with running(source, relay):
@@ -101,14 +112,21 @@ async def test_poison_and_malformed_events_go_to_the_dlq_with_metadata(env, kafk
         await eventually(lambda: _ready(len(relay.handled) == 2), what="the healthy events")
     await raw.stop()
 
-    letters = {letter.error_class: letter for letter in await read_dead_letters(kafka_bootstrap, topics.market_ticks)}
+    letters = {
+        letter.error_class: letter
+        for letter in await read_dead_letters(kafka_bootstrap, topics.market_ticks)
+    }
     assert set(letters) == {"ValueError", EventDecodeError.__name__}
     poison = letters["ValueError"]
     assert poison.error_message == "instrument 13 is not tradable"
     assert poison.attempts == 1 and poison.consumer_group == settings("relay").consumer_group
     assert poison.topic == topics.market_ticks and poison.offset >= 0
     bad = letters[EventDecodeError.__name__]
-    assert (bad.partition, bad.offset, bad.value) == (malformed.partition, malformed.offset, b"{not json")
+    assert (bad.partition, bad.offset, bad.value) == (
+        malformed.partition,
+        malformed.offset,
+        b"{not json",
+    )
     assert "Invalid JSON" in bad.error_message
 
 
@@ -140,7 +158,10 @@ async def test_dlq_replay_brings_a_fixed_event_back(env, kafka_bootstrap, unique
 
     source = Source(settings("source"))
     relay = Relay(
-        settings("relay"), ledger("relay"), inputs=[topics.market_ticks], output=topics.signals_raw,
+        settings("relay"),
+        ledger("relay"),
+        inputs=[topics.market_ticks],
+        output=topics.signals_raw,
         fail=until_fixed,
     )
     sink = Relay(settings("sink"), ledger("sink"), inputs=[topics.signals_raw])
@@ -151,9 +172,13 @@ async def test_dlq_replay_brings_a_fixed_event_back(env, kafka_bootstrap, unique
         )
         broken["yes"] = False
         group = f"t{unique}.dlq-replay"
-        assert await replay_dead_letters(kafka_bootstrap, topics.market_ticks, replay_group=group) == 1
+        assert (
+            await replay_dead_letters(kafka_bootstrap, topics.market_ticks, replay_group=group) == 1
+        )
         await eventually(lambda: _ready(len(sink.handled) == 1), what="the replayed event")
-        assert await replay_dead_letters(kafka_bootstrap, topics.market_ticks, replay_group=group) == 0
+        assert (
+            await replay_dead_letters(kafka_bootstrap, topics.market_ticks, replay_group=group) == 0
+        )
     assert [e.id for e in relay.handled] == [sent.id]
     assert sink.handled[0].causation_id == sent.id
 

@@ -13,7 +13,9 @@ from alpha_panda.domain.signals import Signal, ValidatedSignal
 from alpha_panda.domain.values import OrderType, Side
 
 prices = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999.99"), places=2)
-offsets = st.integers(min_value=-12 * 60, max_value=14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+offsets = st.integers(min_value=-12 * 60, max_value=14 * 60).map(
+    lambda m: timezone(timedelta(minutes=m))
+)
 instants = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=offsets
 )
@@ -62,7 +64,9 @@ def test_nested_validated_signal_round_trips(at, price, quantity):
         reference_price=price,
         generated_at=at,
     )
-    original = envelope(EventType.SIGNAL_VALIDATED, ValidatedSignal(signal=signal, checks_passed=("a",)))
+    original = envelope(
+        EventType.SIGNAL_VALIDATED, ValidatedSignal(signal=signal, checks_passed=("a",))
+    )
 
     restored = decode(encode(original))
 
@@ -72,8 +76,15 @@ def test_nested_validated_signal_round_trips(at, price, quantity):
 
 def test_money_travels_as_string_not_float():
     fill = OrderFilled(
-        order_id="o", fill_id="f", strategy_id="s", instrument_token=1, side=Side.BUY,
-        quantity=1, price=Decimal("0.10"), charges=Decimal("0.03"), filled_at=datetime.now(UTC),
+        order_id="o",
+        fill_id="f",
+        strategy_id="s",
+        instrument_token=1,
+        side=Side.BUY,
+        quantity=1,
+        price=Decimal("0.10"),
+        charges=Decimal("0.03"),
+        filled_at=datetime.now(UTC),
     )
     assert b'"price":"0.10"' in encode(envelope(EventType.ORDER_FILLED, fill))
 
@@ -106,6 +117,8 @@ def test_naive_timestamps_are_refused():
 
 def test_unsupported_schema_version_is_refused():
     tick = Tick(instrument_token=1, exchange_timestamp=datetime.now(UTC), last_price=Decimal(1))
-    raw = encode(envelope(EventType.MARKET_TICK, tick)).replace(b'"schema_version":1', b'"schema_version":9')
+    raw = encode(envelope(EventType.MARKET_TICK, tick)).replace(
+        b'"schema_version":1', b'"schema_version":9'
+    )
     with pytest.raises(EventDecodeError, match="schema_version"):
         decode(raw)

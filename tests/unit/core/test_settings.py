@@ -21,8 +21,16 @@ def test_valid_settings_derive_the_consumer_group_from_the_service_name():
     ("field", "value", "message"),
     [
         ("namespace", "live", "ALPHA_PANDA_NAMESPACE"),
-        ("kafka_bootstrap", "localhost", "ALPHA_PANDA_KAFKA_BOOTSTRAP: Value error, expected host:port"),
-        ("postgres_dsn", "mysql://x", "ALPHA_PANDA_POSTGRES_DSN: Value error, expected postgresql://"),
+        (
+            "kafka_bootstrap",
+            "localhost",
+            "ALPHA_PANDA_KAFKA_BOOTSTRAP: Value error, expected host:port",
+        ),
+        (
+            "postgres_dsn",
+            "mysql://x",
+            "ALPHA_PANDA_POSTGRES_DSN: Value error, expected postgresql://",
+        ),
         ("redis_url", "http://x", "ALPHA_PANDA_REDIS_URL: Value error, expected redis://"),
         ("http_port", "99999", "ALPHA_PANDA_HTTP_PORT"),
         ("service_name", "Risk Manager", "ALPHA_PANDA_SERVICE_NAME"),
