@@ -1,0 +1,40 @@
+# Everyday commands. `make test` is what CI runs; `make run` is the local paper-trading session.
+SHELL := /bin/bash
+VENV = $(shell scripts/venv.sh)
+PY = $(VENV)/bin/python
+
+.PHONY: run test unit integration kube lint format typecheck bench infra-up infra-down
+
+run:            ## a local paper-trading session against the Kite simulator
+	$(PY) -m alpha_panda.app.cli run
+
+test: lint typecheck unit integration kube   ## everything CI runs
+
+unit:           ## fast tests: pure code, no servers
+	$(PY) -m pytest tests/unit -q
+
+integration: infra-up   ## real Kafka, PostgreSQL, Redis and the Kite simulator
+	$(PY) -m pytest tests/integration -q -m "not kube"
+
+kube:           ## the operator against a real kube-apiserver
+	$(PY) -m pytest tests -q -m kube
+
+lint:
+	$(VENV)/bin/ruff check services operator tests
+	$(VENV)/bin/ruff format --check services operator tests
+
+format:
+	$(VENV)/bin/ruff format services operator tests
+	$(VENV)/bin/ruff check --fix services operator tests
+
+typecheck:      ## strict on the shared core and the domain
+	$(VENV)/bin/mypy services/alpha_panda/core services/alpha_panda/domain
+
+bench:          ## benchmarks print figures; see tests/benchmarks/RESULTS.md
+	$(PY) tests/benchmarks/bench_stream_processor.py
+
+infra-up:
+	scripts/infra.sh up
+
+infra-down:
+	scripts/infra.sh down
