@@ -1,0 +1,274 @@
+"""The market-data WebSocket client: sharded connections, reconnects, watchdog, backpressure."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections import deque
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import aiohttp
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from alpha_panda.adapters.kite.backoff import backoff_delay
+from alpha_panda.adapters.kite.frames import FrameDecoder, FrameError
+from alpha_panda.adapters.kite.messages import FeedError, OrderUpdate, parse_text_message
+from alpha_panda.adapters.kite.sharding import shard_instruments
+from alpha_panda.domain.market import Tick
+
+logger = logging.getLogger(__name__)
+
+_AUTH_REJECTED = frozenset({401, 403})
+_CLOSED = frozenset({aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED})
+
+
+class KiteFeedConfig(BaseModel):
+    """Where and how the feed connects; the access token stays a secret everywhere."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ws_url: str
+    api_key: str
+    access_token: SecretStr
+    mode: Literal["ltp", "quote", "full"] = "full"
+    max_pending_batches: int = Field(default=1024, gt=0)
+    watchdog_seconds: float = Field(default=10.0, gt=0)
+    initial_backoff_seconds: float = Field(default=0.5, gt=0)
+    max_backoff_seconds: float = Field(default=30.0, gt=0)
+    connect_timeout_seconds: float = Field(default=10.0, gt=0)
+
+
+@dataclass(slots=True)
+class FeedCounters:
+    """Monotonic counts of what the feed saw; `dropped_ticks` is the backpressure loss."""
+
+    ticks: int = 0
+    frames: int = 0
+    heartbeats: int = 0
+    reconnects: int = 0
+    watchdog_timeouts: int = 0
+    dropped_ticks: int = 0
+    malformed_frames: int = 0
+    order_updates: int = 0
+    errors: int = 0
+
+
+class KiteFeed:
+    """Stream ticks for a set of instruments over up to three Kite WebSocket connections.
+
+    Iterate the feed (`async for batch in feed`) to receive lists of `Tick`, one per binary
+    frame. Backpressure policy: at most `max_pending_batches` undelivered batches are kept; when
+    the consumer falls behind the oldest batch is discarded (fresh prices matter more than
+    stale ones) and its ticks are added to `counters.dropped_ticks`. A lost connection or one
+    silent for `watchdog_seconds` (Kite sends a heartbeat every second) is reopened after an
+    exponential, jittered delay and resubscribed once. A rejected access token stops the feed
+    for good: `failure` says why, `ready` stays false and iteration ends.
+    """
+
+    def __init__(
+        self,
+        config: KiteFeedConfig,
+        instrument_tokens: Iterable[int],
+        on_order_update: Callable[[OrderUpdate], None] | None = None,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.config = config
+        self.counters = FeedCounters()
+        self.failure: str | None = None
+        self._shards = shard_instruments(instrument_tokens)
+        self._on_order_update = on_order_update
+        self._jitter = jitter
+        self._decoder = FrameDecoder()
+        self._pending: deque[list[Tick]] = deque(maxlen=config.max_pending_batches)
+        self._wakeup = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._finished = asyncio.Event()
+        self._subscribed = [False] * len(self._shards)
+        self._sockets: list[aiohttp.ClientWebSocketResponse | None] = [None] * len(self._shards)
+        self._supervisor: asyncio.Task[None] | None = None
+
+    @property
+    def shards(self) -> list[tuple[int, ...]]:
+        """Return the instrument tokens of each connection."""
+        return list(self._shards)
+
+    @property
+    def ready(self) -> bool:
+        """Return whether every connection is open and subscribed and the feed has not failed."""
+        return self.failure is None and not self._stopping.is_set() and all(self._subscribed)
+
+    @property
+    def skipped_packets(self) -> int:
+        """Return how many packets were skipped as uninterpretable."""
+        return self._decoder.skipped_packets
+
+    async def start(self) -> None:
+        """Open the connections in the background; returns immediately."""
+        if self._supervisor is not None:
+            raise RuntimeError("the feed has already been started")
+        self._supervisor = asyncio.create_task(self._run(), name="kite-feed")
+
+    async def stop(self) -> None:
+        """Close every connection, wait for them to finish and end iteration."""
+        await self._halt()
+        if self._supervisor is not None:
+            await self._supervisor
+
+    async def wait_finished(self) -> None:
+        """Wait until the feed has stopped, on request or after a fatal failure."""
+        await self._finished.wait()
+
+    def __aiter__(self) -> KiteFeed:
+        return self
+
+    async def __anext__(self) -> list[Tick]:
+        while not self._pending:
+            if self._finished.is_set():
+                raise StopAsyncIteration
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        return self._pending.popleft()
+
+    async def _run(self) -> None:
+        timeout = aiohttp.ClientTimeout(sock_connect=self.config.connect_timeout_seconds)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                asyncio.TaskGroup() as group,
+            ):
+                for index, tokens in enumerate(self._shards):
+                    group.create_task(self._connection(session, index, tokens))
+        except Exception as error:
+            # A bug, not a network fault: stop visibly (not ready, `failure` set) instead of
+            # limping on with fewer connections.
+            logger.exception("market feed crashed")
+            self.failure = self.failure or f"feed crashed: {type(error).__name__}"
+        finally:
+            self._stopping.set()
+            self._finished.set()
+            self._wakeup.set()
+
+    async def _halt(self) -> None:
+        self._stopping.set()
+        for socket in self._sockets:
+            if socket is not None:
+                await socket.close()
+
+    async def _fail(self, reason: str) -> None:
+        if self.failure is None:
+            self.failure = reason
+            logger.error("market feed stopped: %s", reason)
+        await self._halt()
+
+    async def _connection(
+        self, session: aiohttp.ClientSession, index: int, tokens: tuple[int, ...]
+    ) -> None:
+        attempt = 0
+        while not self._stopping.is_set():
+            try:
+                streamed = await self._session_on(session, index, tokens)
+            except aiohttp.WSServerHandshakeError as error:
+                # The error's text holds the URL and so the token: log only the status.
+                if error.status in _AUTH_REJECTED:
+                    await self._fail(f"Kite rejected the access token (HTTP {error.status})")
+                    return
+                logger.warning("connection %d refused with HTTP %d", index, error.status)
+                streamed = False
+            except (aiohttp.ClientError, OSError, TimeoutError) as error:
+                logger.warning("connection %d lost: %s", index, type(error).__name__)
+                streamed = False
+            if self._stopping.is_set():
+                return
+            attempt = 0 if streamed else attempt + 1
+            self.counters.reconnects += 1
+            delay = backoff_delay(
+                attempt,
+                self.config.initial_backoff_seconds,
+                self.config.max_backoff_seconds,
+                self._jitter(),
+            )
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+
+    async def _session_on(
+        self, session: aiohttp.ClientSession, index: int, tokens: tuple[int, ...]
+    ) -> bool:
+        """Connect, subscribe once and stream; return whether any frame arrived."""
+        params = {
+            "api_key": self.config.api_key,
+            "access_token": self.config.access_token.get_secret_value(),
+        }
+        async with session.ws_connect(
+            self.config.ws_url, params=params, autoping=True, max_msg_size=0
+        ) as socket:
+            self._sockets[index] = socket
+            try:
+                if self._stopping.is_set():
+                    return False
+                await socket.send_str(json.dumps({"a": "subscribe", "v": tokens}))
+                await socket.send_str(json.dumps({"a": "mode", "v": [self.config.mode, tokens]}))
+                self._subscribed[index] = True
+                return await self._receive(socket)
+            finally:
+                self._subscribed[index] = False
+                self._sockets[index] = None
+
+    async def _receive(self, socket: aiohttp.ClientWebSocketResponse) -> bool:
+        counters = self.counters
+        streamed = False
+        while True:
+            try:
+                message = await socket.receive(timeout=self.config.watchdog_seconds)
+            except TimeoutError:
+                counters.watchdog_timeouts += 1
+                logger.warning("no data for %ss; reconnecting", self.config.watchdog_seconds)
+                return streamed
+            kind = message.type
+            if kind is aiohttp.WSMsgType.BINARY:
+                streamed = True
+                self._on_binary(message.data)
+            elif kind is aiohttp.WSMsgType.TEXT:
+                streamed = True
+                await self._on_text(message.data)
+            elif kind in _CLOSED or kind is aiohttp.WSMsgType.ERROR:
+                return streamed
+
+    def _on_binary(self, frame: bytes) -> None:
+        counters = self.counters
+        if len(frame) < 2:
+            counters.heartbeats += 1
+            return
+        counters.frames += 1
+        try:
+            ticks = self._decoder.ticks(frame, datetime.now(UTC))
+        except FrameError:
+            counters.malformed_frames += 1
+            logger.warning("discarded a malformed frame of %d bytes", len(frame))
+            return
+        if not ticks:
+            return
+        pending = self._pending
+        if len(pending) == pending.maxlen:
+            counters.dropped_ticks += len(pending[0])
+        pending.append(ticks)
+        counters.ticks += len(ticks)
+        self._wakeup.set()
+
+    async def _on_text(self, payload: Any) -> None:
+        message = parse_text_message(payload)
+        if isinstance(message, OrderUpdate):
+            self.counters.order_updates += 1
+            if self._on_order_update is not None:
+                self._on_order_update(message)
+        elif isinstance(message, FeedError):
+            self.counters.errors += 1
+            if message.is_token_error:
+                await self._fail(f"Kite rejected the access token: {message.message}")
+            else:
+                logger.warning("Kite reported an error: %s", message.message)

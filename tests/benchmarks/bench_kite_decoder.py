@@ -1,0 +1,72 @@
+"""Print full-mode decode rates: the official kiteconnect parser beside our frame decoder.
+
+Frames come from the simulator's seeded market (realistic prices and depth), 200 full-mode
+packets per frame as Kite batches them. Runs on one core; prints ticks per second for:
+the official parser (bytes -> dicts of floats), our decoder to packets (bytes -> integer
+tuples) and our decoder to domain ticks (bytes -> `Tick` with Decimal prices and depth).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from kiteconnect import KiteTicker
+
+from alpha_panda.adapters.kite.frames import FrameDecoder
+from alpha_panda.kite_sim.frames import StreamMode, encode_frame, encode_packet
+from alpha_panda.kite_sim.instruments import InstrumentRegistry
+from alpha_panda.kite_sim.market import GeneratedMarket
+
+PACKETS_PER_FRAME = 200
+FRAMES = 100
+ROUNDS = 5
+
+
+def _frames() -> list[bytes]:
+    start = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
+    registry = InstrumentRegistry.build(start.date(), synthetic_count=PACKETS_PER_FRAME)
+    market = GeneratedMarket(registry, start, seed=7)
+    tokens = [item.instrument_token for item in registry if not item.is_index][:PACKETS_PER_FRAME]
+    frames = []
+    for step in range(FRAMES):
+        instant = start + timedelta(seconds=step / 2)
+        quotes = [market.quote(token, instant) for token in tokens]
+        frames.append(
+            encode_frame([encode_packet(quote, StreamMode.FULL) for quote in quotes if quote])
+        )
+    return frames
+
+
+def _rate(decode: Callable[[bytes], object], frames: list[bytes]) -> float:
+    """Return the best ticks/s over ROUNDS passes through all frames."""
+    best = float("inf")
+    for _ in range(ROUNDS):
+        began = time.perf_counter()
+        for frame in frames:
+            decode(frame)
+        best = min(best, time.perf_counter() - began)
+    return len(frames) * PACKETS_PER_FRAME / best
+
+
+def main() -> None:
+    """Measure and print the three decode rates and their ratios to the official parser."""
+    frames = _frames()
+    official = KiteTicker("api_key", "access_token")
+    decoder = FrameDecoder()
+    received_at = datetime.now(UTC)
+    rates = {
+        "official kiteconnect _parse_binary": _rate(official._parse_binary, frames),
+        "FrameDecoder.packets (integer tuples)": _rate(decoder.packets, frames),
+        "FrameDecoder.ticks (domain Tick)": _rate(
+            lambda frame: decoder.ticks(frame, received_at), frames
+        ),
+    }
+    baseline = rates["official kiteconnect _parse_binary"]
+    for name, rate in rates.items():
+        print(f"{name:40s} {rate:>12,.0f} ticks/s  {rate / baseline:5.1f}x")
+
+
+if __name__ == "__main__":
+    main()
