@@ -73,9 +73,7 @@ def encode_packet(quote: Quote, mode: StreamMode, index: bool = False) -> bytes:
         for level in range(DEPTH_LEVELS):
             price, quantity, orders = side[level] if level < len(side) else (0, 0, 0)
             depth += (quantity, price, orders)
-    return _FULL.pack(
-        *head, stamp, quote.oi, quote.oi_day_high, quote.oi_day_low, stamp, *depth
-    )
+    return _FULL.pack(*head, stamp, quote.oi, quote.oi_day_high, quote.oi_day_low, stamp, *depth)
 
 
 def encode_frame(packets: Sequence[bytes]) -> bytes:

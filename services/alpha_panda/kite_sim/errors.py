@@ -1,0 +1,54 @@
+"""Kite's error classes as the simulator reports them: an `error_type` and an HTTP status."""
+
+from __future__ import annotations
+
+
+class KiteError(Exception):
+    """An error Kite reports as `{"status": "error", "error_type": ..., "message": ...}`."""
+
+    error_type = "GeneralException"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict[str, object]:
+        """Return the JSON body Kite sends for this error."""
+        return {
+            "status": "error",
+            "message": self.message,
+            "data": None,
+            "error_type": self.error_type,
+        }
+
+
+class TokenError(KiteError):
+    error_type = "TokenException"
+    status = 403
+
+
+class InputError(KiteError):
+    error_type = "InputException"
+    status = 400
+
+
+class OrderError(KiteError):
+    error_type = "OrderException"
+    status = 400
+
+
+class RateLimitError(KiteError):
+    error_type = "NetworkException"
+    status = 429
+
+    def __init__(self) -> None:
+        super().__init__("Too many requests")
+
+
+class NotFoundError(KiteError):
+    error_type = "GeneralException"
+    status = 404
+
+    def __init__(self) -> None:
+        super().__init__("Route not found")
