@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from jose import jws, jwt
@@ -34,6 +34,14 @@ class TokenClaims:
     key_id: str
 
 
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly signed access token and the instant it expires."""
+
+    token: str = field(repr=False)
+    expires_at: datetime
+
+
 class JwtManager:
     """Sign tokens with the active key; verify with the key named by `kid`, on its own algorithm.
 
@@ -56,11 +64,12 @@ class JwtManager:
         self._lifetime = lifetime
         self._clock = clock
 
-    def issue(self, subject: str, role: Role) -> str:
+    def issue(self, subject: str, role: Role) -> IssuedToken:
         """Return a signed access token for `subject` acting with `role`."""
         key = self._keys.active
         assert key.signer is not None  # KeyRing refuses an active key that cannot sign
         now = self._clock()
+        expires_at = now + self._lifetime
         claims = {
             "iss": self._issuer,
             "aud": self._audience,
@@ -69,12 +78,12 @@ class JwtManager:
             "jti": uuid.uuid4().hex,
             "iat": int(now.timestamp()),
             "nbf": int(now.timestamp()),
-            "exp": int((now + self._lifetime).timestamp()),
+            "exp": int(expires_at.timestamp()),
         }
         token: str = jwt.encode(
             claims, key.signer, algorithm=key.algorithm, headers={"kid": key.kid}
         )
-        return token
+        return IssuedToken(token=token, expires_at=expires_at)
 
     def verify(self, token: str) -> TokenClaims:
         """Return the claims of a valid token; raise InvalidTokenError for any other token."""

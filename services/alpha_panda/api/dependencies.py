@@ -1,0 +1,28 @@
+"""The components the API runs on, injected into the application instead of held in globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from alpha_panda.api.ports import StrategyRepository, TradingReadModel, UserAuthenticator
+from alpha_panda.auth.jwt_manager import JwtManager
+from alpha_panda.core.health import CachedReadiness
+
+
+@dataclass(frozen=True)
+class ApiDependencies:
+    """Everything the routes call; built once by the application container."""
+
+    jwt_manager: JwtManager
+    users: UserAuthenticator
+    strategies: StrategyRepository
+    read_model: TradingReadModel
+    readiness: CachedReadiness
+
+
+def api_dependencies(request: Request) -> ApiDependencies:
+    """Return the dependencies of the application serving this request."""
+    dependencies: ApiDependencies = request.app.state.dependencies
+    return dependencies

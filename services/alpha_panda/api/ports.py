@@ -1,0 +1,63 @@
+"""What the API needs from the rest of the platform, as protocols the application injects."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from alpha_panda.api.schemas import DeadLetterView, OrderView, StrategyView
+from alpha_panda.auth.roles import Role
+from alpha_panda.domain.orders import OrderFilled
+from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
+from alpha_panda.domain.values import Namespace
+
+
+class StrategyRepository(Protocol):
+    """Lists trading strategies and flips their paused flag."""
+
+    async def list_strategies(self, namespace: Namespace | None) -> list[StrategyView]:
+        """Return the strategies, of one namespace or of all."""
+        ...
+
+    async def set_paused(self, strategy_id: str, paused: bool) -> StrategyView | None:
+        """Pause or resume a strategy; return it, or None when no such strategy exists."""
+        ...
+
+
+class TradingReadModel(Protocol):
+    """Read-only views of portfolios, positions, orders, fills, P&L and dead letters."""
+
+    async def portfolio(self, namespace: Namespace) -> NamespaceSummary | None:
+        """Return the namespace's portfolio summary, or None before its first fill."""
+        ...
+
+    async def positions(self, namespace: Namespace, strategy_id: str | None) -> list[PositionView]:
+        """Return open positions, of one strategy or of all."""
+        ...
+
+    async def orders(
+        self, namespace: Namespace, strategy_id: str | None, limit: int
+    ) -> list[OrderView]:
+        """Return the most recent orders first."""
+        ...
+
+    async def fills(
+        self, namespace: Namespace, strategy_id: str | None, limit: int
+    ) -> list[OrderFilled]:
+        """Return the most recent fills first."""
+        ...
+
+    async def pnl(self, namespace: Namespace) -> list[StrategySummary]:
+        """Return profit and loss per strategy."""
+        ...
+
+    async def dead_letters(self, topic: str, limit: int) -> list[DeadLetterView]:
+        """Return up to `limit` records of one dead-letter topic, oldest first."""
+        ...
+
+
+class UserAuthenticator(Protocol):
+    """Checks an API user's password and tells the user's role."""
+
+    async def authenticate(self, username: str, password: str) -> Role | None:
+        """Return the user's role when the password matches, else None."""
+        ...

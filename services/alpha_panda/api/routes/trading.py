@@ -1,0 +1,69 @@
+"""Read-only views of a namespace's portfolio, positions, orders, fills and P&L."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+
+from alpha_panda.api.dependencies import ApiDependencies, api_dependencies
+from alpha_panda.api.schemas import OrderView
+from alpha_panda.api.security import Viewer
+from alpha_panda.domain.orders import OrderFilled
+from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
+from alpha_panda.domain.values import Namespace
+
+router = APIRouter(prefix="/api/v1/{namespace}", tags=["trading"])
+
+Dependencies = Annotated[ApiDependencies, Depends(api_dependencies)]
+StrategyFilter = Annotated[str | None, Query(min_length=1, max_length=63)]
+Limit = Annotated[int, Query(ge=1, le=1000, description="most recent first")]
+
+
+@router.get("/portfolio", response_model=NamespaceSummary)
+async def portfolio(
+    namespace: Namespace, dependencies: Dependencies, _: Viewer
+) -> NamespaceSummary:
+    """Return the namespace's cash, equity, exposure and P&L totals."""
+    summary = await dependencies.read_model.portfolio(namespace)
+    if summary is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no portfolio yet in {namespace}")
+    return summary
+
+
+@router.get("/positions", response_model=list[PositionView])
+async def positions(
+    namespace: Namespace, dependencies: Dependencies, _: Viewer, strategy_id: StrategyFilter = None
+) -> list[PositionView]:
+    """Return open positions, optionally of one strategy."""
+    return await dependencies.read_model.positions(namespace, strategy_id)
+
+
+@router.get("/orders", response_model=list[OrderView])
+async def orders(
+    namespace: Namespace,
+    dependencies: Dependencies,
+    _: Viewer,
+    strategy_id: StrategyFilter = None,
+    limit: Limit = 100,
+) -> list[OrderView]:
+    """Return recent orders with their status."""
+    return await dependencies.read_model.orders(namespace, strategy_id, limit)
+
+
+@router.get("/fills", response_model=list[OrderFilled])
+async def fills(
+    namespace: Namespace,
+    dependencies: Dependencies,
+    _: Viewer,
+    strategy_id: StrategyFilter = None,
+    limit: Limit = 100,
+) -> list[OrderFilled]:
+    """Return recent fills."""
+    return await dependencies.read_model.fills(namespace, strategy_id, limit)
+
+
+@router.get("/pnl", response_model=list[StrategySummary])
+async def pnl(namespace: Namespace, dependencies: Dependencies, _: Viewer) -> list[StrategySummary]:
+    """Return realised and unrealised P&L per strategy."""
+    return await dependencies.read_model.pnl(namespace)

@@ -1,0 +1,72 @@
+"""Response and request bodies the API adds to the domain's own read models."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from alpha_panda.domain.orders import OrderPlaced
+from alpha_panda.domain.values import Namespace, UtcDatetime
+
+
+class OrderStatus(StrEnum):
+    """Where an order stands in its lifecycle."""
+
+    PLACED = "placed"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    FAILED = "failed"
+
+
+class OrderView(OrderPlaced):
+    """An order as placed, with its current status and filled quantity."""
+
+    status: OrderStatus
+    filled_quantity: int = Field(default=0, ge=0)
+
+
+class StrategyView(BaseModel):
+    """A trading strategy as the API lists it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    strategy_id: str
+    strategy_type: str
+    namespace: Namespace
+    instruments: tuple[int, ...] = ()
+    paused: bool
+
+
+class DeadLetterView(BaseModel):
+    """A dead-lettered record: where it came from, why it failed, and its payload as text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    topic: str
+    partition: int
+    offset: int
+    error_class: str
+    error_message: str
+    attempts: int
+    consumer_group: str
+    failed_at: str
+    key: str | None = None
+    value: str | None = None
+
+
+class LoginRequest(BaseModel):
+    """Credentials exchanged for an access token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256, repr=False)
+
+
+class TokenResponse(BaseModel):
+    """A bearer access token and how long it lives."""
+
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth 2 token type name
+    expires_at: UtcDatetime
