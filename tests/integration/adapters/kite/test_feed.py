@@ -182,3 +182,17 @@ def _is(condition):  # type: ignore[no-untyped-def]
         return bool(condition())
 
     return check
+
+
+async def test_slow_consumer_loses_oldest_batches_and_every_loss_is_counted(
+    simulator: KiteSimulator, running: list[KiteFeed]
+) -> None:
+    tokens = equity_tokens(simulator, 20)
+    feed = await _start(running, KiteFeed(feed_config(simulator, max_pending_batches=2), tokens))
+    await eventually(_is(lambda: feed.counters.dropped_ticks > 0), what="a dropped batch")
+    await feed.stop()
+
+    delivered = [tick async for batch in feed for tick in batch]
+
+    assert len(delivered) + feed.counters.dropped_ticks == feed.counters.ticks
+    assert 0 < len(delivered) <= 2 * len(tokens)
