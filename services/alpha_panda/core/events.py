@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from alpha_panda.core.ids import new_event_id
 from alpha_panda.domain.market import Tick
@@ -15,7 +15,7 @@ from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
 from alpha_panda.domain.values import UtcDatetime
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 SHARED_NAMESPACE = "shared"
 """Namespace of events that every broker namespace reads (market ticks)."""
 
@@ -30,29 +30,21 @@ class EventType(StrEnum):
     ORDER_FAILED = "order.failed"
 
 
-PAYLOAD_TYPES: dict[EventType, type[BaseModel]] = {
-    EventType.MARKET_TICK: Tick,
-    EventType.SIGNAL_RAW: Signal,
-    EventType.SIGNAL_VALIDATED: ValidatedSignal,
-    EventType.SIGNAL_REJECTED: RejectedSignal,
-    EventType.ORDER_PLACED: OrderPlaced,
-    EventType.ORDER_FILLED: OrderFilled,
-    EventType.ORDER_FAILED: OrderFailed,
-}
-
-
 class EventDecodeError(ValueError):
     """Raised for bytes that are not a valid envelope of a known type and schema version."""
 
 
 class EventEnvelope(BaseModel):
-    """One event: identity, lineage, tracing and a typed payload selected by `type`."""
+    """One event: identity, lineage, tracing and a typed payload selected by `type`.
+
+    Each event type has a subclass that narrows `type` and `data`; `new_envelope` picks it.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: uuid.UUID = Field(default_factory=new_event_id)
     type: EventType
-    schema_version: int = SCHEMA_VERSION
+    schema_version: Literal[1] = SCHEMA_VERSION
     timestamp: UtcDatetime = Field(default_factory=lambda: datetime.now(UTC))
     source: str = Field(min_length=1)
     namespace: str = Field(min_length=1)
@@ -60,24 +52,74 @@ class EventEnvelope(BaseModel):
     correlation_id: uuid.UUID
     causation_id: uuid.UUID | None = None
     trace: dict[str, str] = Field(default_factory=dict)
-    data: Any
+    data: BaseModel
 
-    @model_validator(mode="before")
-    @classmethod
-    def _type_payload(cls, values: Any) -> Any:
-        if not isinstance(values, dict) or "type" not in values:
-            return values
-        payload_type = PAYLOAD_TYPES.get(EventType(values["type"]))
-        data = values.get("data")
-        if payload_type is not None and not isinstance(data, payload_type):
-            values = {**values, "data": payload_type.model_validate(data)}
-        return values
 
-    @model_validator(mode="after")
-    def _check_schema(self) -> EventEnvelope:
-        if self.schema_version != SCHEMA_VERSION:
-            raise ValueError(f"unsupported schema_version {self.schema_version}")
-        return self
+class TickEvent(EventEnvelope):
+    type: Literal[EventType.MARKET_TICK]
+    data: Tick
+
+
+class SignalEvent(EventEnvelope):
+    type: Literal[EventType.SIGNAL_RAW]
+    data: Signal
+
+
+class ValidatedSignalEvent(EventEnvelope):
+    type: Literal[EventType.SIGNAL_VALIDATED]
+    data: ValidatedSignal
+
+
+class RejectedSignalEvent(EventEnvelope):
+    type: Literal[EventType.SIGNAL_REJECTED]
+    data: RejectedSignal
+
+
+class OrderPlacedEvent(EventEnvelope):
+    type: Literal[EventType.ORDER_PLACED]
+    data: OrderPlaced
+
+
+class OrderFilledEvent(EventEnvelope):
+    type: Literal[EventType.ORDER_FILLED]
+    data: OrderFilled
+
+
+class OrderFailedEvent(EventEnvelope):
+    type: Literal[EventType.ORDER_FAILED]
+    data: OrderFailed
+
+
+ENVELOPES: dict[EventType, type[EventEnvelope]] = {
+    EventType.MARKET_TICK: TickEvent,
+    EventType.SIGNAL_RAW: SignalEvent,
+    EventType.SIGNAL_VALIDATED: ValidatedSignalEvent,
+    EventType.SIGNAL_REJECTED: RejectedSignalEvent,
+    EventType.ORDER_PLACED: OrderPlacedEvent,
+    EventType.ORDER_FILLED: OrderFilledEvent,
+    EventType.ORDER_FAILED: OrderFailedEvent,
+}
+PAYLOAD_TYPES: dict[EventType, type[BaseModel]] = {
+    event_type: envelope.model_fields["data"].annotation  # type: ignore[misc]
+    for event_type, envelope in ENVELOPES.items()
+}
+_ANY_ENVELOPE: TypeAdapter[EventEnvelope] = TypeAdapter(
+    Annotated[
+        TickEvent
+        | SignalEvent
+        | ValidatedSignalEvent
+        | RejectedSignalEvent
+        | OrderPlacedEvent
+        | OrderFilledEvent
+        | OrderFailedEvent,
+        Field(discriminator="type"),
+    ]
+)
+
+
+def new_envelope(event_type: EventType, data: BaseModel, **fields: Any) -> EventEnvelope:
+    """Build a validated envelope of the subclass that `event_type` selects."""
+    return ENVELOPES[event_type](type=event_type, data=data, **fields)
 
 
 def encode(envelope: EventEnvelope) -> bytes:
@@ -90,11 +132,9 @@ def decode(raw: bytes | None) -> EventEnvelope:
     if not raw:
         raise EventDecodeError("empty message value")
     try:
-        return EventEnvelope.model_validate_json(raw)
+        return _ANY_ENVELOPE.validate_json(raw)
     except ValidationError as error:
         raise EventDecodeError(_describe(error)) from error
-    except ValueError as error:  # an unknown EventType raised before field validation
-        raise EventDecodeError(str(error)) from error
 
 
 def _describe(error: ValidationError) -> str:

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alpha_panda.core.events import EventDecodeError, EventEnvelope, EventType, decode, encode
+from alpha_panda.core.events import (
+    EventDecodeError,
+    EventEnvelope,
+    EventType,
+    decode,
+    encode,
+    new_envelope,
+)
 from alpha_panda.domain.market import DepthLevel, Tick
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.signals import Signal, ValidatedSignal
@@ -22,8 +29,8 @@ instants = st.datetimes(
 
 
 def envelope(event_type: EventType, data: object) -> EventEnvelope:
-    return EventEnvelope(
-        type=event_type,
+    return new_envelope(
+        event_type,
         source="test",
         namespace="paper",
         key="k",

@@ -107,7 +107,8 @@ async def _assign_all(
     if not partitions:
         return {}
     consumer.assign(partitions)
-    return await consumer.end_offsets(partitions)
+    ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
+    return ends
 
 
 async def _drain(

@@ -1,5 +1,8 @@
 """Prometheus metrics of the streaming core, labelled by service and topic."""
 
+import functools
+from typing import Any
+
 from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_CONSUMED = Counter(
@@ -24,3 +27,9 @@ DEAD_LETTERS = Counter(
 CONSUMER_LAG = Gauge(
     "alpha_panda_consumer_lag", "High watermark minus position", ["service", "topic", "partition"]
 )
+
+
+@functools.cache
+def child(metric: Counter | Histogram | Gauge, *labels: str) -> Any:
+    """Return the labelled child of a metric, cached: `labels()` is too slow for the hot path."""
+    return metric.labels(*labels)

@@ -8,13 +8,23 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import CommitFailedError
 from opentelemetry import trace
 from pydantic import BaseModel
 
-from alpha_panda.core.events import EventDecodeError, EventEnvelope, EventType, decode, encode
+from alpha_panda.core.events import (
+    ENVELOPES,
+    PAYLOAD_TYPES,
+    SCHEMA_VERSION,
+    EventDecodeError,
+    EventEnvelope,
+    EventType,
+    decode,
+    encode,
+)
 from alpha_panda.core.ids import derived_event_id, new_event_id
 from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming import metrics, tracing
@@ -138,7 +148,7 @@ class StreamProcessor:
         assert self._ledger is not None and self._consumer is not None
         decoded: list[tuple[ConsumerRecord, EventEnvelope]] = []
         for record in records:
-            metrics.EVENTS_CONSUMED.labels(self.service_name, record.topic).inc()
+            metrics.child(metrics.EVENTS_CONSUMED, self.service_name, record.topic).inc()
             try:
                 decoded.append((record, decode(record.value)))
             except EventDecodeError as error:
@@ -147,7 +157,7 @@ class StreamProcessor:
         handled: list[uuid.UUID] = []
         for record, event in decoded:
             if event.id in already:
-                metrics.DUPLICATES_SKIPPED.labels(self.service_name).inc()
+                metrics.child(metrics.DUPLICATES_SKIPPED, self.service_name).inc()
                 continue
             already.add(event.id)
             if await self._handle_with_retry(record, event):
@@ -174,13 +184,13 @@ class StreamProcessor:
                     outgoing = await self.handle(event)
                 except Exception as error:  # the handler's failure is classified, never lost
                     if is_transient(error) and attempt < self.config.max_attempts:
-                        metrics.RETRIES.labels(self.service_name).inc()
+                        metrics.child(metrics.RETRIES, self.service_name).inc()
                         await asyncio.sleep(self.config.backoff.delay(attempt))
                         continue
                     await self._dead_letter(record, error, attempt)
                     return False
                 finally:
-                    metrics.HANDLER_SECONDS.labels(self.service_name).observe(
+                    metrics.child(metrics.HANDLER_SECONDS, self.service_name).observe(
                         time.perf_counter() - started
                     )
                 for index, item in enumerate(outgoing):
@@ -203,7 +213,7 @@ class StreamProcessor:
             letter.error_message,
         )
         await send_dead_letter(self._producer, letter)
-        metrics.DEAD_LETTERS.labels(self.service_name, record.topic).inc()
+        metrics.child(metrics.DEAD_LETTERS, self.service_name, record.topic).inc()
 
     # -- publishing ----------------------------------------------------------------------------
     async def _emit_event(
@@ -216,8 +226,10 @@ class StreamProcessor:
         in `flush()`, which the batch loop calls before recording and committing.
         """
         assert self._producer is not None, "start() the processor first"
+        if not isinstance(item.data, PAYLOAD_TYPES[item.type]):
+            raise TypeError(f"{item.type} carries {PAYLOAD_TYPES[item.type].__name__}")
         trace_carrier = tracing.inject()
-        envelope = EventEnvelope(
+        envelope = ENVELOPES[item.type].model_construct(  # every field is set and valid here
             id=derived_event_id(cause.id, index) if cause else new_event_id(),
             type=item.type,
             source=self.service_name,
@@ -227,6 +239,8 @@ class StreamProcessor:
             causation_id=cause.id if cause else None,
             trace=trace_carrier,
             data=item.data,
+            schema_version=SCHEMA_VERSION,
+            timestamp=datetime.now(UTC),
         )
         future = await self._producer.send(
             item.topic,
@@ -235,7 +249,7 @@ class StreamProcessor:
             headers=tracing.to_headers(trace_carrier),
         )
         self._pending.append(future)
-        metrics.EVENTS_EMITTED.labels(self.service_name, item.topic).inc()
+        metrics.child(metrics.EVENTS_EMITTED, self.service_name, item.topic).inc()
         return envelope
 
     async def flush(self) -> None:
@@ -251,4 +265,6 @@ class StreamProcessor:
             highwater = self._consumer.highwater(tp)
             if highwater is not None and (tp.topic, tp.partition) in last:
                 lag = max(0, highwater - last[tp.topic, tp.partition] - 1)
-                metrics.CONSUMER_LAG.labels(self.service_name, tp.topic, str(tp.partition)).set(lag)
+                metrics.child(
+                    metrics.CONSUMER_LAG, self.service_name, tp.topic, str(tp.partition)
+                ).set(lag)
