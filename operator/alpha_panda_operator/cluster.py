@@ -1,0 +1,191 @@
+"""The operator's calls to the Kubernetes API: read, apply, scale, delete, status and events."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+from alpha_panda_operator import GROUP, VERSION
+from alpha_panda_operator.workloads import config_hash
+
+Manifest = dict[str, Any]
+MERGE_PATCH = "application/merge-patch+json"
+APPLIED_HASH_ANNOTATION = f"{GROUP}/applied-hash"
+COMPONENT = "alpha-panda-operator"
+
+logger = logging.getLogger(__name__)
+
+
+class Applied(StrEnum):
+    """What applying a Deployment did."""
+
+    CREATED = "Created"
+    UPDATED = "Updated"
+    UNCHANGED = "Unchanged"
+
+
+class Cluster:
+    """Thin, synchronous access to the API objects the operator reads and writes."""
+
+    def __init__(self, api_client: client.ApiClient) -> None:
+        self._api = api_client
+        self._apps = client.AppsV1Api(api_client)
+        self._core = client.CoreV1Api(api_client)
+        self._custom = client.CustomObjectsApi(api_client)
+
+    @classmethod
+    def from_environment(cls) -> Cluster:
+        """Connect with the in-cluster service account, or else the kubeconfig."""
+        try:
+            config.load_incluster_config()
+        except config.ConfigException:
+            config.load_kube_config()
+        return cls(client.ApiClient())
+
+    def get_deployment(self, namespace: str, name: str) -> Manifest | None:
+        """Return a Deployment as a dict, or None when it does not exist."""
+        return self._absent_as_none(
+            lambda: self._apps.read_namespaced_deployment(name, namespace, _preload_content=False)
+        )
+
+    def get_secret_data(self, namespace: str, name: str) -> dict[str, str] | None:
+        """Return a Secret's base64 data, or None when it does not exist."""
+        secret = self._absent_as_none(
+            lambda: self._core.read_namespaced_secret(name, namespace, _preload_content=False)
+        )
+        return None if secret is None else dict(secret.get("data") or {})
+
+    def get_resource(self, plural: str, namespace: str, name: str) -> Manifest | None:
+        """Return one of the operator's custom resources, or None when it does not exist."""
+        return self._absent_as_none(
+            lambda: self._custom.get_namespaced_custom_object(
+                GROUP, VERSION, namespace, plural, name, _preload_content=False
+            )
+        )
+
+    def list_resources(self, plural: str, namespace: str | None = None) -> list[Manifest]:
+        """Return the custom resources of one namespace, or of all when `namespace` is None."""
+        if namespace is None:
+            response = self._custom.list_cluster_custom_object(
+                GROUP, VERSION, plural, _preload_content=False
+            )
+        else:
+            response = self._custom.list_namespaced_custom_object(
+                GROUP, VERSION, namespace, plural, _preload_content=False
+            )
+        items: list[Manifest] = json.loads(response.data)["items"]
+        return items
+
+    def apply_deployment(self, namespace: str, desired: Manifest) -> Applied:
+        """Create the Deployment or bring it to `desired`; write nothing when already there."""
+        digest = config_hash(desired)
+        desired = _with_applied_hash(desired, digest)
+        current = self.get_deployment(namespace, desired["metadata"]["name"])
+        if current is None:
+            try:
+                self._apps.create_namespaced_deployment(namespace, desired)
+                return Applied.CREATED
+            except ApiException as error:
+                if error.status != 409:
+                    raise
+        elif (
+            _applied_hash(current) == digest
+            and current["spec"].get("replicas") == desired["spec"]["replicas"]
+        ):
+            return Applied.UNCHANGED
+        # a merge patch replaces lists whole, so containers and env end up exactly as desired
+        self._apps.patch_namespaced_deployment(
+            desired["metadata"]["name"], namespace, desired, _content_type=MERGE_PATCH
+        )
+        return Applied.UPDATED
+
+    def delete_deployment(self, namespace: str, name: str) -> bool:
+        """Delete a Deployment and its pods; return False when it was already gone."""
+        try:
+            self._apps.delete_namespaced_deployment(
+                name, namespace, body=client.V1DeleteOptions(propagation_policy="Background")
+            )
+            return True
+        except ApiException as error:
+            if error.status == 404:
+                return False
+            raise
+
+    def iter_deployments(self, namespace: str, selector: str) -> Iterator[Manifest]:
+        """Yield the Deployments of a namespace that match a label selector."""
+        response = self._apps.list_namespaced_deployment(
+            namespace, label_selector=selector, _preload_content=False
+        )
+        yield from json.loads(response.data)["items"]
+
+    def patch_status(self, plural: str, namespace: str, name: str, status: Manifest) -> None:
+        """Merge `status` into a custom resource's status subresource."""
+        self._custom.patch_namespaced_custom_object_status(
+            GROUP,
+            VERSION,
+            namespace,
+            plural,
+            name,
+            {"status": status},
+            _content_type=MERGE_PATCH,
+        )
+
+    def record_event(
+        self, resource: Mapping[str, Any], reason: str, message: str, warning: bool = False
+    ) -> None:
+        """Post a Kubernetes Event about `resource`; a failure to post is logged, not raised."""
+        metadata = resource["metadata"]
+        now = datetime.now(UTC)
+        event = client.CoreV1Event(
+            metadata=client.V1ObjectMeta(
+                generate_name=f"{metadata['name']}.", namespace=metadata["namespace"]
+            ),
+            involved_object=client.V1ObjectReference(
+                api_version=resource["apiVersion"],
+                kind=resource["kind"],
+                name=metadata["name"],
+                namespace=metadata["namespace"],
+                uid=metadata["uid"],
+                resource_version=metadata.get("resourceVersion"),
+            ),
+            reason=reason,
+            message=message[:1024],
+            type="Warning" if warning else "Normal",
+            source=client.V1EventSource(component=COMPONENT),
+            first_timestamp=now,
+            last_timestamp=now,
+            count=1,
+        )
+        try:
+            self._core.create_namespaced_event(metadata["namespace"], event)
+        except ApiException as error:
+            logger.warning("event %s on %s not posted: %s", reason, metadata["name"], error.reason)
+
+    @staticmethod
+    def _absent_as_none(read: Any) -> Manifest | None:
+        try:
+            response = read()
+        except ApiException as error:
+            if error.status == 404:
+                return None
+            raise
+        result: Manifest = json.loads(response.data)
+        return result
+
+
+def _with_applied_hash(desired: Manifest, digest: str) -> Manifest:
+    metadata = desired["metadata"]
+    annotations = {**metadata.get("annotations", {}), APPLIED_HASH_ANNOTATION: digest}
+    return {**desired, "metadata": {**metadata, "annotations": annotations}}
+
+
+def _applied_hash(current: Manifest) -> str | None:
+    annotations: Mapping[str, str] = current["metadata"].get("annotations") or {}
+    return annotations.get(APPLIED_HASH_ANNOTATION)

@@ -1,0 +1,96 @@
+"""kopf handlers: each reads the resource and hands it to its reconciler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import kopf
+
+from alpha_panda_operator import GROUP, VERSION
+from alpha_panda_operator.cluster import Cluster
+from alpha_panda_operator.config import OperatorConfig
+from alpha_panda_operator.resync import resync_forever
+from alpha_panda_operator.sessions import PLURAL as SESSIONS
+from alpha_panda_operator.sessions import reconcile_session
+from alpha_panda_operator.strategies import PLURAL as STRATEGIES
+from alpha_panda_operator.strategies import reconcile_strategy
+from alpha_panda_operator.workloads import MANAGED_BY, MANAGED_BY_LABEL
+
+RETRY_SECONDS = 5
+OWNER_PLURALS = {"TradingStrategy": STRATEGIES, "BrokerSession": SESSIONS}
+
+
+@kopf.on.startup()
+async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    """Keep kopf's bookkeeping in annotations, connect, and start the periodic resync."""
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=GROUP)
+    settings.posting.level = logging.WARNING
+    settings.execution.max_workers = 16
+    memo.config = OperatorConfig()
+    memo.cluster = Cluster.from_environment()
+    memo.ready_replicas = {}
+    memo.resync = asyncio.create_task(resync_forever(memo.cluster, memo.config))
+
+
+@kopf.on.cleanup()
+async def stop(memo: kopf.Memo, **_: Any) -> None:
+    """Stop the periodic resync."""
+    memo.resync.cancel()
+
+
+@kopf.on.resume(GROUP, VERSION, STRATEGIES, backoff=RETRY_SECONDS)
+@kopf.on.create(GROUP, VERSION, STRATEGIES, backoff=RETRY_SECONDS)
+@kopf.on.update(GROUP, VERSION, STRATEGIES, backoff=RETRY_SECONDS)
+def strategy_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    """Reconcile a TradingStrategy that appeared or changed."""
+    if not body.metadata.get("deletionTimestamp"):
+        reconcile_strategy(memo.cluster, memo.config, dict(body))
+
+
+@kopf.on.resume(GROUP, VERSION, SESSIONS, backoff=RETRY_SECONDS)
+@kopf.on.create(GROUP, VERSION, SESSIONS, backoff=RETRY_SECONDS)
+@kopf.on.update(GROUP, VERSION, SESSIONS, backoff=RETRY_SECONDS)
+def session_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    """Reconcile a BrokerSession that appeared or changed."""
+    if not body.metadata.get("deletionTimestamp"):
+        reconcile_session(memo.cluster, memo.config, dict(body))
+
+
+@kopf.on.event("apps", "v1", "deployments", labels={MANAGED_BY_LABEL: MANAGED_BY})
+def child_changed(
+    type: str,
+    body: kopf.Body,
+    memo: kopf.Memo,
+    **_: Any,
+) -> None:
+    """Repair a deleted child at once, and refresh the owner's status when readiness moves."""
+    uid = body.metadata.uid
+    ready = int(body.get("status", {}).get("readyReplicas") or 0)
+    if type == "DELETED":
+        memo.ready_replicas.pop(uid, None)
+    elif memo.ready_replicas.get(uid, 0) == ready:
+        memo.ready_replicas[uid] = ready
+        return
+    else:
+        memo.ready_replicas[uid] = ready
+    owner = _owner(memo.cluster, body.metadata.namespace, body.metadata.get("ownerReferences"))
+    if owner is None or owner["metadata"].get("deletionTimestamp"):
+        return
+    if owner["kind"] == "TradingStrategy":
+        reconcile_strategy(memo.cluster, memo.config, owner)
+    else:
+        reconcile_session(memo.cluster, memo.config, owner)
+
+
+def _owner(
+    cluster: Cluster, namespace: str, references: list[Mapping[str, Any]] | None
+) -> dict[str, Any] | None:
+    for reference in references or []:
+        plural = OWNER_PLURALS.get(reference.get("kind", ""))
+        if reference.get("controller") and plural and reference["apiVersion"].startswith(GROUP):
+            return cluster.get_resource(plural, namespace, reference["name"])
+    return None

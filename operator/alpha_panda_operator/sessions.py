@@ -1,0 +1,187 @@
+"""Reconcile a BrokerSession: credentials, expiry, the shared Deployments and its status."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import kopf
+
+from alpha_panda_operator.cluster import Applied, Cluster
+from alpha_panda_operator.config import OperatorConfig
+from alpha_panda_operator.expiry import next_token_expiry
+from alpha_panda_operator.models import BrokerSessionSpec, SessionPhase
+from alpha_panda_operator.status import Observation, condition_status, session_status
+from alpha_panda_operator.strategies import PLURAL as STRATEGIES
+from alpha_panda_operator.strategies import reconcile_strategy
+from alpha_panda_operator.workloads import (
+    LIVE_TRADING,
+    SharedService,
+    build_service_deployment,
+    service_deployment_name,
+)
+
+PLURAL = "brokersessions"
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What the operator learnt from the referenced Secret, without keeping the secret."""
+
+    valid: Observation
+    fingerprint: str
+
+
+def reconcile_session(
+    cluster: Cluster,
+    config: OperatorConfig,
+    resource: Mapping[str, Any],
+    now: datetime | None = None,
+) -> tuple[bool, datetime | None]:
+    """Bring a BrokerSession's Deployments and status in line; return (usable, expiry)."""
+    now = now or datetime.now(UTC)
+    name, namespace = resource["metadata"]["name"], resource["metadata"]["namespace"]
+    spec = BrokerSessionSpec.model_validate(resource["spec"])
+    previous = resource.get("status") or {}
+    credentials = read_credentials(cluster, namespace, spec)
+    expires_at = _expiry(spec, previous, credentials.fingerprint, now)
+    expired = expires_at is not None and now >= expires_at
+    usable = credentials.valid.status and not expired
+    deployments = []
+    for service in SharedService:
+        deployment = service_deployment_name(name, service)
+        if service is SharedService.MARKET_FEED and not spec.market_feed:
+            if cluster.delete_deployment(namespace, deployment):
+                cluster.record_event(
+                    resource, "DeploymentDeleted", f"Deleted {deployment}: spec.marketFeed is false"
+                )
+            continue
+        replicas = 1 if usable or service not in LIVE_TRADING else 0
+        desired = build_service_deployment(
+            name, service, spec, config, replicas, credentials.fingerprint
+        )
+        kopf.adopt(desired, owner=dict(resource))
+        applied = cluster.apply_deployment(namespace, desired)
+        if applied is not Applied.UNCHANGED:
+            cluster.record_event(
+                resource,
+                f"Deployment{applied}",
+                f"{applied} Deployment {deployment} with {replicas} replica(s)",
+            )
+        deployments.append(deployment)
+    expiry = _expiry_observation(expires_at, expired)
+    ready = Observation(
+        "Ready",
+        usable,
+        "SessionUsable" if usable else "LiveTradingStopped",
+        "live trading may run"
+        if usable
+        else f"live trading scaled to zero: {_why_not(credentials.valid, expiry)}",
+    )
+    phase = (
+        SessionPhase.READY
+        if usable
+        else SessionPhase.INVALID
+        if not credentials.valid.status
+        else SessionPhase.EXPIRED
+    )
+    status = session_status(
+        resource,
+        [credentials.valid, expiry, ready],
+        now,
+        phase=phase,
+        expires_at=expires_at,
+        credentials_hash=credentials.fingerprint,
+        deployments=deployments,
+    )
+    if any(previous.get(key) != value for key, value in status.items()):
+        cluster.patch_status(PLURAL, namespace, name, status)
+    if previous.get("phase") != phase:
+        cluster.record_event(resource, str(phase), ready.message, warning=not usable)
+        logger.info("BrokerSession %s/%s is %s: %s", namespace, name, phase, ready.message)
+    if condition_status(resource, "Ready") != ("True" if usable else "False"):
+        _reconcile_strategies(cluster, config, namespace, name, now)
+    return usable, expires_at
+
+
+def read_credentials(cluster: Cluster, namespace: str, spec: BrokerSessionSpec) -> Credentials:
+    """Check the Secret holds a non-empty API key and access token; fingerprint them."""
+    reference = spec.secret_ref
+    data = cluster.get_secret_data(namespace, reference.name)
+    if data is None:
+        return Credentials(
+            Observation(
+                "Valid", False, "SecretNotFound", f"Secret {reference.name} does not exist"
+            ),
+            "",
+        )
+    values = []
+    for key in (reference.api_key_key, reference.access_token_key):
+        try:
+            value = base64.b64decode(data.get(key, ""), validate=True).strip()
+        except binascii.Error:
+            value = b""
+        if not value:
+            return Credentials(
+                Observation(
+                    "Valid",
+                    False,
+                    "SecretIncomplete",
+                    f"Secret {reference.name} has no value for {key}",
+                ),
+                "",
+            )
+        values.append(value)
+    fingerprint = hashlib.sha256(b"\0".join(values)).hexdigest()[:16]
+    return Credentials(
+        Observation(
+            "Valid",
+            True,
+            "CredentialsPresent",
+            f"Secret {reference.name} holds an API key and access token",
+        ),
+        fingerprint,
+    )
+
+
+def _expiry(
+    spec: BrokerSessionSpec, previous: Mapping[str, Any], fingerprint: str, now: datetime
+) -> datetime | None:
+    if spec.expires_at is not None:
+        return spec.expires_at.astimezone(UTC)
+    if not fingerprint:
+        return None
+    if previous.get("credentialsHash") == fingerprint and previous.get("expiresAt"):
+        return datetime.fromisoformat(previous["expiresAt"]).astimezone(UTC)
+    # a token the operator has not seen before was issued at the latest now
+    return next_token_expiry(now)
+
+
+def _expiry_observation(expires_at: datetime | None, expired: bool) -> Observation:
+    if expires_at is None:
+        return Observation("Expired", False, "NoCredentials", "no token to expire")
+    when = expires_at.isoformat()
+    if expired:
+        return Observation("Expired", True, "TokenExpired", f"the access token expired at {when}")
+    return Observation("Expired", False, "TokenCurrent", f"the access token expires at {when}")
+
+
+def _why_not(valid: Observation, expiry: Observation) -> str:
+    return valid.message if not valid.status else expiry.message
+
+
+def _reconcile_strategies(
+    cluster: Cluster, config: OperatorConfig, namespace: str, session: str, now: datetime
+) -> None:
+    """Start or stop at once the strategies trading through a session whose usability changed."""
+    for strategy in cluster.list_resources(STRATEGIES, namespace):
+        if strategy["spec"].get("brokerSessionRef", {}).get("name") == session:
+            reconcile_strategy(cluster, config, strategy, now)
