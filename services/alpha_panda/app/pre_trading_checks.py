@@ -18,6 +18,7 @@ import redis.asyncio as redis
 from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import SecretStr
 
+from alpha_panda.auth.broker_session import BrokerSessionError
 from alpha_panda.core.health import CheckFailed, HealthCheck, Severity
 from alpha_panda.core.settings import Settings
 from alpha_panda.domain.values import IST
@@ -147,7 +148,10 @@ def broker_session_check(validator: SessionValidator, timeout: float = 5.0) -> H
     """Check that the broker session is valid with the broker itself (a profile call)."""
 
     async def probe() -> str:
-        return await validator.validate_session()
+        try:
+            return await validator.validate_session()
+        except BrokerSessionError as error:
+            raise CheckFailed(str(error)) from None
 
     return HealthCheck(
         name="broker-session",
