@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from alpha_panda.api.dependencies import ApiDependencies
 from alpha_panda.api.errors import install_error_handlers
-from alpha_panda.api.routes import auth, dead_letters, health, strategies, trading
+from alpha_panda.api.routes import auth, broker, dead_letters, health, strategies, trading
 
 
 def create_app(dependencies: ApiDependencies) -> FastAPI:
@@ -21,6 +21,7 @@ def create_app(dependencies: ApiDependencies) -> FastAPI:
     for router in (
         health.router,
         auth.router,
+        broker.router,
         strategies.router,
         trading.router,
         dead_letters.router,

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from alpha_panda.api.ports import StrategyRepository, TradingReadModel, UserAuthenticator
+from alpha_panda.api.ports import (
+    BrokerLogin,
+    StrategyRepository,
+    TradingReadModel,
+    UserAuthenticator,
+)
 from alpha_panda.auth.jwt_manager import JwtManager
 from alpha_panda.core.health import CachedReadiness
 
@@ -20,6 +25,8 @@ class ApiDependencies:
     strategies: StrategyRepository
     read_model: TradingReadModel
     readiness: CachedReadiness
+    broker_login: BrokerLogin | None = None
+    """Set only where the login callback is enabled (the API process of a live namespace)."""
 
 
 def api_dependencies(request: Request) -> ApiDependencies:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from alpha_panda.api.schemas import DeadLetterView, OrderView, StrategyView
+from alpha_panda.auth.broker_session import BrokerSession
 from alpha_panda.auth.roles import Role
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
@@ -60,4 +61,16 @@ class UserAuthenticator(Protocol):
 
     async def authenticate(self, username: str, password: str) -> Role | None:
         """Return the user's role when the password matches, else None."""
+        ...
+
+
+class BrokerLogin(Protocol):
+    """Completes the Kite login redirect (implemented by `AuthManager`)."""
+
+    def login_url(self) -> str:
+        """Return the Kite login URL."""
+        ...
+
+    async def complete_login(self, request_token: str) -> BrokerSession:
+        """Exchange the redirect's request token for a stored session."""
         ...

@@ -70,3 +70,10 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth 2 token type name
     expires_at: UtcDatetime
+
+
+class BrokerSessionView(BaseModel):
+    """Whose broker session was created and when it expires; never the token."""
+
+    user_id: str | None
+    expires_at: UtcDatetime

@@ -22,6 +22,8 @@ PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("POST", "/api/v1/auth/token"),
+    ("GET", "/api/v1/broker/login"),
+    ("GET", "/api/v1/broker/login-callback"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
@@ -76,3 +78,12 @@ async def test_every_route_is_either_role_checked_here_or_deliberately_public(cl
     }
     assert declared - checked - PUBLIC == set()
     assert checked <= declared
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/broker/login", "/api/v1/broker/login-callback?request_token=x"]
+)
+async def test_broker_login_routes_answer_404_where_the_callback_is_not_enabled(client, path):
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "the Kite login callback is not enabled"}
