@@ -73,7 +73,9 @@ async def test_login_redirects_to_kite_with_the_api_key(api, simulator):
     assert simulator.api_key in response.headers["location"]
 
 
-async def test_callback_creates_the_session_once_and_never_shows_the_token(api, simulator, caplog):
+async def test_callback_creates_the_session_once_and_never_shows_the_token(
+    api, simulator, manager, caplog
+):
     caplog.set_level(logging.DEBUG)
     request_token = simulator.sessions.issue_request_token(simulator.api_key)
     callback = f"/api/v1/broker/login-callback?request_token={request_token}&status=success"
