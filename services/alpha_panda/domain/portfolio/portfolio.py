@@ -31,24 +31,32 @@ class PortfolioConfig(Frozen):
 
 
 class _Account:
-    """Running totals of one strategy, kept incrementally so reading them is O(1)."""
+    """One strategy's positions and the totals that only fills change."""
 
-    __slots__ = ("charges", "exposure", "fills", "realized_pnl", "unrealized_pnl")
+    __slots__ = ("charges", "fills", "positions", "realized_pnl")
 
     def __init__(self) -> None:
+        self.positions: list[Position] = []
         self.realized_pnl = ZERO
-        self.unrealized_pnl = ZERO
         self.charges = ZERO
-        self.exposure = ZERO
         self.fills = 0
+
+    @property
+    def unrealized_pnl(self) -> Decimal:
+        return sum((position.unrealized_pnl for position in self.positions), ZERO)
+
+    @property
+    def exposure(self) -> Decimal:
+        return sum((position.exposure for position in self.positions), ZERO)
 
 
 class Portfolio:
     """Book fills and marks for every strategy of a namespace.
 
     `apply_fill` returns False for a fill id already booked, so a redelivered fill is
-    detectable and harmless. Strategy totals are updated incrementally on every fill and
-    mark; the snapshot stores only positions and fill ids, and the totals are rebuilt from them.
+    detectable and harmless. A mark only stores the last price (ticks are the hot path);
+    unrealized figures are computed when read. The snapshot stores positions and fill ids;
+    strategy totals are rebuilt from them.
     """
 
     def __init__(self, config: PortfolioConfig) -> None:
@@ -69,30 +77,20 @@ class Portfolio:
         self._fill_ids.add(fill.fill_id)
         position = self._position(fill.strategy_id, fill.instrument_token)
         account = self._accounts[fill.strategy_id]
-        unrealized, exposure = position.unrealized_pnl, position.exposure
         account.realized_pnl += position.apply(
             fill.side.sign * fill.quantity, fill.price, fill.charges
         )
         account.charges += fill.charges
-        account.unrealized_pnl += position.unrealized_pnl - unrealized
-        account.exposure += position.exposure - exposure
         account.fills += 1
         return True
 
     def mark(self, tick: Tick) -> None:
         """Mark every position in the tick's instrument to its last price."""
         positions = self._by_instrument.get(tick.instrument_token)
-        if not positions:
-            return
-        price = tick.last_price
-        for position in positions:
-            quantity = position.quantity
-            if quantity:
-                move = price - position.mark_price
-                account = self._accounts[position.strategy_id]
-                account.unrealized_pnl += quantity * move
-                account.exposure += abs(quantity) * move
-            position.last_price = price
+        if positions:
+            price = tick.last_price
+            for position in positions:
+                position.last_price = price
 
     def position(self, strategy_id: str, instrument_token: int) -> int:
         """Return the signed quantity a strategy holds in an instrument."""
@@ -102,7 +100,7 @@ class Portfolio:
     def holdings(self, strategy_id: str) -> list[tuple[int, int, Decimal]]:
         """Return (instrument token, signed quantity, mark price) of a strategy's open positions."""
         return [
-            (token, position.quantity, position.mark_price)
+            (token, position.quantity, position.last_price)
             for (owner, token), position in sorted(self._positions.items())
             if owner == strategy_id and position.quantity
         ]
@@ -128,7 +126,11 @@ class Portfolio:
         account = self._accounts.get(strategy_id)
         if account is None:
             return ZERO
-        return account.realized_pnl + account.unrealized_pnl - account.charges
+        pnl = account.realized_pnl - account.charges
+        for position in account.positions:
+            if position.quantity:
+                pnl += position.quantity * position.last_price - position.open_cost
+        return pnl
 
     def exposure(self, strategy_id: str) -> Decimal:
         """Return the gross value of a strategy's open positions at their mark prices."""
@@ -173,9 +175,7 @@ class Portfolio:
             position = self._register(Position.from_dict(data))
             account = self._accounts[position.strategy_id]
             account.realized_pnl += position.realized_pnl
-            account.unrealized_pnl += position.unrealized_pnl
             account.charges += position.charges
-            account.exposure += position.exposure
             account.fills += position.fills
 
     def _position(self, strategy_id: str, instrument_token: int) -> Position:
@@ -185,7 +185,7 @@ class Portfolio:
     def _register(self, position: Position) -> Position:
         self._positions[position.strategy_id, position.instrument_token] = position
         self._by_instrument.setdefault(position.instrument_token, []).append(position)
-        self._accounts.setdefault(position.strategy_id, _Account())
+        self._accounts.setdefault(position.strategy_id, _Account()).positions.append(position)
         return position
 
     def _figures(self, accounts: list[_Account]) -> dict[str, Any]:
@@ -211,7 +211,7 @@ class Portfolio:
             instrument_token=position.instrument_token,
             quantity=position.quantity,
             average_price=position.average_price.quantize(Decimal("0.0001"), ROUND_HALF_UP),
-            last_price=position.mark_price,
+            last_price=position.last_price,
             realized_pnl=position.realized_pnl,
             unrealized_pnl=position.unrealized_pnl,
             charges=position.charges,

@@ -39,22 +39,17 @@ class Position:
         self.realized_pnl = ZERO
         self.charges = ZERO
         self.fills = 0
-        self.last_price: Decimal | None = None
-
-    @property
-    def mark_price(self) -> Decimal:
-        """Return the latest price seen, from a tick or from this position's own fills."""
-        return ZERO if self.last_price is None else self.last_price
+        self.last_price = ZERO  # set by the first fill, then by ticks
 
     @property
     def unrealized_pnl(self) -> Decimal:
         """Return the mark-to-market P&L of the open quantity."""
-        return self.quantity * self.mark_price - self.open_cost if self.quantity else ZERO
+        return self.quantity * self.last_price - self.open_cost if self.quantity else ZERO
 
     @property
     def exposure(self) -> Decimal:
         """Return the absolute value of the open quantity at the mark price."""
-        return abs(self.quantity) * self.mark_price
+        return abs(self.quantity) * self.last_price
 
     @property
     def average_price(self) -> Decimal:
@@ -98,7 +93,7 @@ class Position:
             "realized_pnl": str(self.realized_pnl),
             "charges": str(self.charges),
             "fills": self.fills,
-            "last_price": None if self.last_price is None else str(self.last_price),
+            "last_price": str(self.last_price),
         }
 
     @classmethod
@@ -113,6 +108,5 @@ class Position:
         position.realized_pnl = Decimal(data["realized_pnl"])
         position.charges = Decimal(data["charges"])
         position.fills = int(data["fills"])
-        last = data["last_price"]
-        position.last_price = None if last is None else Decimal(last)
+        position.last_price = Decimal(data["last_price"])
         return position

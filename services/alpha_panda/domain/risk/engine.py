@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -295,7 +295,7 @@ class RiskEngine:
         if self._day is not None and local_day.isoformat() <= self._day:
             return
         self._day = local_day.isoformat()
-        self._day_end = datetime.combine(local_day + timedelta(days=1), time(0), IST)
+        self._day_end = _next_ist_midnight(local_day)
         self._day_start_pnl = {sid: self._book.net_pnl(sid) for sid in self._book.strategy_ids()}
         self._orders_today.clear()
         self._loss_halted.clear()
@@ -331,8 +331,7 @@ class RiskEngine:
         self._day = snapshot["day"]
         self._day_end = None
         if self._day is not None:
-            next_day = datetime.fromisoformat(self._day).date() + timedelta(days=1)
-            self._day_end = datetime.combine(next_day, time(0), IST)
+            self._day_end = _next_ist_midnight(date.fromisoformat(self._day))
         self._day_start_pnl = {sid: Decimal(p) for sid, p in snapshot["day_start_pnl"].items()}
         self._orders_today = {sid: int(n) for sid, n in snapshot["orders_today"].items()}
         self._loss_halted = set(snapshot["loss_halted"])
@@ -340,3 +339,8 @@ class RiskEngine:
         self._namespace_halt = snapshot["namespace_halt"]
         if self._bucket is not None and snapshot["rate_bucket"] is not None:
             self._bucket.load(snapshot["rate_bucket"])
+
+
+def _next_ist_midnight(day: date) -> datetime:
+    # In UTC: comparing datetimes of different tzinfo objects is ~10x slower per tick.
+    return datetime.combine(day + timedelta(days=1), time(0), IST).astimezone(UTC)

@@ -34,6 +34,19 @@ ParametersT = TypeVar("ParametersT", bound=StrategyParameters)
 StateT = TypeVar("StateT")
 
 
+class _Slot(Generic[StateT]):
+    """Everything a strategy keeps about one instrument, reached with a single lookup."""
+
+    __slots__ = ("exchange", "last_signal_at", "position", "state", "tradingsymbol")
+
+    def __init__(self, state: StateT, tradingsymbol: str, exchange: str) -> None:
+        self.state = state
+        self.tradingsymbol = tradingsymbol
+        self.exchange = exchange
+        self.position = 0
+        self.last_signal_at: datetime | None = None
+
+
 class Strategy(ABC, Generic[ParametersT, StateT]):
     """Turn ticks into signals for a fixed set of instruments, one state object per instrument.
 
@@ -54,28 +67,34 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
     ) -> None:
         self.strategy_id = strategy_id
         self.parameters = parameters
-        self._symbols: dict[int, tuple[str, str]] = {}
+        self._slots: dict[int, _Slot[StateT]] = {}
         for instrument in instruments:
             if isinstance(instrument, Instrument):
-                self._symbols[instrument.instrument_token] = (
-                    instrument.tradingsymbol,
-                    instrument.exchange,
+                self._slots[instrument.instrument_token] = _Slot(
+                    self.new_state(), instrument.tradingsymbol, instrument.exchange
                 )
             else:
-                self._symbols[instrument] = ("", "NSE")
-        self._states: dict[int, StateT] = {token: self.new_state() for token in self._symbols}
-        self._positions: dict[int, int] = dict.fromkeys(self._symbols, 0)
-        self._last_signal_at: dict[int, datetime] = {}
+                self._slots[instrument] = _Slot(self.new_state(), "", "NSE")
         self._cooldown = timedelta(seconds=parameters.cooldown_seconds)
 
     @property
     def instruments(self) -> tuple[int, ...]:
         """Return the instrument tokens this strategy trades."""
-        return tuple(self._symbols)
+        return tuple(self._slots)
 
     def position(self, instrument_token: int) -> int:
         """Return the signed quantity held in an instrument, as known from fills."""
-        return self._positions.get(instrument_token, 0)
+        slot = self._slots.get(instrument_token)
+        return slot.position if slot else 0
+
+    def positions(self) -> dict[int, int]:
+        """Return the signed holding per instrument, for the service to persist."""
+        return {token: slot.position for token, slot in self._slots.items() if slot.position}
+
+    def restore_positions(self, positions: dict[int, int]) -> None:
+        """Set holdings saved by `positions()` (indicators warm up again from new ticks)."""
+        for token, slot in self._slots.items():
+            slot.position = positions.get(token, 0)
 
     @abstractmethod
     def new_state(self) -> StateT:
@@ -91,12 +110,11 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
 
     def on_tick(self, tick: Tick) -> list[Signal]:
         """Feed one tick; return the signals it causes (usually none)."""
-        token = tick.instrument_token
-        state = self._states.get(token)
-        if state is None:
+        slot = self._slots.get(tick.instrument_token)
+        if slot is None:
             return []
-        held = self._positions[token]
-        wanted = self.decide(state, tick.last_price, (held > 0) - (held < 0))
+        held = slot.position
+        wanted = self.decide(slot.state, tick.last_price, (held > 0) - (held < 0))
         if wanted is None:
             return []
         if wanted == SHORT and not self.parameters.allow_short:
@@ -105,17 +123,16 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
         if delta == 0:
             return []
         now = tick.exchange_timestamp
-        last = self._last_signal_at.get(token)
+        last = slot.last_signal_at
         if last is not None and now - last < self._cooldown:
             return []
-        self._last_signal_at[token] = now
-        symbol, exchange = self._symbols[token]
+        slot.last_signal_at = now
         return [
             Signal(
                 strategy_id=self.strategy_id,
-                instrument_token=token,
-                tradingsymbol=symbol,
-                exchange=exchange,
+                instrument_token=tick.instrument_token,
+                tradingsymbol=slot.tradingsymbol,
+                exchange=slot.exchange,
                 side=Side.BUY if delta > 0 else Side.SELL,
                 quantity=abs(delta),
                 reference_price=tick.last_price,
@@ -126,6 +143,6 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
 
     def on_fill(self, fill: OrderFilled) -> None:
         """Update the known position from one of this strategy's fills."""
-        if fill.strategy_id != self.strategy_id or fill.instrument_token not in self._positions:
-            return
-        self._positions[fill.instrument_token] += fill.side.sign * fill.quantity
+        slot = self._slots.get(fill.instrument_token)
+        if slot is not None and fill.strategy_id == self.strategy_id:
+            slot.position += fill.side.sign * fill.quantity

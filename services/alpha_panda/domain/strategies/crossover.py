@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections import deque
 from decimal import Decimal
 
 from pydantic import Field, model_validator
 
 from alpha_panda.domain.strategies.base import LONG, SHORT, Strategy, StrategyParameters
-from alpha_panda.domain.strategies.rolling import RollingWindow
 
 
 class CrossoverParameters(StrategyParameters):
@@ -23,14 +23,19 @@ class CrossoverParameters(StrategyParameters):
         return self
 
 
+ZERO = Decimal(0)
+
+
 class CrossoverState:
-    """Both averages of one instrument and which side the fast one was last on."""
+    """The slow window of one instrument, the running sums of both windows, and which side
+    the fast average was last on. The fast window is the tail of the slow one."""
 
-    __slots__ = ("fast", "relation", "slow")
+    __slots__ = ("fast_total", "prices", "relation", "slow_total")
 
-    def __init__(self, fast: int, slow: int) -> None:
-        self.fast = RollingWindow(fast)
-        self.slow = RollingWindow(slow)
+    def __init__(self, slow: int) -> None:
+        self.prices: deque[Decimal] = deque(maxlen=slow)
+        self.fast_total = ZERO
+        self.slow_total = ZERO
         self.relation = 0
 
 
@@ -42,15 +47,23 @@ class CrossoverStrategy(Strategy[CrossoverParameters, CrossoverState]):
 
     def new_state(self) -> CrossoverState:
         """Return empty fast and slow windows."""
-        return CrossoverState(self.parameters.fast_window, self.parameters.slow_window)
+        return CrossoverState(self.parameters.slow_window)
 
     def decide(self, state: CrossoverState, price: Decimal, position: int) -> int | None:
         """Detect a change of sign of fast - slow, compared without dividing."""
-        state.fast.push(price)
-        state.slow.push(price)
-        if not state.slow.full:
+        fast, slow = self.parameters.fast_window, self.parameters.slow_window
+        prices = state.prices
+        count = len(prices)
+        if count >= fast:
+            state.fast_total -= prices[count - fast]
+        if count == slow:
+            state.slow_total -= prices[0]
+        prices.append(price)
+        state.fast_total += price
+        state.slow_total += price
+        if count + 1 < slow:
             return None
-        difference = state.fast.total * state.slow.length - state.slow.total * state.fast.length
+        difference = state.fast_total * slow - state.slow_total * fast
         relation = (difference > 0) - (difference < 0)
         previous, state.relation = state.relation, relation if relation else state.relation
         if previous == 0 or relation in (0, previous):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable
 from decimal import Decimal
 
 from pydantic import Field
 
+from alpha_panda.domain.market import Instrument
 from alpha_panda.domain.strategies.base import FLAT, LONG, SHORT, Strategy, StrategyParameters
-from alpha_panda.domain.strategies.rolling import RollingWindow
 
 
 class MomentumParameters(StrategyParameters):
@@ -18,28 +20,38 @@ class MomentumParameters(StrategyParameters):
     exit_percent: Decimal = Field(default=Decimal("0.1"), ge=0)
 
 
-class MomentumStrategy(Strategy[MomentumParameters, RollingWindow]):
+class MomentumStrategy(Strategy[MomentumParameters, deque[Decimal]]):
     """Go long when the price rose more than entry_percent over the lookback, short (or flat)
     when it fell as much, and flat when the move shrinks below exit_percent."""
 
     parameters_model = MomentumParameters
 
-    def new_state(self) -> RollingWindow:
-        """Return a window one longer than the lookback (now and lookback ticks ago)."""
-        return RollingWindow(self.parameters.lookback + 1)
+    def __init__(
+        self,
+        strategy_id: str,
+        instruments: Iterable[int | Instrument],
+        parameters: MomentumParameters,
+    ) -> None:
+        super().__init__(strategy_id, instruments, parameters)
+        self._entry = self.parameters.entry_percent / 100
+        self._exit = self.parameters.exit_percent / 100
 
-    def decide(self, state: RollingWindow, price: Decimal, position: int) -> int | None:
+    def new_state(self) -> deque[Decimal]:
+        """Return a bounded deque holding now and the price `lookback` ticks ago."""
+        return deque(maxlen=self.parameters.lookback + 1)
+
+    def decide(self, state: deque[Decimal], price: Decimal, position: int) -> int | None:
         """Compare the move over the lookback with the thresholds."""
-        state.push(price)
-        if not state.full:
+        state.append(price)
+        if len(state) <= self.parameters.lookback:
             return None
-        then = state.oldest
-        move = (price - then) * 100
-        entry = self.parameters.entry_percent * then
+        then = state[0]
+        move = price - then
+        entry = self._entry * then
         if move > entry:
             return LONG
         if move < -entry:
             return SHORT
-        if abs(move) < self.parameters.exit_percent * then:
+        if abs(move) < self._exit * then:
             return FLAT
         return None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from pydantic import Field, model_validator
 
+from alpha_panda.domain.market import Instrument
 from alpha_panda.domain.strategies.base import FLAT, LONG, SHORT, Strategy, StrategyParameters
 
 ZERO = Decimal(0)
@@ -40,41 +42,70 @@ class RsiState:
 
 
 class RsiReversionStrategy(Strategy[RsiParameters, RsiState]):
-    """Go long below `oversold`, short (or flat) above `overbought`, flat across `exit_level`."""
+    """Go long below `oversold`, short (or flat) above `overbought`, flat across `exit_level`.
+
+    RSI = 100 - 100 / (1 + gain / loss) is never computed: RSI < level is the same as
+    gain < loss * level / (100 - level), so each level becomes a ratio fixed at construction
+    and the per-tick path has no division.
+    """
 
     parameters_model = RsiParameters
+
+    def __init__(
+        self,
+        strategy_id: str,
+        instruments: Iterable[int | Instrument],
+        parameters: RsiParameters,
+    ) -> None:
+        super().__init__(strategy_id, instruments, parameters)
+        period = Decimal(parameters.period)
+        self._decay = (period - 1) / period
+        self._weight = 1 / period
+        self._oversold = _ratio(parameters.oversold)
+        self._exit = _ratio(parameters.exit_level)
+        self._overbought = _ratio(parameters.overbought)
 
     def new_state(self) -> RsiState:
         """Return a state with no price seen yet."""
         return RsiState()
 
     def decide(self, state: RsiState, price: Decimal, position: int) -> int | None:
-        """Update the averages and compare the RSI with the levels."""
+        """Update the averages and compare gain with loss times each level's ratio."""
         previous, state.previous = state.previous, price
         if previous is None:
             return None
         change = price - previous
-        gain = change if change > 0 else ZERO
-        loss = -change if change < 0 else ZERO
-        period = self.parameters.period
         state.changes += 1
-        # Simple average over the first period, Wilder's smoothing afterwards.
-        weight = min(state.changes, period)
-        state.average_gain += (gain - state.average_gain) / weight
-        state.average_loss += (loss - state.average_loss) / weight
-        if state.changes < period:
-            return None
-        if state.average_loss == 0:
-            rsi = HUNDRED
+        changes, period = state.changes, self.parameters.period
+        if changes <= period:
+            # Simple average over the first period (kept as sums until it is complete).
+            if change > 0:
+                state.average_gain += change
+            else:
+                state.average_loss -= change
+            if changes < period:
+                return None
+            state.average_gain *= self._weight
+            state.average_loss *= self._weight
         else:
-            rsi = HUNDRED - HUNDRED / (1 + state.average_gain / state.average_loss)
-        parameters = self.parameters
-        if rsi < parameters.oversold:
+            decay, weight = self._decay, self._weight
+            state.average_gain *= decay
+            state.average_loss *= decay
+            if change > 0:
+                state.average_gain += change * weight
+            elif change < 0:
+                state.average_loss -= change * weight
+        gain, loss = state.average_gain, state.average_loss
+        if gain < loss * self._oversold:
             return LONG
-        if rsi > parameters.overbought:
+        if gain > loss * self._overbought:
             return SHORT
-        if (position == LONG and rsi >= parameters.exit_level) or (
-            position == SHORT and rsi <= parameters.exit_level
+        if (position == LONG and gain >= loss * self._exit) or (
+            position == SHORT and gain <= loss * self._exit
         ):
             return FLAT
         return None
+
+
+def _ratio(level: Decimal) -> Decimal:
+    return level / (HUNDRED - level)

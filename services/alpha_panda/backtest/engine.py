@@ -1,0 +1,140 @@
+"""Run strategies over ticks with the live risk, paper-trading and portfolio code, in-process."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from alpha_panda.backtest.config import BacktestConfig
+from alpha_panda.backtest.report import BacktestReport, EquityTracker, StrategyReport
+from alpha_panda.domain.execution import PaperTrader
+from alpha_panda.domain.market import Tick
+from alpha_panda.domain.orders import OrderFailed, OrderFilled
+from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
+from alpha_panda.domain.risk import RiskEngine
+from alpha_panda.domain.signals import RejectedSignal, Signal
+from alpha_panda.domain.strategies import Strategy, build_strategy
+
+
+class _Run:
+    """Counters of one strategy during a run."""
+
+    def __init__(self, strategy: Strategy[Any, Any], strategy_type: str, sample: int) -> None:
+        self.strategy = strategy
+        self.strategy_type = strategy_type
+        self.equity = EquityTracker(sample)
+        self.ticks = 0
+        self.signals = 0
+        self.orders = 0
+        self.failed = 0
+        self.rejections: Counter[str] = Counter()
+        self.trades: list[OrderFilled] = []
+
+
+class Backtest:
+    """Replay ticks through strategies -> risk engine -> paper trader -> portfolio.
+
+    Each signal is executed against the tick that caused it, exactly as the trading engine
+    executes against the latest tick it holds; fills flow back to the risk engine, the
+    portfolio and the strategy before the next tick. Nothing reads the wall clock, so the
+    same ticks and config always give the same report.
+    """
+
+    def __init__(self, config: BacktestConfig) -> None:
+        self.config = config
+        self.risk = RiskEngine(config.risk)
+        self.trader = PaperTrader(config.paper)
+        self.portfolio = Portfolio(
+            PortfolioConfig(
+                namespace=config.risk.namespace,
+                initial_cash=config.initial_cash,
+                margin_fraction=config.margin_fraction,
+            )
+        )
+        self._runs: dict[str, _Run] = {}
+        self._by_instrument: dict[int, list[_Run]] = {}
+        for spec in config.strategies:
+            strategy = build_strategy(
+                spec.strategy_id, spec.strategy_type, spec.instruments, spec.parameters
+            )
+            run = _Run(strategy, spec.strategy_type, config.equity_sample_seconds)
+            self._runs[spec.strategy_id] = run
+            for token in strategy.instruments:
+                self._by_instrument.setdefault(token, []).append(run)
+
+    def run(self, ticks: Iterable[Tick]) -> BacktestReport:
+        """Consume every tick and return the report."""
+        count = 0
+        first = last = None
+        risk, portfolio, by_instrument = self.risk, self.portfolio, self._by_instrument
+        for tick in ticks:
+            count += 1
+            last = tick.exchange_timestamp
+            if first is None:
+                first = last
+            risk.on_tick(tick)
+            portfolio.mark(tick)
+            for run in by_instrument.get(tick.instrument_token, ()):
+                run.ticks += 1
+                for signal in run.strategy.on_tick(tick):
+                    self._execute(run, signal, tick)
+                run.equity.update(portfolio.net_pnl(run.strategy.strategy_id), last)
+        return self._report(count, first, last)
+
+    def _execute(self, run: _Run, signal: Signal, tick: Tick) -> None:
+        run.signals += 1
+        verdict = self.risk.evaluate(signal)
+        if isinstance(verdict, RejectedSignal):
+            run.rejections[verdict.rule] += 1
+            return
+        run.orders += 1
+        order_id = f"{signal.strategy_id}-{run.orders:06d}"
+        for event in self.trader.execute(verdict, tick, order_id):
+            if isinstance(event, OrderFilled):
+                run.trades.append(event)
+                self.portfolio.apply_fill(event)
+                self.risk.on_fill(event)
+                run.strategy.on_fill(event)
+            elif isinstance(event, OrderFailed):
+                run.failed += 1
+
+    def _report(self, count: int, first: Any, last: Any) -> BacktestReport:
+        reports = []
+        for strategy_id, run in self._runs.items():
+            summary = self.portfolio.strategy_summary(strategy_id)
+            run.equity.close(last)
+            reports.append(
+                StrategyReport(
+                    strategy_id=strategy_id,
+                    strategy_type=run.strategy_type,
+                    ticks=run.ticks,
+                    signals=run.signals,
+                    orders=run.orders,
+                    rejections=dict(sorted(run.rejections.items())),
+                    failed_orders=run.failed,
+                    trades=tuple(run.trades),
+                    realized_pnl=summary.realized_pnl,
+                    unrealized_pnl=summary.unrealized_pnl,
+                    gross_pnl=summary.gross_pnl,
+                    charges=summary.charges,
+                    net_pnl=summary.net_pnl,
+                    max_drawdown=run.equity.max_drawdown,
+                    open_positions={
+                        str(view.instrument_token): view.quantity
+                        for view in self.portfolio.open_positions(strategy_id)
+                    },
+                    equity_curve=tuple(run.equity.curve),
+                )
+            )
+        total = self.portfolio.namespace_summary()
+        return BacktestReport(
+            ticks=count,
+            first_tick_at=first,
+            last_tick_at=last,
+            initial_cash=self.config.initial_cash,
+            gross_pnl=total.gross_pnl,
+            charges=total.charges,
+            net_pnl=total.net_pnl,
+            strategies=tuple(reports),
+        )

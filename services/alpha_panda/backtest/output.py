@@ -1,0 +1,28 @@
+"""Write a backtest report to disk: JSON always, an equity-curve PNG when asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alpha_panda.backtest.report import BacktestReport
+
+
+def report_json(report: BacktestReport) -> str:
+    """Return the report as indented JSON; Decimals are strings, so figures stay exact."""
+    return report.model_dump_json(indent=2) + "\n"
+
+
+def write_report(report: BacktestReport, directory: Path, chart: bool = True) -> list[Path]:
+    """Write report.json (and equity.png when there were ticks) into `directory`.
+
+    Return the files written.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / "report.json"
+    target.write_text(report_json(report), encoding="utf-8")
+    written = [target]
+    if chart and report.first_tick_at is not None:
+        from alpha_panda.backtest.chart import write_equity_chart
+
+        written.append(write_equity_chart(report, directory / "equity.png"))
+    return written
