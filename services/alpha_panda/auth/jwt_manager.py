@@ -12,6 +12,7 @@ from jose.exceptions import ExpiredSignatureError, JOSEError, JWTClaimsError
 
 from alpha_panda.auth.keys import KeyRing
 from alpha_panda.auth.roles import Role
+from alpha_panda.auth.settings import AuthSettings
 
 Clock = Callable[[], datetime]
 
@@ -63,6 +64,16 @@ class JwtManager:
         self._audience = audience
         self._lifetime = lifetime
         self._clock = clock
+
+    @classmethod
+    def from_settings(cls, settings: AuthSettings) -> JwtManager:
+        """Build the manager from the auth settings' keys, issuer, audience and lifetime."""
+        return cls(
+            settings.key_ring(),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            lifetime=timedelta(seconds=settings.access_token_ttl_seconds),
+        )
 
     def issue(self, subject: str, role: Role) -> IssuedToken:
         """Return a signed access token for `subject` acting with `role`."""

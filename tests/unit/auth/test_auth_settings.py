@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
+from alpha_panda.auth.jwt_manager import JwtManager
 from alpha_panda.auth.key_generation import (
     generate_hmac_key,
     generate_rsa_key,
     generate_session_encryption_key,
 )
+from alpha_panda.auth.roles import Role
 from alpha_panda.auth.settings import AuthSettings
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch):
-    for name in ("JWT_KEYS", "JWT_KEYS_FILE", "JWT_ACTIVE_KID", "SESSION_ENCRYPTION_KEY"):
+    for name in (
+        "JWT_KEYS",
+        "JWT_KEYS_FILE",
+        "JWT_ACTIVE_KID",
+        "SESSION_ENCRYPTION_KEY",
+        "ACCESS_TOKEN_TTL_SECONDS",
+    ):
         monkeypatch.delenv(f"ALPHA_PANDA_AUTH_{name}", raising=False)
 
 
@@ -131,3 +140,15 @@ def test_unreadable_keys_file_names_the_variable(monkeypatch, tmp_path):
         monkeypatch, JWT_KEYS_FILE=str(tmp_path / "missing.json"), JWT_ACTIVE_KID="k1"
     )
     assert "ALPHA_PANDA_AUTH_JWT_KEYS_FILE" in message
+
+
+def test_jwt_manager_built_from_settings_issues_tokens_it_verifies(monkeypatch):
+    key = generate_hmac_key("2026-11")
+    entry = {"kid": key.kid, "algorithm": key.algorithm, "secret": key.secret.get_secret_value()}
+    monkeypatch.setenv("ALPHA_PANDA_AUTH_JWT_KEYS", _keys_json(entry))
+    monkeypatch.setenv("ALPHA_PANDA_AUTH_JWT_ACTIVE_KID", key.kid)
+    monkeypatch.setenv("ALPHA_PANDA_AUTH_ACCESS_TOKEN_TTL_SECONDS", "600")
+    manager = JwtManager.from_settings(AuthSettings())
+    claims = manager.verify(manager.issue("asha", Role.ADMIN).token)
+    assert (claims.role, claims.key_id) == (Role.ADMIN, "2026-11")
+    assert claims.expires_at - claims.issued_at == timedelta(seconds=600)

@@ -1,0 +1,1 @@
+"""Service processes: wiring, startup checks, probes and the command line."""
