@@ -10,7 +10,7 @@ import struct
 from collections.abc import Sequence
 from enum import StrEnum
 
-from alpha_panda.kite_sim.quotes import DEPTH_LEVELS, Quote
+from alpha_panda.kite_sim.quotes import DEPTH_LEVELS, Level, Quote
 
 HEARTBEAT = b"\x00"
 
@@ -39,12 +39,12 @@ class StreamMode(StrEnum):
     FULL = "full"
 
 
-def encode_packet(quote: Quote, mode: StreamMode, index: bool = False) -> bytes:
-    """Pack one instrument's quote into the packet Kite sends for `mode`."""
+def encode_packet(quote: Quote, mode: StreamMode) -> bytes:
+    """Pack one instrument's quote into the packet Kite sends for `mode`; indices get theirs."""
     token = quote.instrument_token
     if mode is StreamMode.LTP:
         return _LTP.pack(token, quote.last_price)
-    if index:
+    if quote.index:
         ohlc = (quote.high, quote.low, quote.open, quote.close)
         change = quote.last_price - quote.close
         if mode is StreamMode.QUOTE:
@@ -68,12 +68,15 @@ def encode_packet(quote: Quote, mode: StreamMode, index: bool = False) -> bytes:
     if mode is StreamMode.QUOTE:
         return _QUOTE.pack(*head)
     stamp = int(quote.timestamp.timestamp())
-    depth: list[int] = []
-    for side in (quote.bids, quote.asks):
-        for level in range(DEPTH_LEVELS):
-            price, quantity, orders = side[level] if level < len(side) else (0, 0, 0)
-            depth += (quantity, price, orders)
+    levels = _padded(quote.bids) + _padded(quote.asks)
+    depth = [value for price, quantity, orders in levels for value in (quantity, price, orders)]
     return _FULL.pack(*head, stamp, quote.oi, quote.oi_day_high, quote.oi_day_low, stamp, *depth)
+
+
+def _padded(side: tuple[Level, ...]) -> tuple[Level, ...]:
+    if len(side) == DEPTH_LEVELS:
+        return side
+    return (side + ((0, 0, 0),) * DEPTH_LEVELS)[:DEPTH_LEVELS]
 
 
 def encode_frame(packets: Sequence[bytes]) -> bytes:

@@ -16,7 +16,15 @@ from datetime import UTC, datetime, timedelta
 from alpha_panda.domain.values import IST
 from alpha_panda.kite_sim.clock import MARKET_CLOSE, MARKET_OPEN
 from alpha_panda.kite_sim.instruments import InstrumentRegistry, ListedInstrument
-from alpha_panda.kite_sim.quotes import Quote, mix, synthetic_depth, to_paise
+from alpha_panda.kite_sim.quotes import (
+    DepthShape,
+    Level,
+    Quote,
+    depth_shape,
+    mix,
+    synthetic_depth,
+    to_paise,
+)
 
 SESSION_SECONDS = (MARKET_CLOSE.hour * 60 + MARKET_CLOSE.minute) * 60 - (
     MARKET_OPEN.hour * 60 + MARKET_OPEN.minute
@@ -47,8 +55,15 @@ def trading_seconds(origin_day_open: datetime, instant: datetime) -> float:
 
 @dataclass(slots=True)
 class _PathState:
-    """Mutable state of one instrument's path; private to the generated market."""
+    """Mutable state of one instrument's path, with its constants; private to the market."""
 
+    token: int
+    tick: int
+    lot: int
+    sigma: float
+    index: bool
+    circuit_percent: int
+    shape: DepthShape
     rng: random.Random
     step: int
     day: int
@@ -57,14 +72,14 @@ class _PathState:
     high: int
     low: int
     close: int
-    volume: int
-    turnover: int
-    last_quantity: int
-    oi: int
-    oi_high: int
-    oi_low: int
-    lower: int
-    upper: int
+    volume: int = 0
+    turnover: int = 0
+    last_quantity: int = 0
+    oi: int = 0
+    oi_high: int = 0
+    oi_low: int = 0
+    lower: int = 0
+    upper: int = 0
     snapshot: Quote | None = None
 
 
@@ -92,31 +107,40 @@ class GeneratedMarket:
 
     def quote(self, instrument_token: int, instant: datetime) -> Quote | None:
         """Return the instrument's state at `instant`, or None for an unknown token."""
-        instrument = self._registry.by_token(instrument_token)
-        if instrument is None:
-            return None
         if instant != self._last_instant:
             self._last_step = int(trading_seconds(self._origin, instant) / self._step_seconds)
             self._last_instant = instant
-        state = self._advance(instrument, self._last_step)
-        return self._snapshot(instrument, state, instant)
-
-    def _tick(self, instrument: ListedInstrument) -> int:
-        return to_paise(instrument.tick_size) or _INDEX_TICK_PAISE
-
-    def _volatility(self, instrument: ListedInstrument) -> float:
-        kind = "INDEX" if instrument.is_index else instrument.instrument_type
-        annual = _ANNUAL_VOLATILITY.get(kind, 0.25)
-        return annual * math.sqrt(self._step_seconds / _TRADING_SECONDS_PER_YEAR)
+        state = self._states.get(instrument_token)
+        if state is None:
+            instrument = self._registry.by_token(instrument_token)
+            if instrument is None:
+                return None
+            state = self._start(instrument, self._last_step)
+        elif self._last_step > state.step:
+            self._advance(state, self._last_step)
+        snapshot = state.snapshot
+        if snapshot is not None and snapshot.sequence == state.step:
+            return snapshot
+        return self._snapshot(state, instant)
 
     def _start(self, instrument: ListedInstrument, step: int) -> _PathState:
         token = instrument.instrument_token
         rng = random.Random(mix(self._seed, token))
-        tick = self._tick(instrument)
+        tick = to_paise(instrument.tick_size) or _INDEX_TICK_PAISE
         close = _round_to(to_paise(instrument.reference_price), tick)
         opening = _round_to(int(close * (1 + rng.gauss(0, 0.004))), tick)
         oi = 0 if instrument.exchange != "NFO" else instrument.lot_size * rng.randint(1000, 50000)
+        kind = "INDEX" if instrument.is_index else instrument.instrument_type
+        annual = _ANNUAL_VOLATILITY.get(kind, 0.25)
+        lot = max(instrument.lot_size, 1)
         state = _PathState(
+            token=token,
+            tick=tick,
+            lot=lot,
+            sigma=annual * math.sqrt(self._step_seconds / _TRADING_SECONDS_PER_YEAR),
+            index=instrument.is_index,
+            circuit_percent=instrument.circuit_percent,
+            shape=depth_shape(self._seed, token, lot),
             rng=rng,
             step=step,
             day=step // self._steps_per_day,
@@ -125,111 +149,95 @@ class GeneratedMarket:
             high=opening,
             low=opening,
             close=close,
-            volume=0,
-            turnover=0,
-            last_quantity=0,
             oi=oi,
             oi_high=oi,
             oi_low=oi,
-            lower=0,
-            upper=0,
         )
-        _set_bands(state, instrument.circuit_percent, tick)
+        _set_bands(state)
         self._states[token] = state
         return state
 
-    def _advance(self, instrument: ListedInstrument, step: int) -> _PathState:
-        state = self._states.get(instrument.instrument_token)
-        if state is None:
-            return self._start(instrument, step)
-        if step <= state.step:
-            return state
-        tick = self._tick(instrument)
+    def _advance(self, state: _PathState, step: int) -> None:
         target_day = step // self._steps_per_day
         if target_day > state.day:
-            _roll_day(state, target_day, instrument.circuit_percent, tick)
+            _roll_day(state, target_day)
             state.step = max(state.step, target_day * self._steps_per_day)
         gap = step - state.step
-        sigma = self._volatility(instrument)
-        lot = max(instrument.lot_size, 1)
         stepped = min(gap, _MAX_STEPPED_GAP)
         if gap > stepped:
             # A long unobserved stretch collapses into one draw of the same total variance.
-            self._move(
-                state, instrument, sigma * math.sqrt(gap - stepped), lot * (gap - stepped), tick
-            )
+            _move(state, state.sigma * math.sqrt(gap - stepped), state.lot * (gap - stepped))
         for _ in range(stepped):
-            self._move(state, instrument, sigma, lot, tick)
+            _move(state, state.sigma, state.lot)
         state.step = step
-        return state
 
-    def _move(
-        self, state: _PathState, instrument: ListedInstrument, sigma: float, lot: int, tick: int
-    ) -> None:
-        shock = state.rng.gauss(0.0, 1.0)
-        price = _round_to(int(state.price * (1.0 + sigma * shock)), tick)
-        if state.upper:
-            price = min(max(price, state.lower), state.upper)
-        state.price = max(price, tick)
-        state.high = max(state.high, state.price)
-        state.low = min(state.low, state.price)
-        if instrument.is_index:
-            return
-        quantity = lot * (1 + int(state.rng.expovariate(0.2)))
-        state.last_quantity = quantity
-        state.volume += quantity
-        state.turnover += quantity * state.price
-        if state.oi:
-            state.oi = max(0, state.oi + lot * round(shock * 3))
-            state.oi_high = max(state.oi_high, state.oi)
-            state.oi_low = min(state.oi_low, state.oi)
-
-    def _snapshot(
-        self, instrument: ListedInstrument, state: _PathState, instant: datetime
-    ) -> Quote:
-        tick = self._tick(instrument)
-        if instrument.is_index:
-            bids, asks = (), ()
+    def _snapshot(self, state: _PathState, instant: datetime) -> Quote:
+        if state.index:
+            bids: tuple[Level, ...] = ()
+            asks: tuple[Level, ...] = ()
+            buy_quantity = sell_quantity = 0
         else:
             bids, asks = synthetic_depth(
-                self._seed,
-                instrument.instrument_token,
-                state.step,
-                state.price,
-                tick,
-                max(instrument.lot_size, 1),
+                state.shape, state.token, state.step, state.price, state.tick
             )
-        depth_factor = 1 + mix(self._seed, instrument.instrument_token, state.step) % 7
+            buy_quantity = 7 * sum(level[1] for level in bids)
+            sell_quantity = 7 * sum(level[1] for level in asks)
         state.snapshot = Quote(
-            instrument_token=instrument.instrument_token,
-            sequence=state.step,
-            timestamp=instant.replace(microsecond=0),
-            last_price=state.price,
-            last_quantity=state.last_quantity,
-            average_price=state.turnover // state.volume if state.volume else state.price,
-            volume=state.volume,
-            buy_quantity=sum(level[1] for level in bids) * depth_factor,
-            sell_quantity=sum(level[1] for level in asks) * (8 - depth_factor),
-            open=state.open,
-            high=state.high,
-            low=state.low,
-            close=state.close,
-            oi=state.oi,
-            oi_day_high=state.oi_high,
-            oi_day_low=state.oi_low,
-            lower_circuit=state.lower,
-            upper_circuit=state.upper,
-            bids=bids,
-            asks=asks,
+            state.token,
+            state.step,
+            instant.replace(microsecond=0),
+            state.price,
+            state.last_quantity,
+            state.turnover // state.volume if state.volume else state.price,
+            state.volume,
+            buy_quantity,
+            sell_quantity,
+            state.open,
+            state.high,
+            state.low,
+            state.close,
+            state.oi,
+            state.oi_high,
+            state.oi_low,
+            state.lower,
+            state.upper,
+            bids,
+            asks,
+            state.index,
         )
         return state.snapshot
+
+
+def _move(state: _PathState, sigma: float, lot: int) -> None:
+    shock = state.rng.gauss(0.0, 1.0)
+    tick = state.tick
+    price = (int(state.price * (1.0 + sigma * shock)) + tick // 2) // tick * tick
+    if state.upper:
+        price = min(max(price, state.lower), state.upper)
+    price = max(price, tick)
+    state.price = price
+    if price > state.high:
+        state.high = price
+    elif price < state.low:
+        state.low = price
+    if state.index:
+        return
+    quantity = lot * (1 + int(state.rng.expovariate(0.2)))
+    state.last_quantity = quantity
+    state.volume += quantity
+    state.turnover += quantity * price
+    if state.oi:
+        state.oi = max(0, state.oi + state.lot * round(shock * 3))
+        state.oi_high = max(state.oi_high, state.oi)
+        state.oi_low = min(state.oi_low, state.oi)
 
 
 def _round_to(paise: int, tick: int) -> int:
     return (paise + tick // 2) // tick * tick
 
 
-def _set_bands(state: _PathState, percent: int, tick: int) -> None:
+def _set_bands(state: _PathState) -> None:
+    percent, tick = state.circuit_percent, state.tick
     if percent <= 0:
         state.lower = state.upper = 0
         return
@@ -238,10 +246,10 @@ def _set_bands(state: _PathState, percent: int, tick: int) -> None:
     state.upper = _round_to(state.close + width, tick)
 
 
-def _roll_day(state: _PathState, day: int, percent: int, tick: int) -> None:
+def _roll_day(state: _PathState, day: int) -> None:
     state.day = day
     state.close = state.price
     state.open = state.high = state.low = state.price
     state.volume = state.turnover = state.last_quantity = 0
     state.oi_high = state.oi_low = state.oi
-    _set_bands(state, percent, tick)
+    _set_bands(state)

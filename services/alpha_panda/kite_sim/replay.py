@@ -21,7 +21,7 @@ from typing import Any
 
 from alpha_panda.domain.values import IST
 from alpha_panda.kite_sim.instruments import InstrumentRegistry
-from alpha_panda.kite_sim.quotes import Quote, synthetic_depth, to_paise
+from alpha_panda.kite_sim.quotes import Quote, depth_shape, synthetic_depth, to_paise
 
 _DEFAULT_TICK_PAISE = 5
 
@@ -105,6 +105,7 @@ class ReplayMarket:
 def _quotes(
     token: int, rows: list[TickRecord], tick: int, lot: int, index: bool, seed: int
 ) -> Iterator[Quote]:
+    shape = depth_shape(seed, token, max(lot, 1))
     day = None
     close = opening = high = low = volume = turnover = last_price = 0
     oi_high = oi_low = 0
@@ -121,9 +122,7 @@ def _quotes(
         volume = row.volume if row.volume is not None else volume + row.last_quantity
         turnover += price * row.last_quantity
         oi_high, oi_low = max(oi_high, row.oi), min(oi_low, row.oi)
-        bids, asks = (
-            ((), ()) if index else synthetic_depth(seed, token, sequence, price, tick, max(lot, 1))
-        )
+        bids, asks = ((), ()) if index else synthetic_depth(shape, token, sequence, price, tick)
         yield Quote(
             instrument_token=token,
             sequence=sequence,
@@ -145,4 +144,5 @@ def _quotes(
             upper_circuit=0,
             bids=bids,
             asks=asks,
+            index=index,
         )

@@ -96,7 +96,6 @@ class KiteSimulator:
         self.sessions = SessionStore(self.config.credentials, self.clock, self.config.user_id)
         self.rate_limiter = RateLimiter(self.config.rate_limits)
         self.hub = TickerHub(
-            self.registry,
             self.market,
             self.clock,
             self.sessions,

@@ -23,7 +23,6 @@ from alpha_panda.kite_sim.frames import (
     encode_frame,
     encode_packet,
 )
-from alpha_panda.kite_sim.instruments import InstrumentRegistry
 from alpha_panda.kite_sim.quotes import MarketModel
 
 log = logging.getLogger(__name__)
@@ -63,7 +62,6 @@ class TickerHub:
 
     def __init__(
         self,
-        registry: InstrumentRegistry,
         market: MarketModel,
         clock: SimulatedClock,
         sessions: SessionStore,
@@ -71,7 +69,6 @@ class TickerHub:
         tick_interval: float = 0.5,
         heartbeat_interval: float = 1.0,
     ) -> None:
-        self._registry = registry
         self._market = market
         self._clock = clock
         self._sessions = sessions
@@ -166,9 +163,7 @@ class TickerHub:
                 if quote is None or connection.sent_sequences.get(token) == quote.sequence:
                     continue
                 connection.sent_sequences[token] = quote.sequence
-                instrument = self._registry.by_token(token)
-                index = instrument is not None and instrument.is_index
-                packets.append(encode_packet(quote, mode, index))
+                packets.append(encode_packet(quote, mode))
             for start in range(0, len(packets), MAX_PACKETS_PER_FRAME):
                 await connection.send(encode_frame(packets[start : start + MAX_PACKETS_PER_FRAME]))
             if not packets and time.monotonic() - connection.last_send >= self.heartbeat_interval:

@@ -51,6 +51,7 @@ def quotes(draw: st.DrawFn, segment: int = 1) -> Quote:
         upper_circuit=0,
         bids=draw(depth),
         asks=draw(depth),
+        index=segment == 9,
     )
 
 
@@ -103,7 +104,7 @@ def test_quote_and_full_packets_decode_to_every_field(quote: Quote, mode: Stream
 
 @given(quotes(segment=9), st.sampled_from([StreamMode.QUOTE, StreamMode.FULL]))
 def test_index_packets_decode_as_untradable_with_ohlc(quote: Quote, mode: StreamMode) -> None:
-    packet = encode_packet(quote, mode, index=True)
+    packet = encode_packet(quote, mode)
     (tick,) = parse([packet])
     assert len(packet) == PACKET_SIZES[f"index {mode.value}"]
     assert tick["tradable"] is False and tick["mode"] == mode.value
