@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from alpha_panda.kite_sim.rate_limits import KITE_RATE_LIMITS
 from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig, generate_credentials
 
 
@@ -44,7 +45,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> SimulatorConfig:
         synthetic_instruments=arguments.synthetic_instruments,
         tick_interval=arguments.tick_interval,
         credentials=credentials,
-        **({"rate_limits": {}} if arguments.no_rate_limits else {}),
+        rate_limits={} if arguments.no_rate_limits else dict(KITE_RATE_LIMITS),
     )
 
 

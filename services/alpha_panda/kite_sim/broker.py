@@ -182,8 +182,8 @@ class Broker:
     def _admit(self, order: Order, now: datetime) -> None:
         quote = self._market.quote(order.instrument.instrument_token, now)
         price = order.price or order.trigger_price
-        banded = quote is not None and quote.upper_circuit and price
-        if banded and not quote.lower_circuit <= price <= quote.upper_circuit:
+        outside = quote is not None and not quote.lower_circuit <= price <= quote.upper_circuit
+        if outside and price and quote is not None and quote.upper_circuit:
             message = "Order price is outside the circuit limits."
             self._publish(order, order.record("REJECTED", now, message))
             return

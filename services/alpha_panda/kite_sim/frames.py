@@ -44,7 +44,7 @@ def encode_packet(quote: Quote, mode: StreamMode) -> bytes:
     token = quote.instrument_token
     if mode is StreamMode.LTP:
         return _LTP.pack(token, quote.last_price)
-    if quote.index:
+    if quote.is_index:
         ohlc = (quote.high, quote.low, quote.open, quote.close)
         change = quote.last_price - quote.close
         if mode is StreamMode.QUOTE:

@@ -48,7 +48,7 @@ class Quote(NamedTuple):
     upper_circuit: int
     bids: tuple[Level, ...]
     asks: tuple[Level, ...]
-    index: bool = False
+    is_index: bool = False
     """Whether the instrument is an index (streamed in index packets)."""
 
 

@@ -144,5 +144,5 @@ def _quotes(
             upper_circuit=0,
             bids=bids,
             asks=asks,
-            index=index,
+            is_index=index,
         )

@@ -261,8 +261,7 @@ async def kite_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except KiteError as error:
         return web.json_response(error.body(), status=error.status)
     except web.HTTPNotFound:
-        error = NotFoundError()
-        return web.json_response(error.body(), status=error.status)
+        missing = NotFoundError()
+        return web.json_response(missing.body(), status=missing.status)
     except web.HTTPMethodNotAllowed:
-        error = KiteError("Method not allowed")
-        return web.json_response(error.body(), status=405)
+        return web.json_response(KiteError("Method not allowed").body(), status=405)

@@ -143,9 +143,7 @@ class KiteSimulator:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        port = server.sockets[0].getsockname()[1]
+        port = self._runner.addresses[0][1]
         base = f"{self.config.host}:{port}"
         self._urls = SimulatorUrls(
             rest=f"http://{base}", websocket=f"ws://{base}/ws", login=f"http://{base}/connect/login"

@@ -72,7 +72,7 @@ class TickerHub:
         self._market = market
         self._clock = clock
         self._sessions = sessions
-        self._on_tick_round = on_tick_round
+        self.on_tick_round = on_tick_round
         self.tick_interval = tick_interval
         self.heartbeat_interval = heartbeat_interval
         self.connections: list[Connection] = []
@@ -147,7 +147,7 @@ class TickerHub:
         while True:
             started = time.monotonic()
             try:
-                self._on_tick_round()
+                self.on_tick_round()
                 await self.stream_once()
             except Exception:
                 log.exception("tick round failed")

@@ -51,7 +51,7 @@ def quotes(draw: st.DrawFn, segment: int = 1) -> Quote:
         upper_circuit=0,
         bids=draw(depth),
         asks=draw(depth),
-        index=segment == 9,
+        is_index=segment == 9,
     )
 
 
