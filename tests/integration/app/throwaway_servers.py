@@ -97,3 +97,83 @@ class PostgresServer:
 
     def stop(self) -> None:
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+
+def kafka_classpath() -> str:
+    """Return the classpath of the Kafka jars that scripts/infra.sh caches."""
+    cache = Path(os.environ.get("ALPHA_PANDA_CACHE", Path.home() / ".cache" / "alpha-panda"))
+    found = sorted(cache.glob("kafka-*/lib"))
+    if not found:
+        raise RuntimeError(f"no Kafka jars under {cache}: run scripts/infra.sh up once")
+    return f"{found[-1]}/*"
+
+
+class KafkaServer:
+    """A one-node KRaft Kafka in its own directory; restarts on the same ports and data."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.controller_port = free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._classpath = kafka_classpath()
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def initialise(self) -> None:
+        properties = self.directory / "server.properties"
+        properties.write_text(
+            "\n".join(
+                [
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
+                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},"
+                    f"CONTROLLER://127.0.0.1:{self.controller_port}",
+                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                    "controller.listener.names=CONTROLLER",
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    f"log.dirs={self.directory / 'data'}",
+                    "auto.create.topics.enable=false",
+                    "offsets.topic.replication.factor=1",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "share.coordinator.state.topic.replication.factor=1",
+                    "share.coordinator.state.topic.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                ]
+            )
+        )
+        tool = ["java", "-cp", self._classpath, "kafka.tools.StorageTool"]
+        cluster = subprocess.run([*tool, "random-uuid"], capture_output=True, text=True, check=True)
+        subprocess.run(
+            [*tool, "format", "-t", cluster.stdout.strip(), "-c", str(properties)],
+            capture_output=True,
+            check=True,
+        )
+
+    def start(self) -> None:
+        log = self.directory / "server.log"
+        with log.open("ab") as output:
+            self._process = subprocess.Popen(
+                [
+                    "java",
+                    "-Xms128m",
+                    "-Xmx384m",
+                    "-cp",
+                    self._classpath,
+                    "kafka.Kafka",
+                    str(self.directory / "server.properties"),
+                ],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        wait_for_port(self.port, 90, log)
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait(timeout=30)
+            self._process = None
