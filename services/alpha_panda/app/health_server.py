@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from alpha_panda.core.health import CachedReadiness
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class HealthServer:
@@ -25,17 +28,24 @@ class HealthServer:
         self._host = host
         self._port = port
         self._runner: web.AppRunner | None = None
+        self._extra_routes: list[tuple[str, Handler]] = []
 
     @property
     def port(self) -> int:
         """Return the port; after `start` with port 0, the one the system chose."""
         return self._port
 
+    def add_route(self, path: str, handler: Handler) -> None:
+        """Serve another GET route beside the probes (the metrics endpoint)."""
+        self._extra_routes.append((path, handler))
+
     def application(self) -> web.Application:
-        """Return the aiohttp application with both probe routes."""
+        """Return the aiohttp application with both probe routes and any added ones."""
         app = web.Application()
         app.router.add_get("/healthz", self._alive)
         app.router.add_get("/readyz", self._ready)
+        for path, handler in self._extra_routes:
+            app.router.add_get(path, handler)
         return app
 
     async def start(self) -> None:

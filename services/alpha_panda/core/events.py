@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from alpha_panda.core.ids import new_event_id
+from alpha_panda.domain.control import ControlCommand
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
@@ -28,6 +29,7 @@ class EventType(StrEnum):
     ORDER_PLACED = "order.placed"
     ORDER_FILLED = "order.filled"
     ORDER_FAILED = "order.failed"
+    CONTROL_COMMAND = "control.command"
 
 
 class EventDecodeError(ValueError):
@@ -90,6 +92,11 @@ class OrderFailedEvent(EventEnvelope):
     data: OrderFailed
 
 
+class ControlCommandEvent(EventEnvelope):
+    type: Literal[EventType.CONTROL_COMMAND]
+    data: ControlCommand
+
+
 ENVELOPES: dict[EventType, type[EventEnvelope]] = {
     EventType.MARKET_TICK: TickEvent,
     EventType.SIGNAL_RAW: SignalEvent,
@@ -98,6 +105,7 @@ ENVELOPES: dict[EventType, type[EventEnvelope]] = {
     EventType.ORDER_PLACED: OrderPlacedEvent,
     EventType.ORDER_FILLED: OrderFilledEvent,
     EventType.ORDER_FAILED: OrderFailedEvent,
+    EventType.CONTROL_COMMAND: ControlCommandEvent,
 }
 PAYLOAD_TYPES: dict[EventType, type[BaseModel]] = {
     event_type: envelope.model_fields["data"].annotation  # type: ignore[misc]
@@ -111,7 +119,8 @@ _ANY_ENVELOPE: TypeAdapter[EventEnvelope] = TypeAdapter(
         | RejectedSignalEvent
         | OrderPlacedEvent
         | OrderFilledEvent
-        | OrderFailedEvent,
+        | OrderFailedEvent
+        | ControlCommandEvent,
         Field(discriminator="type"),
     ]
 )

@@ -50,6 +50,11 @@ class TopicMap:
     def orders_failed(self) -> str:
         return self._topic("orders.failed")
 
+    @property
+    def control(self) -> str:
+        """Return the topic of kill-switch commands."""
+        return self._topic("control")
+
     def namespaced(self) -> list[str]:
         """Return the topics owned by this namespace."""
         return [
@@ -59,6 +64,7 @@ class TopicMap:
             self.orders_placed,
             self.orders_filled,
             self.orders_failed,
+            self.control,
         ]
 
     def all_topics(self) -> list[str]:

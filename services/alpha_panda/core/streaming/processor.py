@@ -55,6 +55,7 @@ class StreamProcessorConfig:
     backoff: Backoff = field(default_factory=Backoff)
     fetch_max_wait_ms: int = 5
     linger_ms: int = 1
+    max_unflushed: int = 20_000
 
 
 class StreamProcessor:
@@ -92,9 +93,19 @@ class StreamProcessor:
         """Return the events to publish in reaction to `event`; raise to retry or dead-letter."""
         raise NotImplementedError
 
+    def deduplicates(self, event: EventEnvelope) -> bool:
+        """Tell whether `event` must be handled at most once (its id recorded in the ledger).
+
+        Services override this to exempt idempotent high-volume events such as ticks.
+        """
+        return True
+
     def state_writer(self) -> StateWriter | None:
         """Return a writer that persists the service's state with a batch's ids, if it has any."""
         return None
+
+    async def after_batch(self) -> None:
+        """Run after a batch's state is durable and before its offsets commit (cache refresh)."""
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -153,17 +164,21 @@ class StreamProcessor:
                 decoded.append((record, decode(record.value)))
             except EventDecodeError as error:
                 await self._dead_letter(record, error, attempts=1)
-        already = await self._ledger.seen(event.id for _, event in decoded)
+        once = [event for _, event in decoded if self.deduplicates(event)]
+        already = await self._ledger.seen(event.id for event in once)
         handled: list[uuid.UUID] = []
         for record, event in decoded:
-            if event.id in already:
+            exactly_once = self.deduplicates(event)
+            if exactly_once and event.id in already:
                 metrics.child(metrics.DUPLICATES_SKIPPED, self.service_name).inc()
                 continue
-            already.add(event.id)
-            if await self._handle_with_retry(record, event):
+            if exactly_once:
+                already.add(event.id)
+            if await self._handle_with_retry(record, event) and exactly_once:
                 handled.append(event.id)
         await self.flush()
         await self._ledger.record(handled, self.state_writer())
+        await self.after_batch()
         try:
             await self._consumer.commit()
         except CommitFailedError:
@@ -249,6 +264,8 @@ class StreamProcessor:
             headers=tracing.to_headers(trace_carrier),
         )
         self._pending.append(future)
+        if len(self._pending) >= self.config.max_unflushed:
+            await self.flush()  # bounds memory when a source emits without batches
         metrics.child(metrics.EVENTS_EMITTED, self.service_name, item.topic).inc()
         return envelope
 

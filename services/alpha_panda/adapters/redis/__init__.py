@@ -1,0 +1,1 @@
+"""Redis read cache with namespaced keys."""

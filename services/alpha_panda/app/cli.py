@@ -1,0 +1,137 @@
+"""The `alpha-panda` command: run, serve, backtest, strategies, dlq, health, simulator, users."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from alpha_panda.adapters.postgres.migrations import connect
+from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
+from alpha_panda.app.containers import SERVICES
+from alpha_panda.app.pre_trading_checks import infrastructure_checks
+from alpha_panda.auth.user_commands import configure_users_parser, run_users_command
+from alpha_panda.auth.users import UserStore
+from alpha_panda.core.health import HealthRegistry
+from alpha_panda.core.settings import Settings, SettingsError, load_settings
+from alpha_panda.core.streaming.dlq import read_dead_letters, replay_dead_letters
+
+PASS_THROUGH = {"backtest", "simulator", "run"}
+
+
+def parser() -> argparse.ArgumentParser:
+    """Return the command-line parser."""
+    root = argparse.ArgumentParser(prog="alpha-panda", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="a local paper-trading session against the Kite simulator")
+    serve = commands.add_parser("serve", help="run one service process (what a pod runs)")
+    serve.add_argument("service", choices=[*SERVICES, "api"])
+    commands.add_parser("backtest", help="run strategies over a tick file")
+    commands.add_parser("simulator", help="run the Kite Connect simulator")
+    commands.add_parser("health", help="run the pre-trading checks and print the report")
+    strategies = commands.add_parser("strategies", help="list or configure strategies")
+    strategy_actions = strategies.add_subparsers(dest="action", required=True)
+    strategy_actions.add_parser("list")
+    add = strategy_actions.add_parser("add", help="add or replace a strategy from a JSON file")
+    add.add_argument("file", type=Path)
+    dlq = commands.add_parser("dlq", help="inspect or replay dead letters")
+    dlq.add_argument("action", choices=["list", "replay"])
+    dlq.add_argument("topic", help="the original topic, e.g. paper.signals.raw")
+    dlq.add_argument("--limit", type=int, default=100)
+    users = commands.add_parser("users", help="manage API users")
+    configure_users_parser(users)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Dispatch a command; return the exit code."""
+    arguments_list = list(sys.argv[1:] if argv is None else argv)
+    if arguments_list and arguments_list[0] in PASS_THROUGH:
+        return _pass_through(arguments_list[0], arguments_list[1:])
+    arguments = parser().parse_args(arguments_list)
+    if arguments.command == "serve":
+        return _serve(arguments.service)
+    # Commands act on shared infrastructure; identity settings matter only to services.
+    os.environ.setdefault("ALPHA_PANDA_SERVICE_NAME", "cli")
+    os.environ.setdefault("ALPHA_PANDA_NAMESPACE", "paper")
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return asyncio.run(_command(arguments, settings))
+
+
+def _pass_through(command: str, rest: list[str]) -> int:
+    if command == "backtest":
+        from alpha_panda.backtest.__main__ import main as backtest
+
+        return backtest(rest)
+    if command == "simulator":
+        from alpha_panda.kite_sim.__main__ import main as simulator
+
+        simulator(rest)
+        return 0
+    from alpha_panda.session.run import main as run
+
+    return run(rest)
+
+
+def _serve(service: str) -> int:
+    if service == "api":
+        from alpha_panda.api.serve import main as serve_api
+
+        return serve_api()
+    from alpha_panda.app.main import main as serve
+
+    return serve(service)
+
+
+async def _command(arguments: argparse.Namespace, settings: Settings) -> int:
+    if arguments.command == "health":
+        report = await HealthRegistry(infrastructure_checks(settings)).run()
+        print(report.render())
+        return 0 if report.ready else 1
+    if arguments.command == "dlq":
+        return await _dlq(arguments, settings)
+    pool = await connect(settings.postgres_dsn.get_secret_value())
+    try:
+        if arguments.command == "users":
+            print(await run_users_command(arguments, UserStore(pool), sys.stdin.read))
+            return 0
+        repository = StrategyRepository(pool)
+        if arguments.action == "add":
+            config = StrategyConfig.model_validate(json.loads(arguments.file.read_text()))
+            await repository.upsert(config)
+            print(f"configured {config.strategy_id} ({config.strategy_type}, {config.namespace})")
+        for strategy in await repository.list():
+            state = "paused" if strategy.paused else "active"
+            print(
+                f"{strategy.strategy_id}\t{strategy.namespace}\t{strategy.strategy_type}\t{state}"
+            )
+        return 0
+    finally:
+        await pool.close()
+
+
+async def _dlq(arguments: argparse.Namespace, settings: Settings) -> int:
+    if arguments.action == "replay":
+        group = f"{settings.group_prefix}.dlq-replay"
+        count = await replay_dead_letters(
+            settings.kafka_bootstrap, arguments.topic, replay_group=group, limit=arguments.limit
+        )
+        print(f"replayed {count} record(s) onto {arguments.topic}")
+        return 0
+    for letter in await read_dead_letters(
+        settings.kafka_bootstrap, arguments.topic, arguments.limit
+    ):
+        print(
+            f"{letter.failed_at} {letter.topic}[{letter.partition}]@{letter.offset} "
+            f"attempts={letter.attempts} group={letter.consumer_group} "
+            f"{letter.error_class}: {letter.error_message}"
+        )
+    return 0

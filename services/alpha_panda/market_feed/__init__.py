@@ -1,0 +1,1 @@
+"""Market feed: Kite's WebSocket ticks onto the shared market topic."""

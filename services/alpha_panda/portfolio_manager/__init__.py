@@ -1,0 +1,1 @@
+"""Portfolio manager: the durable ledger and the read cache of a namespace."""

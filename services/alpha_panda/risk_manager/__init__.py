@@ -1,0 +1,1 @@
+"""Risk manager: every raw signal of a namespace checked against its limits."""

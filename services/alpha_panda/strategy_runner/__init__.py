@@ -1,0 +1,1 @@
+"""Strategy runner: one process per TradingStrategy, ticks in, raw signals out."""

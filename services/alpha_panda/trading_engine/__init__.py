@@ -1,0 +1,1 @@
+"""Trading engine: the only emitter of order events, with stateless traders."""
