@@ -75,11 +75,16 @@ class Backtest:
                 first = last
             risk.on_tick(tick)
             portfolio.mark(tick)
-            for run in by_instrument.get(tick.instrument_token, ()):
+            token = tick.instrument_token
+            for run in by_instrument.get(token, ()):
                 run.ticks += 1
-                for signal in run.strategy.on_tick(tick):
+                strategy = run.strategy
+                signals = strategy.on_tick(tick)
+                for signal in signals:
                     self._execute(run, signal, tick)
-                run.equity.update(portfolio.net_pnl(run.strategy.strategy_id), last)
+                # While flat in this instrument and without a fill, the equity cannot move.
+                if signals or strategy.position(token):
+                    run.equity.update(portfolio.net_pnl(strategy.strategy_id), last)
         return self._report(count, first, last)
 
     def _execute(self, run: _Run, signal: Signal, tick: Tick) -> None:

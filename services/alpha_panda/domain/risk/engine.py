@@ -17,6 +17,7 @@ from alpha_panda.domain.values import IST, OrderType, Side
 
 SNAPSHOT_VERSION = 1
 ZERO = Decimal(0)
+NEVER = datetime.min.replace(tzinfo=UTC)
 
 KILL_SWITCH = "kill_switch"
 DAILY_LOSS = "max_daily_loss"
@@ -49,9 +50,9 @@ class RiskEngine:
         self._bucket = TokenBucket(rate, config.order_burst) if rate is not None else None
         self._book = Portfolio(PortfolioConfig(namespace=config.namespace))
         self._last_prices: dict[int, Decimal] = {}
-        self._clock: datetime | None = None
+        self._clock = NEVER
         self._day: str | None = None
-        self._day_end: datetime | None = None
+        self._day_end = NEVER
         self._day_start_pnl: dict[str, Decimal] = {}
         self._orders_today: dict[str, int] = {}
         self._loss_halted: set[str] = set()
@@ -73,7 +74,9 @@ class RiskEngine:
 
     def on_tick(self, tick: Tick) -> None:
         """Record the last traded price and mark positions to it."""
-        self._advance(tick.exchange_timestamp)
+        instant = tick.exchange_timestamp
+        if instant >= self._day_end or instant > self._clock:
+            self._advance(instant)
         self._last_prices[tick.instrument_token] = tick.last_price
         self._book.mark(tick)
 
@@ -123,7 +126,7 @@ class RiskEngine:
             self._halted_strategies[strategy_id] = reason
         if not square_off:
             return []
-        stamp = at or self._clock
+        stamp = at or (None if self._clock is NEVER else self._clock)
         strategies = self._book.strategy_ids() if strategy_id is None else [strategy_id]
         closing: list[ValidatedSignal] = []
         for owner in strategies:
@@ -287,9 +290,9 @@ class RiskEngine:
         return signal.reference_price
 
     def _advance(self, instant: datetime) -> None:
-        if self._clock is None or instant > self._clock:
+        if instant > self._clock:
             self._clock = instant
-        if self._day_end is not None and instant < self._day_end:
+        if instant < self._day_end:
             return
         local_day = instant.astimezone(IST).date()
         if self._day is not None and local_day.isoformat() <= self._day:
@@ -310,7 +313,7 @@ class RiskEngine:
             "last_prices": {
                 str(token): str(price) for token, price in sorted(self._last_prices.items())
             },
-            "clock": None if self._clock is None else self._clock.isoformat(),
+            "clock": None if self._clock is NEVER else self._clock.isoformat(),
             "day": self._day,
             "day_start_pnl": {sid: str(pnl) for sid, pnl in sorted(self._day_start_pnl.items())},
             "orders_today": dict(sorted(self._orders_today.items())),
@@ -327,9 +330,9 @@ class RiskEngine:
         self._book.restore(snapshot["book"])
         self._last_prices = {int(t): Decimal(p) for t, p in snapshot["last_prices"].items()}
         clock = snapshot["clock"]
-        self._clock = None if clock is None else datetime.fromisoformat(clock)
+        self._clock = NEVER if clock is None else datetime.fromisoformat(clock)
         self._day = snapshot["day"]
-        self._day_end = None
+        self._day_end = NEVER
         if self._day is not None:
             self._day_end = _next_ist_midnight(date.fromisoformat(self._day))
         self._day_start_pnl = {sid: Decimal(p) for sid, p in snapshot["day_start_pnl"].items()}

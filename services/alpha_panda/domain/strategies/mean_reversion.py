@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from pydantic import Field
 
+from alpha_panda.domain.market import Instrument
 from alpha_panda.domain.strategies.base import FLAT, LONG, SHORT, Strategy, StrategyParameters
 from alpha_panda.domain.strategies.rolling import RollingWindow
 
@@ -23,6 +25,15 @@ class BollingerReversionStrategy(Strategy[BollingerParameters, RollingWindow]):
 
     parameters_model = BollingerParameters
 
+    def __init__(
+        self,
+        strategy_id: str,
+        instruments: Iterable[int | Instrument],
+        parameters: BollingerParameters,
+    ) -> None:
+        super().__init__(strategy_id, instruments, parameters)
+        self._deviations_squared = parameters.band_deviations**2
+
     def new_state(self) -> RollingWindow:
         """Return an empty window of the configured length."""
         return RollingWindow(self.parameters.window)
@@ -34,7 +45,7 @@ class BollingerReversionStrategy(Strategy[BollingerParameters, RollingWindow]):
             return None
         # n*(mean - price) against k*n*stddev, both sides scaled by n so everything stays exact.
         distance = state.total - state.length * price
-        threshold = self.parameters.band_deviations**2 * state.variance_times_count_squared()
+        threshold = self._deviations_squared * state.variance_times_count_squared()
         if distance > 0 and distance * distance > threshold:
             return LONG
         if distance < 0 and distance * distance > threshold:

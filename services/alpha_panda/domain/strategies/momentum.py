@@ -46,12 +46,9 @@ class MomentumStrategy(Strategy[MomentumParameters, deque[Decimal]]):
         if len(state) <= self.parameters.lookback:
             return None
         then = state[0]
-        move = price - then
-        entry = self._entry * then
-        if move > entry:
-            return LONG
-        if move < -entry:
-            return SHORT
-        if abs(move) < self._exit * then:
+        move = price - then if price >= then else then - price
+        if move > self._entry * then:
+            return LONG if price > then else SHORT
+        if move < self._exit * then:
             return FLAT
         return None
