@@ -76,6 +76,7 @@ class Broker:
         self._clock = clock
         self._notify = on_order_update or (lambda api_key, order: None)
         self._orders: dict[str, Order] = {}
+        self._working: dict[str, Order] = {}
         self._trades: list[Trade] = []
         self._numbers = itertools.count(1)
         self._taken: dict[tuple[int, int, str], list[int]] = {}
@@ -110,6 +111,7 @@ class Broker:
             order_timestamp=now,
         )
         self._orders[order.order_id] = order
+        self._working[order.order_id] = order
         for status in ("PUT ORDER REQ RECEIVED", "VALIDATION PENDING", "OPEN PENDING"):
             order.record(status, now)
         if variety == "amo":
@@ -162,14 +164,17 @@ class Broker:
 
     def match_open_orders(self) -> None:
         """Release AMOs once the market opens and match every open order at current quotes."""
+        if self._clock.phase() is not SessionPhase.OPEN:
+            return
         now = self._clock.now()
-        market_open = self._clock.phase() is SessionPhase.OPEN
-        for order in list(self._orders.values()):
-            if order.status == "AMO REQ RECEIVED" and market_open:
+        for order in list(self._working.values()):
+            if order.status == "AMO REQ RECEIVED":
                 order.exchange_order_id = f"1{order.order_id[-9:]:0>15}"
                 self._admit(order, now)
-            elif order.is_open and order.status != "AMO REQ RECEIVED" and market_open:
+            else:
                 self._match(order, now)
+            if not order.is_open:
+                del self._working[order.order_id]
 
     def _own(self, api_key: str, order_id: str, variety: str) -> Order:
         order = self.order(api_key, order_id)

@@ -24,6 +24,7 @@ from alpha_panda.kite_sim.quotes import Level, Quote
 if TYPE_CHECKING:
     from alpha_panda.kite_sim.simulator import KiteSimulator
 
+KITE_VERSION = "3"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -101,6 +102,8 @@ class RestApi:
         ]
 
     def _authorize(self, request: web.Request, endpoint_class: str = "other") -> Session:
+        if request.headers.get("X-Kite-Version") != KITE_VERSION:
+            raise InputError("Missing or unsupported `X-Kite-Version` header; send 3.")
         scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
         api_key, _, access_token = credentials.partition(":")
         if scheme != "token" or not api_key or not access_token:

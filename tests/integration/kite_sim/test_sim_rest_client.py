@@ -284,3 +284,19 @@ def test_rate_limit_maps_to_429() -> None:
             kite.ltp("NSE:INFY")
         assert raised.value.code == 429
         assert kite.profile()["user_id"] == "AP0001"
+
+
+def test_invalidated_access_token_is_refused(background: BackgroundSimulator) -> None:
+    session = background.call(background.simulator.login)
+    kite = KiteConnect(
+        background.simulator.api_key, session.access_token, root=background.urls.rest
+    )
+    assert kite.invalidate_access_token() is True
+    with pytest.raises(kite_errors.TokenException):
+        kite.profile()
+
+
+def test_requests_without_the_kite_version_header_are_refused(kite: KiteConnect) -> None:
+    headers = {"Authorization": f"token {kite.api_key}:{kite.access_token}"}
+    response = requests.get(f"{kite.root}/user/profile", headers=headers, timeout=5)
+    assert response.status_code == 400 and response.json()["error_type"] == "InputException"
