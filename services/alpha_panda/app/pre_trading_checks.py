@@ -189,3 +189,25 @@ def infrastructure_checks(settings: Settings) -> list[HealthCheck]:
         redis_check(settings.redis_url),
         kafka_check(settings.kafka_bootstrap, settings.topics.all_topics()),
     ]
+
+
+def pre_trading_checks(
+    settings: Settings,
+    *,
+    expected_strategies: Collection[str] | None = None,
+    loaded_strategies: LoadedStrategies | None = None,
+    broker: SessionValidator | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> list[HealthCheck]:
+    """Return the infrastructure checks plus the trading checks this process can answer.
+
+    A strategy runner passes its strategies; a process trading on a live namespace passes its
+    `AuthManager` as `broker`; every process gets the market-hours warning.
+    """
+    checks = infrastructure_checks(settings)
+    if expected_strategies is not None and loaded_strategies is not None:
+        checks.append(strategies_check(expected_strategies, loaded_strategies))
+    if broker is not None:
+        checks.append(broker_session_check(broker))
+    checks.append(market_hours_check(clock))
+    return checks

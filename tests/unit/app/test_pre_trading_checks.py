@@ -9,9 +9,11 @@ import pytest
 from alpha_panda.app.pre_trading_checks import (
     broker_session_check,
     market_hours_check,
+    pre_trading_checks,
     strategies_check,
 )
 from alpha_panda.core.health import CheckFailed, HealthRegistry, Severity
+from alpha_panda.core.settings import Settings
 from alpha_panda.domain.values import IST
 
 
@@ -83,3 +85,33 @@ async def test_broker_session_check_fails_with_the_reason_and_login_advice():
     assert not report.ready
     assert "[FAIL] broker-session: token rejected by Kite" in report.render()
     assert "log in to Kite again" in report.render()
+
+
+def _settings() -> Settings:
+    return Settings(
+        service_name="strategy-runner",
+        namespace="zerodha",
+        kafka_bootstrap="127.0.0.1:9092",
+        postgres_dsn="postgresql://alpha:pw-not-shown@127.0.0.1:5432/alpha_panda",
+        redis_url="redis://127.0.0.1:6379/0",
+    )
+
+
+def test_pre_trading_checks_add_only_the_trading_checks_a_process_can_answer():
+    bare = pre_trading_checks(_settings())
+    full = pre_trading_checks(
+        _settings(),
+        expected_strategies={"m1"},
+        loaded_strategies=lambda: ["m1"],
+        broker=_Validator("user AB1234"),
+    )
+    assert [c.name for c in bare] == ["postgresql", "redis", "kafka", "market-hours"]
+    assert [c.name for c in full] == [
+        "postgresql",
+        "redis",
+        "kafka",
+        "strategies",
+        "broker-session",
+        "market-hours",
+    ]
+    assert all("pw-not-shown" not in check.remedy for check in full)
