@@ -1,25 +1,24 @@
-"""The risk engine: every pre-trade rule of a namespace, with state that survives restarts."""
+"""The risk engine: every pre-trade rule of a namespace, applied in a fixed order."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFilled
-from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
 from alpha_panda.domain.risk.limits import RiskEngineConfig, RiskLimits
 from alpha_panda.domain.risk.rate_limit import TokenBucket
+from alpha_panda.domain.risk.state import NEVER, RiskState
 from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
 from alpha_panda.domain.values import IST, OrderType, Side
 
-SNAPSHOT_VERSION = 1
 ZERO = Decimal(0)
-NEVER = datetime.min.replace(tzinfo=UTC)
 
 KILL_SWITCH = "kill_switch"
+NAMESPACE_DAILY_LOSS = "namespace_max_daily_loss"
 DAILY_LOSS = "max_daily_loss"
 MARKET_HOURS = "market_hours"
 PRICE_BAND = "price_band"
@@ -37,29 +36,21 @@ class RiskEngine:
     """Validate signals against a namespace's limits.
 
     Positions and P&L come from fills (`on_fill`), last prices and marks from ticks
-    (`on_tick`); the IST trading day rolls on the first event stamped after midnight IST,
-    resetting order counts and daily-loss halts. Rules run in a fixed order and the first
-    that fires names the rejection; only a validated signal counts as an order and takes a
-    rate-limit token.
+    (`on_tick`). Rules run in a fixed order and the first that fires names the rejection;
+    `checks_passed` lists the rules that were active. Only a validated signal counts as an
+    order and takes a rate-limit token. A signal that only reduces a holding passes the
+    position and daily-loss rules, so a strategy can always get out.
     """
 
     def __init__(self, config: RiskEngineConfig) -> None:
         self.config = config
-        self._limits: dict[str, RiskLimits] = {}
         rate = config.orders_per_second
-        self._bucket = TokenBucket(rate, config.order_burst) if rate is not None else None
-        self._book = Portfolio(PortfolioConfig(namespace=config.namespace))
-        self._last_prices: dict[int, Decimal] = {}
-        self._clock = NEVER
-        self._day: str | None = None
-        self._day_end = NEVER
-        self._day_start_pnl: dict[str, Decimal] = {}
-        self._orders_today: dict[str, int] = {}
-        self._loss_halted: set[str] = set()
-        self._halted_strategies: dict[str, str] = {}
-        self._namespace_halt: str | None = None
+        bucket = TokenBucket(rate, config.order_burst) if rate is not None else None
+        self.state = RiskState(config.namespace, bucket)
+        self._limits: dict[str, RiskLimits] = {}
         self._rules: tuple[tuple[str, Rule], ...] = (
             (KILL_SWITCH, self._check_kill_switch),
+            (NAMESPACE_DAILY_LOSS, self._check_namespace_daily_loss),
             (DAILY_LOSS, self._check_daily_loss),
             (MARKET_HOURS, self._check_market_hours),
             (PRICE_BAND, self._check_price_band),
@@ -70,24 +61,18 @@ class RiskEngine:
             (STRATEGY_NOTIONAL, self._check_strategy_notional),
         )
 
-    # -- events -------------------------------------------------------------------------
-
     def on_tick(self, tick: Tick) -> None:
         """Record the last traded price and mark positions to it."""
-        instant = tick.exchange_timestamp
-        if instant >= self._day_end or instant > self._clock:
-            self._advance(instant)
-        self._last_prices[tick.instrument_token] = tick.last_price
-        self._book.mark(tick)
+        self.state.on_tick(tick)
 
     def on_fill(self, fill: OrderFilled) -> None:
         """Update positions and P&L from a fill (a repeated fill id changes nothing)."""
-        self._advance(fill.filled_at)
-        self._book.apply_fill(fill)
+        self.state.on_fill(fill)
 
     def evaluate(self, signal: Signal) -> ValidatedSignal | RejectedSignal:
         """Run every active rule on a signal; validate it or name the rule that refused it."""
-        self._advance(signal.generated_at)
+        state = self.state
+        state.advance(signal.generated_at)
         limits = self._limits_for(signal.strategy_id)
         passed: list[str] = []
         for name, rule in self._rules:
@@ -96,16 +81,14 @@ class RiskEngine:
                 return RejectedSignal(signal=signal, rule=name, reason=reason)
             if self._is_active(name, limits):
                 passed.append(name)
-        if self._bucket is not None:
-            if not self._bucket.try_take(signal.generated_at):
+        if state.bucket is not None:
+            if not state.bucket.try_take(signal.generated_at):
                 reason = f"account order rate above {self.config.orders_per_second}/s"
                 return RejectedSignal(signal=signal, rule=RATE_LIMIT, reason=reason)
             passed.append(RATE_LIMIT)
         strategy_id = signal.strategy_id
-        self._orders_today[strategy_id] = self._orders_today.get(strategy_id, 0) + 1
+        state.orders_today[strategy_id] = state.orders_today.get(strategy_id, 0) + 1
         return ValidatedSignal(signal=signal, checks_passed=tuple(passed))
-
-    # -- kill switch --------------------------------------------------------------------
 
     def halt(
         self,
@@ -120,17 +103,18 @@ class RiskEngine:
         stamped `at` (default: the latest exchange time seen) and already validated, since
         the halt itself would refuse them.
         """
+        state = self.state
         if strategy_id is None:
-            self._namespace_halt = reason
+            state.namespace_halt = reason
         else:
-            self._halted_strategies[strategy_id] = reason
+            state.halted_strategies[strategy_id] = reason
         if not square_off:
             return []
-        stamp = at or (None if self._clock is NEVER else self._clock)
-        strategies = self._book.strategy_ids() if strategy_id is None else [strategy_id]
+        stamp = at or (None if state.clock is NEVER else state.clock)
+        owners = state.book.strategy_ids() if strategy_id is None else [strategy_id]
         closing: list[ValidatedSignal] = []
-        for owner in strategies:
-            for token, quantity, mark in self._book.holdings(owner):
+        for owner in owners:
+            for token, quantity, mark in state.book.holdings(owner):
                 if stamp is None:
                     raise ValueError("square-off needs a time: no event seen yet")
                 signal = Signal(
@@ -139,7 +123,7 @@ class RiskEngine:
                     side=Side.SELL if quantity > 0 else Side.BUY,
                     quantity=abs(quantity),
                     order_type=OrderType.MARKET,
-                    reference_price=self._last_prices.get(token, mark),
+                    reference_price=state.last_prices.get(token, mark),
                     generated_at=stamp,
                     reason=f"square-off: {reason}",
                 )
@@ -149,43 +133,66 @@ class RiskEngine:
     def resume(self, strategy_id: str | None = None) -> None:
         """Lift the kill switch of one strategy, or of the namespace."""
         if strategy_id is None:
-            self._namespace_halt = None
+            self.state.namespace_halt = None
         else:
-            self._halted_strategies.pop(strategy_id, None)
+            self.state.halted_strategies.pop(strategy_id, None)
 
     def halted(self, strategy_id: str) -> str | None:
-        """Return why a strategy may not trade now, or None."""
-        if self._namespace_halt is not None:
-            return f"namespace halted: {self._namespace_halt}"
-        if strategy_id in self._halted_strategies:
-            return f"strategy halted: {self._halted_strategies[strategy_id]}"
-        if strategy_id in self._loss_halted:
+        """Return why a strategy may not open positions now, or None."""
+        state = self.state
+        if state.namespace_halt is not None:
+            return f"namespace halted: {state.namespace_halt}"
+        if strategy_id in state.halted_strategies:
+            return f"strategy halted: {state.halted_strategies[strategy_id]}"
+        if state.namespace_loss_halted:
+            return "namespace daily loss limit reached"
+        if strategy_id in state.loss_halted:
             return "daily loss limit reached"
         return None
 
     def position(self, strategy_id: str, instrument_token: int) -> int:
         """Return the signed quantity a strategy holds, as known from fills."""
-        return self._book.position(strategy_id, instrument_token)
+        return self.state.position(strategy_id, instrument_token)
 
     def daily_pnl(self, strategy_id: str) -> Decimal:
         """Return a strategy's net P&L since the start of the current IST trading day."""
-        return self._book.net_pnl(strategy_id) - self._day_start_pnl.get(strategy_id, ZERO)
+        return self.state.daily_pnl(strategy_id)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return the whole state as JSON-able data (the configuration is not included)."""
+        return self.state.snapshot()
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Replace the state with a `snapshot` result."""
+        self.state.restore(snapshot)
 
     # -- rules ----------------------------------------------------------------------------
 
     def _check_kill_switch(self, signal: Signal, limits: RiskLimits) -> str | None:
-        if self._namespace_halt is not None:
-            return f"namespace halted: {self._namespace_halt}"
-        reason = self._halted_strategies.get(signal.strategy_id)
+        state = self.state
+        if state.namespace_halt is not None:
+            return f"namespace halted: {state.namespace_halt}"
+        reason = state.halted_strategies.get(signal.strategy_id)
         return None if reason is None else f"strategy halted: {reason}"
+
+    def _check_namespace_daily_loss(self, signal: Signal, limits: RiskLimits) -> str | None:
+        ceiling = self.config.namespace_max_daily_loss
+        if ceiling is None or self._reduces(signal):
+            return None
+        state = self.state
+        pnl = state.namespace_daily_pnl()
+        if state.namespace_loss_halted or pnl <= -ceiling:
+            state.namespace_loss_halted = True
+            return f"namespace daily P&L {pnl} breached the loss limit {ceiling}"
+        return None
 
     def _check_daily_loss(self, signal: Signal, limits: RiskLimits) -> str | None:
         if limits.max_daily_loss is None or self._reduces(signal):
             return None
-        strategy_id = signal.strategy_id
-        pnl = self.daily_pnl(strategy_id)
-        if strategy_id in self._loss_halted or pnl <= -limits.max_daily_loss:
-            self._loss_halted.add(strategy_id)
+        state, strategy_id = self.state, signal.strategy_id
+        pnl = state.daily_pnl(strategy_id)
+        if strategy_id in state.loss_halted or pnl <= -limits.max_daily_loss:
+            state.loss_halted.add(strategy_id)
             return f"daily P&L {pnl} breached the loss limit {limits.max_daily_loss}"
         return None
 
@@ -200,17 +207,17 @@ class RiskEngine:
         band = limits.price_band_percent
         if band is None:
             return None
-        last = self._last_prices.get(signal.instrument_token)
+        last = self.state.last_prices.get(signal.instrument_token)
         if last is None:
             return "no last traded price to check the band against"
-        price = self._order_price(signal)
+        price = _order_price(signal)
         if abs(price - last) * 100 > band * last:
             return f"price {price} is more than {band}% away from last price {last}"
         return None
 
     def _check_orders_per_day(self, signal: Signal, limits: RiskLimits) -> str | None:
         ceiling = limits.max_orders_per_day
-        count = self._orders_today.get(signal.strategy_id, 0)
+        count = self.state.orders_today.get(signal.strategy_id, 0)
         if ceiling is None or count < ceiling:
             return None
         return f"{count} orders today reached the limit of {ceiling}"
@@ -226,7 +233,7 @@ class RiskEngine:
         ceiling = limits.max_position_notional
         if ceiling is None or self._reduces(signal):
             return None
-        notional = abs(self._projected(signal)) * self._order_price(signal)
+        notional = abs(self._projected(signal)) * _order_price(signal)
         if notional <= ceiling:
             return None
         return f"position value {notional} would exceed {ceiling}"
@@ -237,7 +244,7 @@ class RiskEngine:
             return None
         total = abs(self._projected(signal)) + sum(
             abs(quantity)
-            for token, quantity, _ in self._book.holdings(signal.strategy_id)
+            for token, quantity, _ in self.state.book.holdings(signal.strategy_id)
             if token != signal.instrument_token
         )
         return None if total <= ceiling else f"strategy quantity {total} would exceed {ceiling}"
@@ -246,10 +253,11 @@ class RiskEngine:
         ceiling = limits.max_strategy_notional
         if ceiling is None or self._reduces(signal):
             return None
-        total = abs(self._projected(signal)) * self._order_price(signal) + sum(
+        last_prices = self.state.last_prices
+        total = abs(self._projected(signal)) * _order_price(signal) + sum(
             (
-                abs(quantity) * self._last_prices.get(token, mark)
-                for token, quantity, mark in self._book.holdings(signal.strategy_id)
+                abs(quantity) * last_prices.get(token, mark)
+                for token, quantity, mark in self.state.book.holdings(signal.strategy_id)
                 if token != signal.instrument_token
             ),
             ZERO,
@@ -260,10 +268,11 @@ class RiskEngine:
 
     # -- helpers ------------------------------------------------------------------------
 
-    @staticmethod
-    def _is_active(rule: str, limits: RiskLimits) -> bool:
+    def _is_active(self, rule: str, limits: RiskLimits) -> bool:
         if rule == KILL_SWITCH:
             return True
+        if rule == NAMESPACE_DAILY_LOSS:
+            return self.config.namespace_max_daily_loss is not None
         if rule == MARKET_HOURS:
             return limits.market_hours is not None
         value: object = getattr(limits, "price_band_percent" if rule == PRICE_BAND else rule)
@@ -276,74 +285,16 @@ class RiskEngine:
         return limits
 
     def _projected(self, signal: Signal) -> int:
-        held = self._book.position(signal.strategy_id, signal.instrument_token)
+        held = self.state.position(signal.strategy_id, signal.instrument_token)
         return held + signal.side.sign * signal.quantity
 
     def _reduces(self, signal: Signal) -> bool:
-        held = self._book.position(signal.strategy_id, signal.instrument_token)
+        held = self.state.position(signal.strategy_id, signal.instrument_token)
         projected = held + signal.side.sign * signal.quantity
         return abs(projected) < abs(held) and projected * held >= 0
 
-    def _order_price(self, signal: Signal) -> Decimal:
-        if signal.order_type in (OrderType.LIMIT, OrderType.SL) and signal.limit_price:
-            return signal.limit_price
-        return signal.reference_price
 
-    def _advance(self, instant: datetime) -> None:
-        if instant > self._clock:
-            self._clock = instant
-        if instant < self._day_end:
-            return
-        local_day = instant.astimezone(IST).date()
-        if self._day is not None and local_day.isoformat() <= self._day:
-            return
-        self._day = local_day.isoformat()
-        self._day_end = _next_ist_midnight(local_day)
-        self._day_start_pnl = {sid: self._book.net_pnl(sid) for sid in self._book.strategy_ids()}
-        self._orders_today.clear()
-        self._loss_halted.clear()
-
-    # -- persistence --------------------------------------------------------------------
-
-    def snapshot(self) -> dict[str, Any]:
-        """Return the whole state as JSON-able data (the configuration is not included)."""
-        return {
-            "version": SNAPSHOT_VERSION,
-            "book": self._book.snapshot(),
-            "last_prices": {
-                str(token): str(price) for token, price in sorted(self._last_prices.items())
-            },
-            "clock": None if self._clock is NEVER else self._clock.isoformat(),
-            "day": self._day,
-            "day_start_pnl": {sid: str(pnl) for sid, pnl in sorted(self._day_start_pnl.items())},
-            "orders_today": dict(sorted(self._orders_today.items())),
-            "loss_halted": sorted(self._loss_halted),
-            "halted_strategies": dict(sorted(self._halted_strategies.items())),
-            "namespace_halt": self._namespace_halt,
-            "rate_bucket": None if self._bucket is None else self._bucket.to_dict(),
-        }
-
-    def restore(self, snapshot: dict[str, Any]) -> None:
-        """Replace the state with a `snapshot` result."""
-        if snapshot.get("version") != SNAPSHOT_VERSION:
-            raise ValueError(f"unsupported risk snapshot version {snapshot.get('version')}")
-        self._book.restore(snapshot["book"])
-        self._last_prices = {int(t): Decimal(p) for t, p in snapshot["last_prices"].items()}
-        clock = snapshot["clock"]
-        self._clock = NEVER if clock is None else datetime.fromisoformat(clock)
-        self._day = snapshot["day"]
-        self._day_end = NEVER
-        if self._day is not None:
-            self._day_end = _next_ist_midnight(date.fromisoformat(self._day))
-        self._day_start_pnl = {sid: Decimal(p) for sid, p in snapshot["day_start_pnl"].items()}
-        self._orders_today = {sid: int(n) for sid, n in snapshot["orders_today"].items()}
-        self._loss_halted = set(snapshot["loss_halted"])
-        self._halted_strategies = dict(snapshot["halted_strategies"])
-        self._namespace_halt = snapshot["namespace_halt"]
-        if self._bucket is not None and snapshot["rate_bucket"] is not None:
-            self._bucket.load(snapshot["rate_bucket"])
-
-
-def _next_ist_midnight(day: date) -> datetime:
-    # In UTC: comparing datetimes of different tzinfo objects is ~10x slower per tick.
-    return datetime.combine(day + timedelta(days=1), time(0), IST).astimezone(UTC)
+def _order_price(signal: Signal) -> Decimal:
+    if signal.order_type in (OrderType.LIMIT, OrderType.SL) and signal.limit_price:
+        return signal.limit_price
+    return signal.reference_price

@@ -52,12 +52,16 @@ class RiskLimits(Frozen):
 
 
 class RiskEngineConfig(Frozen):
-    """Limits of a namespace: defaults for every strategy, per-strategy overrides, and the
-    account-wide order rate (Kite allows 10 orders per second per account)."""
+    """Limits of a namespace: defaults for every strategy, per-strategy overrides, a daily
+    loss limit for the namespace as a whole, and the account-wide order rate (Kite allows
+    10 orders per second per account)."""
 
     namespace: Namespace
     defaults: RiskLimits = RiskLimits()
     strategies: dict[str, RiskLimits] = Field(default_factory=dict)
+    namespace_max_daily_loss: Decimal | None = Field(
+        default=None, gt=0, description="Net loss of all strategies together that halts all."
+    )
     orders_per_second: Decimal | None = Field(default=Decimal(10), gt=0)
     order_burst: int = Field(default=10, gt=0)
 

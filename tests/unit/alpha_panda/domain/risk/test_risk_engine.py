@@ -270,3 +270,36 @@ def test_snapshot_round_trip_through_json_keeps_counts_halts_positions_and_token
     assert_rejected_by(restored.evaluate(signal(Side.SELL, 1, seconds=2)), "order_rate")
     assert_validated(restored.evaluate(signal(Side.SELL, 1, seconds=3)))
     assert_rejected_by(restored.evaluate(signal(Side.SELL, 1, seconds=4)), "max_orders_per_day")
+
+
+# -- namespace daily loss ----------------------------------------------------------------
+
+
+def namespace_loss_engine(limit):
+    return RiskEngine(
+        RiskEngineConfig(
+            namespace=Namespace.PAPER,
+            defaults=NO_HOURS,
+            namespace_max_daily_loss=Decimal(limit),
+            orders_per_second=None,
+        )
+    )
+
+
+def test_namespace_daily_loss_summed_over_strategies_halts_every_strategy(signal, fill, tick):
+    engine = namespace_loss_engine("300")
+    engine.on_fill(fill(Side.BUY, 100, "100", strategy_id="alpha"))
+    engine.on_fill(fill(Side.BUY, 100, "100", strategy_id="beta"))
+    engine.on_tick(tick("98.50", seconds=1))  # -150 each
+    assert_rejected_by(engine.evaluate(signal(strategy_id="gamma")), "namespace_max_daily_loss")
+    assert engine.halted("alpha") == "namespace daily loss limit reached"
+
+
+def test_namespace_daily_loss_below_limit_validates(signal, fill, tick):
+    engine = namespace_loss_engine("300")
+    engine.on_fill(fill(Side.BUY, 100, "100", strategy_id="alpha"))
+    engine.on_fill(fill(Side.BUY, 100, "100", strategy_id="beta"))
+    engine.on_tick(tick("98.55", seconds=1))  # -145 each
+    verdict = engine.evaluate(signal(strategy_id="gamma"))
+    assert_validated(verdict)
+    assert "namespace_max_daily_loss" in verdict.checks_passed
