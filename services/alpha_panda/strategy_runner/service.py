@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,16 +32,15 @@ class StrategyRunner(StreamProcessor):
         super().__init__(
             settings, input_topics=[topics.market_ticks, topics.orders_filled], ledger=ledger
         )
-        self.config = config
+        self.strategy_config = config
         self.strategy: Strategy[Any, Any] = build_strategy(
             config.strategy_id, config.strategy_type, config.instruments, config.parameters
         )
-        self._positions_changed = False
 
     def restore(self, snapshot: dict[str, Any] | None) -> None:
-        """Restore the holdings saved by a previous run."""
+        """Continue with the indicators and holdings saved by a previous run."""
         if snapshot:
-            self.strategy.restore_positions({int(k): v for k, v in snapshot["positions"].items()})
+            self.strategy.restore(base64.b64decode(snapshot["strategy"]))
 
     def deduplicates(self, event: EventEnvelope) -> bool:
         # A redelivered tick re-emits signals with the same ids, which the risk manager drops.
@@ -49,19 +49,17 @@ class StrategyRunner(StreamProcessor):
     async def handle(self, event: EventEnvelope) -> Sequence[Outgoing]:
         data = event.data
         if isinstance(data, Tick):
-            if self.config.paused:
+            if self.strategy_config.paused:
                 return []
             return [
                 Outgoing(self.settings.topics.signals_raw, EventType.SIGNAL_RAW, s, signal_key(s))
                 for s in self.strategy.on_tick(data)
             ]
-        if isinstance(data, OrderFilled) and data.strategy_id == self.config.strategy_id:
+        if isinstance(data, OrderFilled) and data.strategy_id == self.strategy_config.strategy_id:
             self.strategy.on_fill(data)
-            self._positions_changed = True
         return []
 
-    def state_writer(self) -> StateWriter | None:
-        if not self._positions_changed:
-            return None
-        self._positions_changed = False
-        return state_writer(self.settings.consumer_group, {"positions": self.strategy.positions()})
+    def state_writer(self) -> StateWriter:
+        # Indicators move with every tick, so every batch saves them.
+        snapshot = base64.b64encode(self.strategy.snapshot()).decode()
+        return state_writer(self.settings.consumer_group, {"strategy": snapshot})

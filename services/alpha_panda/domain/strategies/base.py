@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -87,14 +88,19 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
         slot = self._slots.get(instrument_token)
         return slot.position if slot else 0
 
-    def positions(self) -> dict[int, int]:
-        """Return the signed holding per instrument, for the service to persist."""
-        return {token: slot.position for token, slot in self._slots.items() if slot.position}
+    def snapshot(self) -> bytes:
+        """Return every instrument's indicators, holding and last signal time, for restarts."""
+        return pickle.dumps(
+            {t: (slot.state, slot.position, slot.last_signal_at) for t, slot in self._slots.items()}
+        )
 
-    def restore_positions(self, positions: dict[int, int]) -> None:
-        """Set holdings saved by `positions()` (indicators warm up again from new ticks)."""
-        for token, slot in self._slots.items():
-            slot.position = positions.get(token, 0)
+    def restore(self, snapshot: bytes) -> None:
+        """Continue from a `snapshot()` of the same strategy (written by the platform itself)."""
+        saved = pickle.loads(snapshot)  # noqa: S301 - our own state, from our own database
+        for token, (state, position, last_signal_at) in saved.items():
+            slot = self._slots.get(token)
+            if slot is not None:
+                slot.state, slot.position, slot.last_signal_at = state, position, last_signal_at
 
     @abstractmethod
     def new_state(self) -> StateT:

@@ -1,0 +1,103 @@
+"""A scripted paper session: known ticks to exact signals, fills, charges and P&L."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import asyncpg
+import pytest
+import redis.asyncio as redis
+
+from alpha_panda.adapters.postgres.migrations import connect
+from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
+from alpha_panda.domain.orders import OrderFilled, OrderPlaced
+from alpha_panda.domain.risk.limits import RiskLimits
+from alpha_panda.domain.signals import Signal, ValidatedSignal
+from alpha_panda.domain.values import Namespace, Side
+from tests.integration.core.processors import Source
+from tests.integration.pipeline.harness import Pipeline, tick
+
+pytestmark = pytest.mark.integration
+
+INFY = 408065
+# Crossover fast=2/slow=3: the fast average crosses above at 103 (buy 100) and below at 100
+# (sell 100, flat: shorting is off).
+PRICES = ["100", "100", "99", "101", "103", "104", "100", "100"]
+
+
+@pytest.fixture
+async def pipeline(infra, postgres_dsn, unique):
+    settings = {**infra, "ALPHA_PANDA_POSTGRES_DSN": postgres_dsn}
+    pool = await connect(postgres_dsn)
+    await StrategyRepository(pool).upsert(
+        StrategyConfig(
+            strategy_id="cross-infy",
+            namespace=Namespace.PAPER,
+            strategy_type="ma_crossover",
+            instruments=(INFY,),
+            parameters={"fast_window": 2, "slow_window": 3, "quantity": 100, "cooldown_seconds": 0},
+            risk_limits=RiskLimits(max_position_quantity=500),
+        )
+    )
+    await pool.close()
+    pipeline = Pipeline(settings, "paper", unique, "cross-infy")
+    await pipeline.start()
+    yield pipeline
+    await pipeline.stop()
+
+
+async def test_scripted_session_gives_exact_signals_fills_and_pnl_across_a_restart(
+    pipeline, postgres_dsn, redis_url
+):
+    source = Source(pipeline.settings("market-feed"))
+    await source.start()
+    topic = pipeline.settings("x").topics.market_ticks
+    sent = []
+    for second, price in enumerate(PRICES):
+        sent.append(tick(INFY, second, price))
+        await source.publish(topic, [sent[-1]])
+        await pipeline.wait_all_saw(sent if second < 5 else sent[5:])
+        if second == 4:  # the buy: wait for its fill, then restart every service
+            await pipeline.wait_for("portfolio-manager", OrderFilled, 1, "the buy fill")
+            await pipeline.stop()
+            pipeline.handled.clear()
+            await pipeline.start()
+    await pipeline.wait_for("portfolio-manager", OrderFilled, 1, "the sell fill")
+    await source.close()
+
+    runner_signals = [
+        (s.side, s.quantity, s.reference_price) for s in pipeline.data("risk-manager", Signal)
+    ]
+    assert runner_signals == [(Side.SELL, 100, Decimal("100"))]  # the buy came before the restart
+    validated = pipeline.data("trading-engine", ValidatedSignal)
+    assert [v.signal.strategy_id for v in validated] == ["cross-infy"]
+    assert pipeline.data("portfolio-manager", OrderPlaced)[0].side is Side.SELL
+
+    ledger = await asyncpg.connect(postgres_dsn)
+    fills = await ledger.fetch(
+        "SELECT side, quantity, price, charges FROM ledger_fills WHERE namespace = 'paper' ORDER BY filled_at"
+    )
+    orders = await ledger.fetch("SELECT status FROM ledger_orders WHERE namespace = 'paper'")
+    risk = json.loads(
+        await ledger.fetchval(
+            "SELECT state FROM service_state WHERE consumer_group LIKE '%.risk-manager'"
+        )
+    )
+    await ledger.close()
+    assert [tuple(row) for row in fills] == [
+        ("BUY", 100, Decimal("103.0000"), Decimal("4.0200")),
+        ("SELL", 100, Decimal("100.0000"), Decimal("6.9100")),
+    ]
+    assert [row["status"] for row in orders] == ["COMPLETE", "COMPLETE"]
+    assert risk  # the risk engine's state was persisted with the batches that changed it
+
+    cache = redis.from_url(redis_url)
+    summary = json.loads(await cache.get(f"alpha-panda:t{pipeline.prefix}.paper:portfolio:summary"))
+    zerodha_keys = await cache.keys(f"alpha-panda:t{pipeline.prefix}.zerodha:*")
+    await cache.aclose()
+    assert Decimal(summary["realized_pnl"]) == Decimal("-300.00")
+    assert Decimal(summary["charges"]) == Decimal("10.93")
+    assert Decimal(summary["net_pnl"]) == Decimal("-310.93")
+    assert summary["fills"] == 2
+    assert zerodha_keys == []
