@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pickle
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import Field
 
@@ -19,6 +19,7 @@ from alpha_panda.domain.values import Frozen, Side
 LONG = 1
 FLAT = 0
 SHORT = -1
+SNAPSHOT_VERSION = 1
 
 
 class StrategyParameters(Frozen):
@@ -88,23 +89,18 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
         slot = self._slots.get(instrument_token)
         return slot.position if slot else 0
 
-    def snapshot(self) -> bytes:
-        """Return every instrument's indicators, holding and last signal time, for restarts."""
-        return pickle.dumps(
-            {t: (slot.state, slot.position, slot.last_signal_at) for t, slot in self._slots.items()}
-        )
-
-    def restore(self, snapshot: bytes) -> None:
-        """Continue from a `snapshot()` of the same strategy (written by the platform itself)."""
-        saved = pickle.loads(snapshot)  # noqa: S301 - our own state, from our own database
-        for token, (state, position, last_signal_at) in saved.items():
-            slot = self._slots.get(token)
-            if slot is not None:
-                slot.state, slot.position, slot.last_signal_at = state, position, last_signal_at
-
     @abstractmethod
     def new_state(self) -> StateT:
         """Return a fresh indicator state for one instrument."""
+
+    @abstractmethod
+    def dump_state(self, state: StateT) -> Any:
+        """Return an instrument's indicator state as JSON-able data."""
+
+    @abstractmethod
+    def load_state(self, data: Any) -> StateT:
+        """Rebuild an indicator state from `dump_state` output (lengths follow the
+        current parameters, so a changed window keeps the most recent prices)."""
 
     @abstractmethod
     def decide(self, state: StateT, price: Decimal, position: int) -> int | None:
@@ -152,3 +148,32 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
         slot = self._slots.get(fill.instrument_token)
         if slot is not None and fill.strategy_id == self.strategy_id:
             slot.position += fill.side.sign * fill.quantity
+
+    def snapshot(self) -> bytes:
+        """Return positions, cooldown clocks and indicators as compact, sorted JSON bytes."""
+        instruments = {
+            str(token): {
+                "position": slot.position,
+                "last_signal_at": None
+                if slot.last_signal_at is None
+                else slot.last_signal_at.isoformat(),
+                "state": self.dump_state(slot.state),
+            }
+            for token, slot in self._slots.items()
+        }
+        data = {"version": SNAPSHOT_VERSION, "instruments": instruments}
+        return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+    def restore(self, snapshot: bytes) -> None:
+        """Continue from a `snapshot`; instruments no longer configured are ignored."""
+        data = json.loads(snapshot)
+        if data.get("version") != SNAPSHOT_VERSION:
+            raise ValueError(f"unsupported strategy snapshot version {data.get('version')}")
+        for token, saved in data["instruments"].items():
+            slot = self._slots.get(int(token))
+            if slot is None:
+                continue
+            slot.position = int(saved["position"])
+            stamp = saved["last_signal_at"]
+            slot.last_signal_at = None if stamp is None else datetime.fromisoformat(stamp)
+            slot.state = self.load_state(saved["state"])

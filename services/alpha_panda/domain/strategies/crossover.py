@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field, model_validator
 
@@ -48,6 +49,20 @@ class CrossoverStrategy(Strategy[CrossoverParameters, CrossoverState]):
     def new_state(self) -> CrossoverState:
         """Return empty fast and slow windows."""
         return CrossoverState(self.parameters.slow_window)
+
+    def dump_state(self, state: CrossoverState) -> Any:
+        """Return the slow window's prices and the last relation of the averages."""
+        return {"prices": [str(price) for price in state.prices], "relation": state.relation}
+
+    def load_state(self, data: Any) -> CrossoverState:
+        """Refill the window and recompute both running sums."""
+        state = self.new_state()
+        state.prices.extend(Decimal(price) for price in data["prices"])
+        prices = list(state.prices)
+        state.slow_total = sum(prices, ZERO)
+        state.fast_total = sum(prices[-self.parameters.fast_window :], ZERO)
+        state.relation = int(data["relation"])
+        return state
 
     def decide(self, state: CrossoverState, price: Decimal, position: int) -> int | None:
         """Detect a change of sign of fast - slow, compared without dividing."""

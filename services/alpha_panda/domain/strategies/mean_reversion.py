@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field
 
@@ -37,6 +38,17 @@ class BollingerReversionStrategy(Strategy[BollingerParameters, RollingWindow]):
     def new_state(self) -> RollingWindow:
         """Return an empty window of the configured length."""
         return RollingWindow(self.parameters.window)
+
+    def dump_state(self, state: RollingWindow) -> Any:
+        """Return the window's prices, oldest first."""
+        return state.values()
+
+    def load_state(self, data: Any) -> RollingWindow:
+        """Refill a window with saved prices, recomputing its sums."""
+        state = self.new_state()
+        for price in data:
+            state.push(Decimal(price))
+        return state
 
     def decide(self, state: RollingWindow, price: Decimal, position: int) -> int | None:
         """Place the price against the bands, compared in squares to avoid a square root."""

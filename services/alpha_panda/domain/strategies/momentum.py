@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field
 
@@ -39,6 +40,16 @@ class MomentumStrategy(Strategy[MomentumParameters, deque[Decimal]]):
     def new_state(self) -> deque[Decimal]:
         """Return a bounded deque holding now and the price `lookback` ticks ago."""
         return deque(maxlen=self.parameters.lookback + 1)
+
+    def dump_state(self, state: deque[Decimal]) -> Any:
+        """Return the window's prices, oldest first."""
+        return [str(price) for price in state]
+
+    def load_state(self, data: Any) -> deque[Decimal]:
+        """Refill a window with saved prices."""
+        state = self.new_state()
+        state.extend(Decimal(price) for price in data)
+        return state
 
     def decide(self, state: deque[Decimal], price: Decimal, position: int) -> int | None:
         """Compare the move over the lookback with the thresholds."""

@@ -34,6 +34,10 @@ class RollingWindow:
         self.total += value
         self.total_squares += value * value
 
+    def values(self) -> list[str]:
+        """Return the window's values as strings, oldest first."""
+        return [str(value) for value in self._values]
+
     @property
     def full(self) -> bool:
         """Return whether the window holds `length` values."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field, model_validator
 
@@ -68,6 +69,24 @@ class RsiReversionStrategy(Strategy[RsiParameters, RsiState]):
     def new_state(self) -> RsiState:
         """Return a state with no price seen yet."""
         return RsiState()
+
+    def dump_state(self, state: RsiState) -> Any:
+        """Return the previous price, change count and both averages."""
+        return {
+            "previous": None if state.previous is None else str(state.previous),
+            "changes": state.changes,
+            "average_gain": str(state.average_gain),
+            "average_loss": str(state.average_loss),
+        }
+
+    def load_state(self, data: Any) -> RsiState:
+        """Rebuild the averages from `dump_state` output."""
+        state = RsiState()
+        state.previous = None if data["previous"] is None else Decimal(data["previous"])
+        state.changes = int(data["changes"])
+        state.average_gain = Decimal(data["average_gain"])
+        state.average_loss = Decimal(data["average_loss"])
+        return state
 
     def decide(self, state: RsiState, price: Decimal, position: int) -> int | None:
         """Update the averages and compare gain with loss times each level's ratio."""
