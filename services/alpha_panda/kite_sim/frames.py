@@ -52,25 +52,17 @@ def encode_packet(quote: Quote, mode: StreamMode) -> bytes:
         return _INDEX_FULL.pack(
             token, quote.last_price, *ohlc, change, int(quote.timestamp.timestamp())
         )
-    head = (
-        token,
-        quote.last_price,
-        quote.last_quantity,
-        quote.average_price,
-        quote.volume,
-        quote.buy_quantity,
-        quote.sell_quantity,
-        quote.open,
-        quote.high,
-        quote.low,
-        quote.close,
-    )
+    # Quote's fields from last_price to close are in the wire order of quote packets.
     if mode is StreamMode.QUOTE:
-        return _QUOTE.pack(*head)
+        return _QUOTE.pack(token, *quote[3:13])
     stamp = int(quote.timestamp.timestamp())
-    levels = _padded(quote.bids) + _padded(quote.asks)
-    depth = [value for price, quantity, orders in levels for value in (quantity, price, orders)]
-    return _FULL.pack(*head, stamp, quote.oi, quote.oi_day_high, quote.oi_day_low, stamp, *depth)
+    (p0, q0, o0), (p1, q1, o1), (p2, q2, o2), (p3, q3, o3), (p4, q4, o4) = _padded(quote.bids)
+    (p5, q5, o5), (p6, q6, o6), (p7, q7, o7), (p8, q8, o8), (p9, q9, o9) = _padded(quote.asks)
+    return _FULL.pack(
+        token, *quote[3:13], stamp, *quote[13:16], stamp,
+        q0, p0, o0, q1, p1, o1, q2, p2, o2, q3, p3, o3, q4, p4, o4,
+        q5, p5, o5, q6, p6, o6, q7, p7, o7, q8, p8, o8, q9, p9, o9,
+    )  # fmt: skip
 
 
 def _padded(side: tuple[Level, ...]) -> tuple[Level, ...]:
