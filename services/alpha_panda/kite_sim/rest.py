@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from alpha_panda.kite_sim.simulator import KiteSimulator
 
 KITE_VERSION = "3"
+QUOTE_LIMIT = 500
+LTP_OHLC_LIMIT = 1000
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -180,9 +182,12 @@ class RestApi:
     async def quote(self, request: web.Request) -> web.StreamResponse:
         self._authorize(request, "quote")
         kind = request.path.rsplit("/", 1)[-1]
+        keys = request.query.getall("i", [])
+        if len(keys) > (QUOTE_LIMIT if kind == "quote" else LTP_OHLC_LIMIT):
+            raise InputError("Too many instruments requested.")
         now = self._sim.clock.now()
         data: dict[str, Any] = {}
-        for key in request.query.getall("i", []):
+        for key in keys:
             instrument = self._sim.registry.by_key(key)
             quote = self._sim.market.quote(instrument.instrument_token, now) if instrument else None
             if quote is None:

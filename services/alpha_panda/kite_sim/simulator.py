@@ -139,7 +139,8 @@ class KiteSimulator:
 
     async def start(self) -> SimulatorUrls:
         """Start serving on the configured host and port (0 picks a free one)."""
-        self._runner = web.AppRunner(self.build_app(), handle_signals=False)
+        # Quote requests carry up to 1,000 instruments in the query string.
+        self._runner = web.AppRunner(self.build_app(), handle_signals=False, max_line_size=131072)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()

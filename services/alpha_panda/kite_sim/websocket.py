@@ -108,30 +108,11 @@ class TickerHub:
     async def _on_command(self, connection: Connection, data: str | bytes) -> None:
         try:
             command = json.loads(data)
-            action, value = command["a"], command["v"]
-        except (ValueError, KeyError, TypeError):
-            await connection.send(_error("Invalid message."))
-            return
-        if action == "subscribe":
-            tokens = [token for token in value if isinstance(token, int)]
-            room = MAX_INSTRUMENTS_PER_CONNECTION - len(connection.modes)
-            fresh = [token for token in dict.fromkeys(tokens) if token not in connection.modes]
-            for token in fresh[: max(room, 0)]:
-                connection.modes[token] = StreamMode.QUOTE
-            if len(fresh) > room:
-                await connection.send(_error("Maximum instruments per connection (3000) exceeded."))
-        elif action == "unsubscribe":
-            for token in value:
-                connection.modes.pop(token, None)
-                connection.sent_sequences.pop(token, None)
-        elif action == "mode":
-            mode, tokens = StreamMode(value[0]), value[1]
-            for token in tokens:
-                if token in connection.modes:
-                    connection.modes[token] = mode
-                    connection.sent_sequences.pop(token, None)
-        else:
-            await connection.send(_error(f"Unknown action {action!r}."))
+            problem = _apply(connection, command["a"], command["v"])
+        except (ValueError, KeyError, TypeError, IndexError):
+            problem = "Invalid message."
+        if problem is not None:
+            await connection.send(_error(problem))
 
     def publish_order(self, api_key: str, order: dict[str, Any]) -> None:
         """Send an order update to every connection of the order's API key."""
@@ -184,6 +165,31 @@ class TickerHub:
             else:
                 await connection.socket.close(code=1000, message=b"closed by server")
         return len(hit)
+
+
+def _apply(connection: Connection, action: str, value: Any) -> str | None:
+    """Apply one client command to a connection; return an error message for the client."""
+    if action == "subscribe":
+        tokens = [token for token in value if isinstance(token, int)]
+        room = MAX_INSTRUMENTS_PER_CONNECTION - len(connection.modes)
+        fresh = [token for token in dict.fromkeys(tokens) if token not in connection.modes]
+        for token in fresh[: max(room, 0)]:
+            connection.modes[token] = StreamMode.QUOTE
+        if len(fresh) > room:
+            return "Maximum instruments per connection (3000) exceeded."
+    elif action == "unsubscribe":
+        for token in value:
+            connection.modes.pop(token, None)
+            connection.sent_sequences.pop(token, None)
+    elif action == "mode":
+        mode, tokens = StreamMode(value[0]), value[1]
+        for token in tokens:
+            if token in connection.modes:
+                connection.modes[token] = mode
+                connection.sent_sequences.pop(token, None)
+    else:
+        return f"Unknown action {action!r}."
+    return None
 
 
 def _error(message: str) -> str:

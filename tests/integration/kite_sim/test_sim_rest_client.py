@@ -300,3 +300,8 @@ def test_requests_without_the_kite_version_header_are_refused(kite: KiteConnect)
     headers = {"Authorization": f"token {kite.api_key}:{kite.access_token}"}
     response = requests.get(f"{kite.root}/user/profile", headers=headers, timeout=5)
     assert response.status_code == 400 and response.json()["error_type"] == "InputException"
+
+
+def test_quote_refuses_more_than_five_hundred_instruments(kite: KiteConnect) -> None:
+    with pytest.raises(kite_errors.InputException):
+        kite.quote([f"NSE:SYNTH{number:05d}" for number in range(501)])

@@ -144,3 +144,24 @@ async def test_index_subscription_streams_index_packets(simulator: KiteSimulator
         while ticks[0]["mode"] != "full":
             ticks = await next_ticks(socket)
         assert ticks[0]["tradable"] is False and "exchange_timestamp" in ticks[0]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        '{"a": "mode", "v": ["turbo", [738561]]}',
+        '{"a": "subscribe"}',
+        "not json",
+        '{"a": "dance", "v": []}',
+    ],
+)
+async def test_malformed_commands_get_an_error_message_and_keep_the_socket(
+    simulator: KiteSimulator, command: str
+) -> None:
+    async with aiohttp.ClientSession() as http, await connect(http, simulator) as socket:
+        await socket.send_str(command)
+        while (message := await socket.receive(timeout=10)).type is aiohttp.WSMsgType.BINARY:
+            pass
+        assert json.loads(message.data)["type"] == "error"
+        await socket.send_json({"a": "subscribe", "v": [RELIANCE]})
+        assert (await next_ticks(socket))[0]["instrument_token"] == RELIANCE
