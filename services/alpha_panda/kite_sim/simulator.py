@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ class KiteSimulator:
             tick_interval=self.config.tick_interval,
             heartbeat_interval=self.config.heartbeat_interval,
         )
-        self.broker = Broker(self.registry, self.market, self.clock, self.hub.publish_order)
+        self.broker = Broker(self.registry, self.market, self.clock, self._on_order_update)
         self.hub.on_tick_round = self.broker.match_open_orders
         self._runner: web.AppRunner | None = None
         self._streamer: asyncio.Task[None] | None = None
@@ -183,6 +184,20 @@ class KiteSimulator:
     async def drop_connections(self, abrupt: bool = True) -> int:
         """Drop every ticker socket, by default without a close frame, as a network cut would."""
         return await self.hub.close_connections(abrupt=abrupt)
+
+    def _on_order_update(self, api_key: str, order: dict[str, Any]) -> None:
+        secret = self.config.credentials.get(api_key, "")
+        stamp = order.get("order_timestamp") or ""
+        digest = hashlib.sha256(f"{order['order_id']}{stamp}{secret}".encode()).hexdigest()
+        update = {
+            **order,
+            "user_id": self.config.user_id,
+            "account_id": self.config.user_id,
+            "unfilled_quantity": order.get("pending_quantity", 0),
+            "app_id": 0,
+            "checksum": digest,
+        }
+        self.hub.publish_order(api_key, update)
 
     def user_profile(self) -> dict[str, Any]:
         """Return the simulated user's profile as `/user/profile` shows it."""

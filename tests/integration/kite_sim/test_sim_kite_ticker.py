@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -112,3 +113,6 @@ def test_kite_ticker_receives_order_updates_for_its_api_key(
     assert [update["status"] for update in updates] == ["OPEN", "COMPLETE"]
     assert {update["order_id"] for update in updates} == set(placed)
     assert updates[-1]["tag"] == "probe" and updates[-1]["filled_quantity"] == 1
+    signed = f"{updates[-1]['order_id']}{updates[-1]['order_timestamp']}{simulator.api_secret}"
+    assert updates[-1]["checksum"] == hashlib.sha256(signed.encode()).hexdigest()
+    assert updates[-1]["user_id"] == "AP0001" and updates[-1]["unfilled_quantity"] == 0
