@@ -106,8 +106,8 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
     def decide(self, state: StateT, price: Decimal, position: int) -> int | None:
         """Update the state with a price; return the wanted exposure or None.
 
-        `position` is the sign of the current holding (LONG, FLAT or SHORT), for exits that
-        depend on which side the strategy is on.
+        `position` is the signed quantity held, for exits that depend on which side
+        the strategy is on.
         """
 
     def on_tick(self, tick: Tick) -> list[Signal]:
@@ -116,7 +116,7 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
         if slot is None:
             return []
         held = slot.position
-        wanted = self.decide(slot.state, tick.last_price, (held > 0) - (held < 0))
+        wanted = self.decide(slot.state, tick.last_price, held)
         if wanted is None:
             return []
         if wanted == SHORT and not self.parameters.allow_short:

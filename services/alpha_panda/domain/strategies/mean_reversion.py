@@ -52,8 +52,7 @@ class BollingerReversionStrategy(Strategy[BollingerParameters, RollingWindow]):
 
     def decide(self, state: RollingWindow, price: Decimal, position: int) -> int | None:
         """Place the price against the bands, compared in squares to avoid a square root."""
-        state.push(price)
-        if not state.full:
+        if not state.push(price):
             return None
         # n*(mean - price) against k*n*stddev, both sides scaled by n so everything stays exact.
         distance = state.total - state.length * price
@@ -62,6 +61,6 @@ class BollingerReversionStrategy(Strategy[BollingerParameters, RollingWindow]):
             return LONG
         if distance < 0 and distance * distance > threshold:
             return SHORT
-        if (position == LONG and distance <= 0) or (position == SHORT and distance >= 0):
+        if (position > 0 and distance <= 0) or (position < 0 and distance >= 0):
             return FLAT
         return None

@@ -119,8 +119,8 @@ class RsiReversionStrategy(Strategy[RsiParameters, RsiState]):
             return LONG
         if gain > loss * self._overbought:
             return SHORT
-        if (position == LONG and gain >= loss * self._exit) or (
-            position == SHORT and gain <= loss * self._exit
+        if (position > 0 and gain >= loss * self._exit) or (
+            position < 0 and gain <= loss * self._exit
         ):
             return FLAT
         return None

@@ -20,10 +20,14 @@ def feed(strategy, tick, prices, start=0, step=1):
 
 def test_rolling_window_after_overflow_keeps_exact_sums_of_last_values():
     window = RollingWindow(3)
-    for value in ["100.05", "100.10", "99.95", "100.20"]:
-        window.push(Decimal(value))
+    assert [window.push(Decimal(v)) for v in ["100.05", "100.10", "99.95", "100.20"]] == [
+        False,
+        False,
+        True,
+        True,
+    ]
     assert window.total == Decimal("300.25")
-    assert window.oldest == Decimal("100.10")
+    assert window.values() == ["100.10", "99.95", "100.20"]
     assert (
         window.variance_times_count_squared()
         == 3 * (Decimal("100.10") ** 2 + Decimal("99.95") ** 2 + Decimal("100.20") ** 2)
