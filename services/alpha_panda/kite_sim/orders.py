@@ -129,26 +129,28 @@ def parse_order_request(params: Mapping[str, str], registry: InstrumentRegistry)
 
 
 def apply_modification(order: Order, params: Mapping[str, str]) -> None:
-    """Apply modify-order fields to an open order, validating them as Kite does."""
+    """Apply modify-order fields to an open order; on bad input raise and change nothing."""
     instrument = order.instrument
+    order_type = order.order_type
     if params.get("order_type"):
-        order.order_type = _choice(params, "order_type", ORDER_TYPES)
-    if params.get("quantity"):
-        quantity = _quantity(params, instrument)
-        if quantity < order.filled_quantity:
-            raise InputError("Quantity cannot be less than the filled quantity.")
-        order.quantity = quantity
-    if params.get("price"):
-        order.price = _price(params, "price", instrument)
+        order_type = _choice(params, "order_type", ORDER_TYPES)
+    quantity = _quantity(params, instrument) if params.get("quantity") else order.quantity
+    if quantity < order.filled_quantity:
+        raise InputError("Quantity cannot be less than the filled quantity.")
+    price = _price(params, "price", instrument) if params.get("price") else order.price
+    trigger = order.trigger_price
     if params.get("trigger_price"):
-        order.trigger_price = _price(params, "trigger_price", instrument)
-    if params.get("market_protection") or order.order_type in ("MARKET", "SL-M"):
-        merged = {"market_protection": str(order.market_protection or ""), **params}
-        order.market_protection = _market_protection(merged, order.order_type)
-    if order.order_type in ("LIMIT", "SL") and not order.price:
+        trigger = _price(params, "trigger_price", instrument)
+    protection = order.market_protection
+    if params.get("market_protection") or order_type in ("MARKET", "SL-M"):
+        merged = {"market_protection": str(protection or ""), **params}
+        protection = _market_protection(merged, order_type)
+    if order_type in ("LIMIT", "SL") and not price:
         raise InputError("Missing or invalid `price`.")
-    if order.order_type in ("SL", "SL-M") and not order.trigger_price:
+    if order_type in ("SL", "SL-M") and not trigger:
         raise InputError("Missing or invalid `trigger_price`.")
+    order.order_type, order.quantity, order.price = order_type, quantity, price
+    order.trigger_price, order.market_protection = trigger, protection
 
 
 @dataclass

@@ -135,3 +135,14 @@ def test_order_history_walks_through_kite_statuses() -> None:
         "OPEN",
         "COMPLETE",
     ]
+
+
+def test_rejected_modification_leaves_the_order_untouched() -> None:
+    desk = Desk()
+    order = desk.place(
+        order_type="LIMIT", price=f"{desk.quote().last_price * 0.95 / 100:.1f}", quantity=2
+    )
+    before = (order.order_type, order.quantity, order.price)
+    with pytest.raises(InputError):
+        desk.broker.modify(KEY, "regular", order.order_id, {"quantity": "5", "order_type": "SL"})
+    assert (order.order_type, order.quantity, order.price) == before and order.status == "OPEN"
