@@ -5,8 +5,8 @@ PY = $(VENV)/bin/python
 
 .PHONY: run test unit integration kube lint format typecheck bench infra-up infra-down
 
-run:            ## a local paper-trading session against the Kite simulator
-	$(PY) -m alpha_panda.app.cli run
+run:            ## a local paper-trading session against the Kite simulator (ARGS="--duration 0")
+	@eval "$$(scripts/infra.sh up | sed 's/^/export /')" && $(PY) -m alpha_panda.app.cli run $(ARGS)
 
 test: lint typecheck unit integration kube   ## everything CI runs
 

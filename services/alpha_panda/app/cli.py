@@ -135,3 +135,7 @@ async def _dlq(arguments: argparse.Namespace, settings: Settings) -> int:
             f"{letter.error_class}: {letter.error_message}"
         )
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
