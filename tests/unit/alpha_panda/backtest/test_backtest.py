@@ -166,3 +166,34 @@ def test_module_entry_point_writes_report_and_chart(tmp_path, capsys):
     assert (tmp_path / "out" / "report.json").read_text().count('"fill_id"') == 2
     assert (tmp_path / "out" / "equity.png").stat().st_size > 1000
     assert "mom: 2 trades" in capsys.readouterr().out
+
+
+def test_simulated_session_is_deterministic_full_depth_and_feeds_a_backtest():
+    from datetime import time
+
+    from alpha_panda.backtest.simulated import simulated_session
+
+    day = date(2026, 11, 23)
+    ticks = list(simulated_session([TOKEN], day, seed=3, until=time(9, 20)))
+    assert ticks == list(simulated_session([TOKEN], day, seed=3, until=time(9, 20)))
+    assert 0 < len(ticks) <= 600
+    assert all(tick.mode == "full" and tick.bids and tick.asks for tick in ticks)
+    local = [tick.exchange_timestamp.astimezone(IST) for tick in ticks]
+    assert f"{local[0]:%H:%M}" == "09:15" and f"{local[-1]:%H:%M}" == "09:19"
+    reversion = StrategySpec(
+        strategy_id="rev",
+        strategy_type="mean_reversion",
+        instruments=(TOKEN,),
+        parameters={"window": 30, "cooldown_seconds": 30},
+    )
+    report = Backtest(BacktestConfig(strategies=(reversion,))).run(ticks)
+    [result] = report.strategies
+    assert report.ticks == len(ticks)
+    assert result.orders > 0 and len(result.trades) >= result.orders
+    first = result.trades[0]
+    touches = {
+        (tick.asks if first.side is Side.BUY else tick.bids)[0].price
+        for tick in ticks
+        if tick.exchange_timestamp == first.filled_at
+    }
+    assert first.price in touches  # filled from the depth, not from the last price
