@@ -104,12 +104,14 @@ class GeneratedMarket:
         self._states: dict[int, _PathState] = {}
         self._last_instant: datetime | None = None
         self._last_step = 0
+        self._last_stamp = origin
 
     def quote(self, instrument_token: int, instant: datetime) -> Quote | None:
         """Return the instrument's state at `instant`, or None for an unknown token."""
         if instant != self._last_instant:
             self._last_step = int(trading_seconds(self._origin, instant) / self._step_seconds)
             self._last_instant = instant
+            self._last_stamp = instant.replace(microsecond=0)
         state = self._states.get(instrument_token)
         if state is None:
             instrument = self._registry.by_token(instrument_token)
@@ -121,7 +123,7 @@ class GeneratedMarket:
         snapshot = state.snapshot
         if snapshot is not None and snapshot.sequence == state.step:
             return snapshot
-        return self._snapshot(state, instant)
+        return self._snapshot(state, self._last_stamp)
 
     def _start(self, instrument: ListedInstrument, step: int) -> _PathState:
         token = instrument.instrument_token
@@ -171,7 +173,7 @@ class GeneratedMarket:
             _move(state, state.sigma, state.lot)
         state.step = step
 
-    def _snapshot(self, state: _PathState, instant: datetime) -> Quote:
+    def _snapshot(self, state: _PathState, stamp: datetime) -> Quote:
         if state.index:
             bids: tuple[Level, ...] = ()
             asks: tuple[Level, ...] = ()
@@ -180,12 +182,13 @@ class GeneratedMarket:
             bids, asks = synthetic_depth(
                 state.shape, state.token, state.step, state.price, state.tick
             )
-            buy_quantity = 7 * sum(level[1] for level in bids)
-            sell_quantity = 7 * sum(level[1] for level in asks)
+            # Visible depth is a seventh of the resting book, as on a busy counter.
+            buy_quantity = 7 * (bids[0][1] + bids[1][1] + bids[2][1] + bids[3][1] + bids[4][1])
+            sell_quantity = 7 * (asks[0][1] + asks[1][1] + asks[2][1] + asks[3][1] + asks[4][1])
         state.snapshot = Quote(
             state.token,
             state.step,
-            instant.replace(microsecond=0),
+            stamp,
             state.price,
             state.last_quantity,
             state.turnover // state.volume if state.volume else state.price,
