@@ -1,11 +1,12 @@
-"""Run a backtest from files: `python -m alpha_panda.backtest CONFIG TICKS --out DIR`."""
+"""Run a backtest: `python -m alpha_panda.backtest CONFIG (TICKS | --simulate DAY) --out DIR`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -14,6 +15,7 @@ from alpha_panda.backtest.config import BacktestConfig
 from alpha_panda.backtest.engine import Backtest
 from alpha_panda.backtest.output import write_report
 from alpha_panda.backtest.tick_file import read_ticks
+from alpha_panda.domain.market import Tick
 
 
 def load_config(path: Path) -> BacktestConfig:
@@ -27,11 +29,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the backtest described by the arguments; print where the report went."""
     parser = argparse.ArgumentParser(prog="alpha-panda backtest", description=__doc__)
     parser.add_argument("config", type=Path, help="backtest configuration (JSON or YAML)")
-    parser.add_argument("ticks", type=Path, help="tick file (.jsonl or .csv)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("ticks", type=Path, nargs="?", help="tick file (.jsonl or .csv)")
+    source.add_argument(
+        "--simulate", type=date.fromisoformat, metavar="DAY", help="simulated session date"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the simulated session")
     parser.add_argument("--out", type=Path, default=Path("backtest-report"))
     parser.add_argument("--no-chart", action="store_true", help="skip the equity-curve PNG")
     arguments = parser.parse_args(argv)
-    report = Backtest(load_config(arguments.config)).run(read_ticks(arguments.ticks))
+    config = load_config(arguments.config)
+    if arguments.simulate is not None:
+        from alpha_panda.backtest.simulated import simulated_session
+
+        tokens = sorted({token for spec in config.strategies for token in spec.instruments})
+        ticks: Iterator[Tick] = simulated_session(tokens, arguments.simulate, seed=arguments.seed)
+    else:
+        ticks = read_ticks(arguments.ticks)
+    report = Backtest(config).run(ticks)
     for path in write_report(report, arguments.out, chart=not arguments.no_chart):
         print(path)
     for strategy in report.strategies:

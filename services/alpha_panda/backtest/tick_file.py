@@ -1,12 +1,20 @@
-"""Tick files: JSON lines (one Tick per line, depth included) or CSV (top of book only)."""
+"""Tick files: JSON lines (one Tick per line, depth included) or CSV (top of book only).
+
+Both also accept the Kite simulator's replay records (`timestamp` instead of
+`exchange_timestamp`, naive times in IST), so one file can drive the simulator and a backtest.
+"""
 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from alpha_panda.domain.market import DepthLevel, Tick
+from alpha_panda.domain.values import IST
 
 CSV_COLUMNS = (
     "instrument_token",
@@ -25,22 +33,16 @@ CSV_COLUMNS = (
 def parse_jsonl(lines: Iterable[str]) -> Iterator[Tick]:
     """Yield the ticks of JSON lines as written by `Tick.model_dump_json`; skip blank lines."""
     for line in lines:
-        if line.strip():
+        if '"exchange_timestamp"' in line:
             yield Tick.model_validate_json(line)
+        elif line.strip():
+            yield _from_record(json.loads(line))
 
 
 def parse_csv(lines: Iterable[str]) -> Iterator[Tick]:
     """Yield the ticks of CSV rows with a `CSV_COLUMNS` header (ISO-8601 timestamps)."""
     for row in csv.DictReader(lines):
-        yield Tick(
-            instrument_token=int(row["instrument_token"]),
-            exchange_timestamp=row["exchange_timestamp"],
-            last_price=row["last_price"],
-            last_quantity=int(row.get("last_quantity") or 0),
-            volume=int(row.get("volume") or 0),
-            bids=_level(row.get("bid_price"), row.get("bid_quantity")),
-            asks=_level(row.get("ask_price"), row.get("ask_quantity")),
-        )
+        yield _from_record(row)
 
 
 def read_ticks(path: Path) -> Iterator[Tick]:
@@ -61,7 +63,20 @@ def write_jsonl(ticks: Iterable[Tick], path: Path) -> int:
     return count
 
 
-def _level(price: str | None, quantity: str | None) -> tuple[DepthLevel, ...]:
-    if not price:
+def _from_record(record: dict[str, Any]) -> Tick:
+    stamp = datetime.fromisoformat(str(record.get("exchange_timestamp") or record["timestamp"]))
+    return Tick(
+        instrument_token=int(record["instrument_token"]),
+        exchange_timestamp=stamp if stamp.tzinfo else stamp.replace(tzinfo=IST),
+        last_price=str(record["last_price"]),
+        last_quantity=int(record.get("last_quantity") or 0),
+        volume=int(record.get("volume") or 0),
+        bids=_level(record.get("bid_price"), record.get("bid_quantity")),
+        asks=_level(record.get("ask_price"), record.get("ask_quantity")),
+    )
+
+
+def _level(price: Any, quantity: Any) -> tuple[DepthLevel, ...]:
+    if price in (None, ""):
         return ()
-    return (DepthLevel(price=price, quantity=int(quantity or 0), orders=0),)
+    return (DepthLevel(price=str(price), quantity=int(quantity or 0), orders=0),)

@@ -6,7 +6,7 @@ from alpha_panda.backtest.__main__ import main
 from alpha_panda.backtest.chart import write_equity_chart
 from alpha_panda.backtest.output import report_json
 from alpha_panda.backtest.synthetic import synthetic_ticks
-from alpha_panda.backtest.tick_file import parse_csv, read_ticks, write_jsonl
+from alpha_panda.backtest.tick_file import parse_csv, parse_jsonl, read_ticks, write_jsonl
 from alpha_panda.domain.execution import ChargeSchedule, Product
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.risk import RiskEngineConfig, RiskLimits
@@ -197,3 +197,15 @@ def test_simulated_session_is_deterministic_full_depth_and_feeds_a_backtest():
         if tick.exchange_timestamp == first.filled_at
     }
     assert first.price in touches  # filled from the depth, not from the last price
+
+
+def test_simulator_replay_records_with_naive_ist_times_are_read_as_ticks():
+    jsonl = [
+        '{"instrument_token": 408065, "timestamp": "2026-11-23T09:30:00", "last_price": 1500.05}\n'
+    ]
+    csv_lines = ["instrument_token,timestamp,last_price\n", "408065,2026-11-23T09:30:00,1500.05\n"]
+    [from_json] = parse_jsonl(jsonl)
+    [from_csv] = parse_csv(csv_lines)
+    assert from_json == from_csv
+    assert from_json.exchange_timestamp == OPEN
+    assert from_json.last_price == Decimal("1500.05")
