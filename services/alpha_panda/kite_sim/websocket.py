@@ -86,7 +86,7 @@ class TickerHub:
             self._sessions.authenticate(api_key, access_token)
         except KiteError as error:
             return web.json_response(error.body(), status=error.status)
-        socket = web.WebSocketResponse(autoping=True)
+        socket = web.WebSocketResponse(autoping=True, compress=False)
         await socket.prepare(request)
         connection = Connection(api_key, access_token, request, socket)
         if (
