@@ -10,8 +10,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from alpha_panda.domain.values import IST
 from alpha_panda.kite_sim.rate_limits import KITE_RATE_LIMITS
 from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig, generate_credentials
+
+
+def _ist_instant(text: str) -> datetime:
+    instant = datetime.fromisoformat(text)
+    return instant if instant.tzinfo else instant.replace(tzinfo=IST)
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> SimulatorConfig:
@@ -22,7 +28,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> SimulatorConfig:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
     parser.add_argument(
-        "--start", type=datetime.fromisoformat, help="ISO instant the clock starts at"
+        "--start", type=_ist_instant, help="ISO instant the clock starts at (naive means IST)"
     )
     parser.add_argument("--replay", type=Path, help="CSV or JSON-lines tick file to play")
     parser.add_argument("--synthetic-instruments", type=int, default=0)

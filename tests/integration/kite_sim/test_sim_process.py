@@ -33,7 +33,7 @@ def test_process_prints_its_urls_and_serves_the_login_flow() -> None:
         "--speed",
         "0",
         "--start",
-        START.isoformat(),
+        START.replace(tzinfo=None).isoformat(),
         "--api-key",
         "test_key",
         "--api-secret",
@@ -52,6 +52,8 @@ def test_process_prints_its_urls_and_serves_the_login_flow() -> None:
         kite = KiteConnect("test_key", root=rest)
         kite.generate_session(token, api_secret="test_secret")
         assert kite.profile()["broker"] == "ZERODHA"
+        quote = kite.quote("NSE:INFY")["NSE:INFY"]
+        assert quote["timestamp"] == START.replace(tzinfo=None)
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
