@@ -25,7 +25,7 @@ from alpha_panda.kite_sim.orders import (
     kite_time,
     parse_order_request,
 )
-from alpha_panda.kite_sim.quotes import MarketModel, Quote
+from alpha_panda.kite_sim.quotes import MarketModel, Quote, json_rupees
 
 AUTO_MARKET_PROTECTION = Decimal(2)
 OrderListener = Callable[[str, dict[str, Any]], None]
@@ -51,7 +51,7 @@ class Trade:
             "tradingsymbol": order.instrument.tradingsymbol,
             "instrument_token": order.instrument.instrument_token,
             "product": order.product,
-            "average_price": self.price / 100,
+            "average_price": json_rupees(self.price),
             "quantity": self.quantity,
             "exchange_order_id": order.exchange_order_id,
             "transaction_type": order.transaction_type,

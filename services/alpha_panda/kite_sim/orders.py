@@ -11,7 +11,7 @@ from typing import Any
 from alpha_panda.domain.values import IST
 from alpha_panda.kite_sim.errors import InputError
 from alpha_panda.kite_sim.instruments import InstrumentRegistry, ListedInstrument
-from alpha_panda.kite_sim.quotes import to_paise, to_rupees
+from alpha_panda.kite_sim.quotes import json_rupees, to_paise
 
 VARIETIES = ("regular", "amo")
 ORDER_TYPES = ("MARKET", "LIMIT", "SL", "SL-M")
@@ -233,9 +233,9 @@ class Order:
             "product": self.product,
             "quantity": self.quantity,
             "disclosed_quantity": self.disclosed_quantity,
-            "price": float(to_rupees(self.price)),
-            "trigger_price": float(to_rupees(self.trigger_price)),
-            "average_price": round(average / 100, 2),
+            "price": json_rupees(self.price),
+            "trigger_price": json_rupees(self.trigger_price),
+            "average_price": json_rupees(average),
             "filled_quantity": self.filled_quantity,
             "pending_quantity": self.pending_quantity,
             "cancelled_quantity": self.cancelled_quantity,

@@ -10,7 +10,7 @@ from typing import Any
 
 from alpha_panda.kite_sim.broker import Trade
 from alpha_panda.kite_sim.instruments import ListedInstrument
-from alpha_panda.kite_sim.quotes import MarketModel
+from alpha_panda.kite_sim.quotes import MarketModel, json_rupees
 
 
 @dataclass
@@ -38,10 +38,6 @@ def _books(trades: Iterable[Trade]) -> list[_Book]:
     return list(books.values())
 
 
-def _rupees(paise: int | float) -> float:
-    return round(float(paise) / 100, 2)
-
-
 def _position(book: _Book, market: MarketModel, now: datetime) -> dict[str, Any]:
     instrument = book.instrument
     quote = market.quote(instrument.instrument_token, now)
@@ -61,28 +57,28 @@ def _position(book: _Book, market: MarketModel, now: datetime) -> dict[str, Any]
         "quantity": quantity,
         "overnight_quantity": 0,
         "multiplier": 1,
-        "average_price": _rupees(average),
-        "close_price": _rupees(close),
-        "last_price": _rupees(last),
-        "value": _rupees(book.sell_value - book.buy_value),
-        "pnl": _rupees(pnl),
-        "m2m": _rupees(pnl),
-        "unrealised": _rupees(unrealised),
-        "realised": _rupees(pnl - unrealised),
+        "average_price": json_rupees(average),
+        "close_price": json_rupees(close),
+        "last_price": json_rupees(last),
+        "value": json_rupees(book.sell_value - book.buy_value),
+        "pnl": json_rupees(pnl),
+        "m2m": json_rupees(pnl),
+        "unrealised": json_rupees(unrealised),
+        "realised": json_rupees(pnl - unrealised),
         "buy_quantity": book.buy_quantity,
-        "buy_price": _rupees(buy_price),
-        "buy_value": _rupees(book.buy_value),
-        "buy_m2m": _rupees(book.buy_value),
+        "buy_price": json_rupees(buy_price),
+        "buy_value": json_rupees(book.buy_value),
+        "buy_m2m": json_rupees(book.buy_value),
         "sell_quantity": book.sell_quantity,
-        "sell_price": _rupees(sell_price),
-        "sell_value": _rupees(book.sell_value),
-        "sell_m2m": _rupees(book.sell_value),
+        "sell_price": json_rupees(sell_price),
+        "sell_value": json_rupees(book.sell_value),
+        "sell_m2m": json_rupees(book.sell_value),
         "day_buy_quantity": book.buy_quantity,
-        "day_buy_price": _rupees(buy_price),
-        "day_buy_value": _rupees(book.buy_value),
+        "day_buy_price": json_rupees(buy_price),
+        "day_buy_value": json_rupees(book.buy_value),
         "day_sell_quantity": book.sell_quantity,
-        "day_sell_price": _rupees(sell_price),
-        "day_sell_value": _rupees(book.sell_value),
+        "day_sell_price": json_rupees(sell_price),
+        "day_sell_value": json_rupees(book.sell_value),
     }
 
 

@@ -20,9 +20,9 @@ def to_paise(rupees: Decimal) -> int:
     return int(paise)
 
 
-def to_rupees(paise: int) -> Decimal:
-    """Convert integer paise to rupees as an exact decimal."""
-    return Decimal(paise).scaleb(-2)
+def json_rupees(paise: float) -> float:
+    """Convert paise to the rupee number Kite's JSON carries (two decimals)."""
+    return round(paise / 100, 2)
 
 
 class Quote(NamedTuple):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -19,7 +18,7 @@ from alpha_panda.kite_sim.errors import (
 )
 from alpha_panda.kite_sim.orders import kite_time
 from alpha_panda.kite_sim.portfolio import holdings_json, margins_json, positions_json
-from alpha_panda.kite_sim.quotes import Level, Quote
+from alpha_panda.kite_sim.quotes import Level, Quote, json_rupees
 
 if TYPE_CHECKING:
     from alpha_panda.kite_sim.simulator import KiteSimulator
@@ -34,19 +33,15 @@ def _ok(data: Any) -> web.Response:
     return web.json_response({"status": "success", "data": data})
 
 
-def _rupees(paise: int) -> float:
-    return float(Decimal(paise).scaleb(-2))
-
-
 def _depth(levels: tuple[Level, ...]) -> list[dict[str, Any]]:
     return [
-        {"price": _rupees(price), "quantity": quantity, "orders": orders}
+        {"price": json_rupees(price), "quantity": quantity, "orders": orders}
         for price, quantity, orders in levels
     ]
 
 
 def _ohlc(quote: Quote) -> dict[str, float]:
-    return {key: _rupees(getattr(quote, key)) for key in ("open", "high", "low", "close")}
+    return {key: json_rupees(getattr(quote, key)) for key in ("open", "high", "low", "close")}
 
 
 def _full_quote(quote: Quote) -> dict[str, Any]:
@@ -54,18 +49,18 @@ def _full_quote(quote: Quote) -> dict[str, Any]:
         "instrument_token": quote.instrument_token,
         "timestamp": kite_time(quote.timestamp),
         "last_trade_time": kite_time(quote.timestamp),
-        "last_price": _rupees(quote.last_price),
+        "last_price": json_rupees(quote.last_price),
         "last_quantity": quote.last_quantity,
         "buy_quantity": quote.buy_quantity,
         "sell_quantity": quote.sell_quantity,
         "volume": quote.volume,
-        "average_price": _rupees(quote.average_price),
+        "average_price": json_rupees(quote.average_price),
         "oi": quote.oi,
         "oi_day_high": quote.oi_day_high,
         "oi_day_low": quote.oi_day_low,
-        "net_change": _rupees(quote.last_price - quote.close),
-        "lower_circuit_limit": _rupees(quote.lower_circuit),
-        "upper_circuit_limit": _rupees(quote.upper_circuit),
+        "net_change": json_rupees(quote.last_price - quote.close),
+        "lower_circuit_limit": json_rupees(quote.lower_circuit),
+        "upper_circuit_limit": json_rupees(quote.upper_circuit),
         "ohlc": _ohlc(quote),
         "depth": {"buy": _depth(quote.bids), "sell": _depth(quote.asks)},
     }
@@ -195,12 +190,12 @@ class RestApi:
             if kind == "ltp":
                 data[key] = {
                     "instrument_token": quote.instrument_token,
-                    "last_price": _rupees(quote.last_price),
+                    "last_price": json_rupees(quote.last_price),
                 }
             elif kind == "ohlc":
                 data[key] = {
                     "instrument_token": quote.instrument_token,
-                    "last_price": _rupees(quote.last_price),
+                    "last_price": json_rupees(quote.last_price),
                     "ohlc": _ohlc(quote),
                 }
             else:
