@@ -138,6 +138,12 @@ class TickerHub:
         """Send every connection the quotes that changed since it last heard of them."""
         now = self._clock.now()
         for connection in list(self.connections):
+            try:
+                self._sessions.authenticate(connection.api_key, connection.access_token)
+            except KiteError:
+                # Tokens also die on the simulated clock (06:00 IST), not only by a test hook.
+                await connection.socket.close(code=1000, message=b"access token expired")
+                continue
             packets = []
             for token, mode in list(connection.modes.items()):
                 quote = self._market.quote(token, now)

@@ -305,3 +305,14 @@ def test_requests_without_the_kite_version_header_are_refused(kite: KiteConnect)
 def test_quote_refuses_more_than_five_hundred_instruments(kite: KiteConnect) -> None:
     with pytest.raises(kite_errors.InputException):
         kite.quote([f"NSE:SYNTH{number:05d}" for number in range(501)])
+
+
+def test_unknown_routes_answer_in_kites_error_form(background: BackgroundSimulator) -> None:
+    response = requests.get(f"{background.urls.rest}/no/such/route", timeout=5)
+    assert response.status_code == 404
+    assert response.json() == {
+        "status": "error",
+        "message": "Route not found",
+        "data": None,
+        "error_type": "GeneralException",
+    }

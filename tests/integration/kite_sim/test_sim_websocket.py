@@ -165,3 +165,18 @@ async def test_malformed_commands_get_an_error_message_and_keep_the_socket(
         assert json.loads(message.data)["type"] == "error"
         await socket.send_json({"a": "subscribe", "v": [RELIANCE]})
         assert (await next_ticks(socket))[0]["instrument_token"] == RELIANCE
+
+
+async def test_socket_closes_when_the_token_dies_on_the_simulated_clock(
+    simulator: KiteSimulator,
+) -> None:
+    session = simulator.login()
+    async with (
+        aiohttp.ClientSession() as http,
+        await connect(http, simulator, session.access_token) as socket,
+    ):
+        await socket.receive(timeout=10)
+        simulator.clock.set(session.expires_at)
+        while (await socket.receive(timeout=10)).type is aiohttp.WSMsgType.BINARY:
+            pass
+        assert socket.closed and simulator.hub.connections == []
