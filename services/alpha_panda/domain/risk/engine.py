@@ -63,11 +63,17 @@ class RiskEngine:
 
     def on_tick(self, tick: Tick) -> None:
         """Record the last traded price and mark positions to it."""
-        self.state.on_tick(tick)
+        state = self.state
+        instant = tick.exchange_timestamp
+        if instant >= state.day_end or instant > state.clock:
+            state.advance(instant)
+        state.last_prices[tick.instrument_token] = tick.last_price
+        state.book.mark(tick)
 
     def on_fill(self, fill: OrderFilled) -> None:
         """Update positions and P&L from a fill (a repeated fill id changes nothing)."""
-        self.state.on_fill(fill)
+        self.state.advance(fill.filled_at)
+        self.state.book.apply_fill(fill)
 
     def evaluate(self, signal: Signal) -> ValidatedSignal | RejectedSignal:
         """Run every active rule on a signal; validate it or name the rule that refused it."""

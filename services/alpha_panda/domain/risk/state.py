@@ -6,8 +6,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from alpha_panda.domain.market import Tick
-from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
 from alpha_panda.domain.risk.rate_limit import TokenBucket
 from alpha_panda.domain.values import IST, Namespace
@@ -39,19 +37,6 @@ class RiskState:
         self.namespace_loss_halted = False
         self.halted_strategies: dict[str, str] = {}
         self.namespace_halt: str | None = None
-
-    def on_tick(self, tick: Tick) -> None:
-        """Record the last traded price and mark positions to it."""
-        instant = tick.exchange_timestamp
-        if instant >= self.day_end or instant > self.clock:
-            self.advance(instant)
-        self.last_prices[tick.instrument_token] = tick.last_price
-        self.book.mark(tick)
-
-    def on_fill(self, fill: OrderFilled) -> None:
-        """Book a fill into positions and P&L (a repeated fill id changes nothing)."""
-        self.advance(fill.filled_at)
-        self.book.apply_fill(fill)
 
     def advance(self, instant: datetime) -> None:
         """Move the exchange clock to `instant`, rolling the trading day when it changes."""
