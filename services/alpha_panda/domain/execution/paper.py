@@ -74,7 +74,9 @@ class PaperTrader:
         matches = self._match(signal, tick, limit)
         filled = sum(quantity for quantity, _ in matches)
         if not matches:
-            return [placed, self._failed(placed, signal.quantity, f"limit {limit} does not cross")]
+            touch = _touch(tick, signal.side)
+            reason = f"limit {limit} does not cross the market at {touch}"
+            return [placed, self._failed(placed, signal.quantity, reason)]
         if filled < signal.quantity and not self.config.allow_partial_fills:
             reason = f"depth holds {filled} of {signal.quantity} and partial fills are off"
             return [placed, self._failed(placed, signal.quantity, reason)]
@@ -167,3 +169,8 @@ class PaperTrader:
             reason=reason,
             failed_at=failed_at,
         )
+
+
+def _touch(tick: Tick, side: Side) -> Decimal:
+    levels = tick.asks if side is Side.BUY else tick.bids
+    return levels[0].price if levels else tick.last_price

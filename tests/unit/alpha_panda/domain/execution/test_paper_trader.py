@@ -96,7 +96,8 @@ def test_limit_buy_takes_only_asks_at_or_below_the_limit(trader, signal, tick):
 def test_limit_buy_below_the_market_does_not_cross_and_fails(trader, signal, tick):
     order = signal(Side.BUY, 6, order_type=OrderType.LIMIT, limit_price="99.50")
     _, failed = trader.execute(validated(order), tick("100"), "ord-6")
-    assert isinstance(failed, OrderFailed) and "does not cross" in failed.reason
+    assert isinstance(failed, OrderFailed)
+    assert failed.reason == "limit 99.50 does not cross the market at 100"
 
 
 def test_missing_market_data_fails_the_order(trader, signal, tick):
