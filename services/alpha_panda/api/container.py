@@ -1,0 +1,79 @@
+"""Wire the API process once: its clients, ports, health checks and the application."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+
+import redis.asyncio as redis
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from alpha_panda.adapters.postgres.migrations import connect
+from alpha_panda.adapters.postgres.strategies import StrategyRepository
+from alpha_panda.api.app import create_app
+from alpha_panda.api.control import ControlPublisher
+from alpha_panda.api.dependencies import ApiDependencies
+from alpha_panda.api.read_model import StoreReadModel
+from alpha_panda.api.strategy_control import StrategyControl
+from alpha_panda.auth.jwt_manager import JwtManager
+from alpha_panda.auth.settings import AuthSettings
+from alpha_panda.auth.users import UserStore
+from alpha_panda.core.health import CachedReadiness, HealthRegistry
+from alpha_panda.core.settings import Settings
+from alpha_panda.core.streaming.bootstrap import ensure_topics
+from alpha_panda.domain.values import Namespace
+
+
+async def ensure_api_topics(settings: Settings) -> None:
+    """Create the topics of every namespace: the API pauses strategies of each."""
+    for namespace in Namespace:
+        await ensure_topics(settings.kafka_bootstrap, replace(settings.topics, namespace=namespace))
+
+
+def metrics() -> Response:
+    """Serve the process's Prometheus metrics."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+@dataclass
+class ApiContainer:
+    """The API application and the clients it runs on; closed in reverse order of opening."""
+
+    app: FastAPI
+    registry: HealthRegistry
+    closers: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+
+    @classmethod
+    async def open(
+        cls, settings: Settings, auth: AuthSettings, registry: HealthRegistry
+    ) -> ApiContainer:
+        """Open PostgreSQL, Redis and the control publisher; build the app on `registry`."""
+        pool = await connect(settings.postgres_dsn.get_secret_value(), max_size=5)
+        client = redis.from_url(settings.redis_url.get_secret_value())
+        publisher = ControlPublisher(settings)
+        closers: list[Callable[[], Awaitable[object]]] = [pool.close, client.aclose]
+        try:
+            await publisher.start()
+        except BaseException:
+            for close in reversed(closers):
+                await close()
+            raise
+        closers.append(publisher.close)
+        dependencies = ApiDependencies(
+            jwt_manager=JwtManager.from_settings(auth),
+            users=UserStore(pool),
+            strategies=StrategyControl(StrategyRepository(pool), publisher),
+            read_model=StoreReadModel(
+                pool, client, kafka_bootstrap=settings.kafka_bootstrap, prefix=settings.topic_prefix
+            ),
+            readiness=CachedReadiness(registry),
+        )
+        app = create_app(dependencies)
+        app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+        return cls(app, registry, closers)
+
+    async def close(self) -> None:
+        """Flush the control publisher, then close Redis and the pool."""
+        for close in reversed(self.closers):
+            await close()

@@ -1,0 +1,127 @@
+"""The API's read model over the stores the pipeline writes: Redis, the PostgreSQL ledger, Kafka.
+
+Portfolio figures come from the portfolio manager's Redis cache (rebuilt after every batch);
+orders and fills from the ledger tables; dead letters straight from their `.dlq` topic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import redis.asyncio as redis
+
+from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
+from alpha_panda.api.schemas import DeadLetterView, OrderStatus, OrderView
+from alpha_panda.core.streaming.dlq import DeadLetter, read_dead_letters
+from alpha_panda.core.topics import original_of
+from alpha_panda.domain.execution import order_tag
+from alpha_panda.domain.orders import OrderFilled
+from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
+from alpha_panda.domain.values import Namespace, OrderType, Side
+
+LEDGER_STATUS = {
+    "OPEN": OrderStatus.PLACED,
+    "PARTIAL": OrderStatus.PARTIALLY_FILLED,
+    "COMPLETE": OrderStatus.FILLED,
+    "REJECTED": OrderStatus.FAILED,
+}
+"""The portfolio manager's ledger status words, as the API names them."""
+
+_ORDERS_SQL = (
+    "SELECT o.order_id, o.strategy_id, o.instrument_token, o.side, o.quantity, o.order_type,"
+    " o.status, o.placed_at, coalesce(sum(f.quantity), 0) AS filled_quantity"
+    " FROM ledger_orders o LEFT JOIN ledger_fills f"
+    " ON f.namespace = o.namespace AND f.order_id = o.order_id"
+    " WHERE o.namespace = $1 AND ($2::text IS NULL OR o.strategy_id = $2)"
+    " GROUP BY o.namespace, o.order_id ORDER BY o.placed_at DESC, o.order_id DESC LIMIT $3"
+)
+_FILLS_SQL = (
+    "SELECT order_id, fill_id, strategy_id, instrument_token, side, quantity, price, charges,"
+    " filled_at FROM ledger_fills"
+    " WHERE namespace = $1 AND ($2::text IS NULL OR strategy_id = $2)"
+    " ORDER BY filled_at DESC, fill_id DESC LIMIT $3"
+)
+
+
+class StoreReadModel:
+    """Answer the API's read queries from the pipeline's own stores; never writes."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, client: redis.Redis, *, kafka_bootstrap: str, prefix: str = ""
+    ) -> None:
+        self._pool = pool
+        self._bootstrap = kafka_bootstrap
+        self._caches = {ns: PortfolioCache(client, ns, prefix) for ns in Namespace}
+
+    async def portfolio(self, namespace: Namespace) -> NamespaceSummary | None:
+        """Return the cached namespace summary, or None before the first fill."""
+        return await self._caches[namespace].summary()
+
+    async def positions(self, namespace: Namespace, strategy_id: str | None) -> list[PositionView]:
+        """Return the cached positions, of one strategy or of all."""
+        positions = await self._caches[namespace].positions()
+        return [p for p in positions if strategy_id in (None, p.strategy_id)]
+
+    async def pnl(self, namespace: Namespace) -> list[StrategySummary]:
+        """Return the cached P&L of every strategy, ordered by strategy id."""
+        return await self._caches[namespace].strategies()
+
+    async def orders(
+        self, namespace: Namespace, strategy_id: str | None, limit: int
+    ) -> list[OrderView]:
+        """Return the most recent ledger orders first, with the quantity filled so far."""
+        rows = await self._pool.fetch(_ORDERS_SQL, namespace.value, strategy_id, limit)
+        return [_order(row) for row in rows]
+
+    async def fills(
+        self, namespace: Namespace, strategy_id: str | None, limit: int
+    ) -> list[OrderFilled]:
+        """Return the most recent ledger fills first."""
+        rows = await self._pool.fetch(_FILLS_SQL, namespace.value, strategy_id, limit)
+        return [_fill(row) for row in rows]
+
+    async def dead_letters(self, topic: str, limit: int) -> list[DeadLetterView]:
+        """Return up to `limit` records of the `.dlq` topic `topic`, oldest first."""
+        letters = await read_dead_letters(self._bootstrap, original_of(topic), limit)
+        return [_dead_letter(letter) for letter in letters]
+
+
+def _order(row: asyncpg.Record) -> OrderView:
+    return OrderView(
+        order_id=row["order_id"],
+        strategy_id=row["strategy_id"],
+        instrument_token=row["instrument_token"],
+        side=Side(row["side"]),
+        quantity=row["quantity"],
+        order_type=OrderType(row["order_type"]),
+        # The ledger keeps no tag: every order is tagged with the digest of its id.
+        tag=order_tag(row["order_id"]),
+        placed_at=row["placed_at"],
+        status=LEDGER_STATUS[row["status"]],
+        filled_quantity=row["filled_quantity"],
+    )
+
+
+def _fill(row: asyncpg.Record) -> OrderFilled:
+    fields: dict[str, Any] = dict(row)
+    return OrderFilled(**{**fields, "side": Side(fields["side"])})
+
+
+def _text(raw: bytes | None) -> str | None:
+    return None if raw is None else raw.decode("utf-8", errors="replace")
+
+
+def _dead_letter(letter: DeadLetter) -> DeadLetterView:
+    return DeadLetterView(
+        topic=letter.topic,
+        partition=letter.partition,
+        offset=letter.offset,
+        error_class=letter.error_class,
+        error_message=letter.error_message,
+        attempts=letter.attempts,
+        consumer_group=letter.consumer_group,
+        failed_at=letter.failed_at,
+        key=_text(letter.key),
+        value=_text(letter.value),
+    )
