@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -137,6 +138,7 @@ class TickerHub:
     async def stream_once(self) -> None:
         """Send every connection the quotes that changed since it last heard of them."""
         now = self._clock.now()
+        deliveries = []
         for connection in list(self.connections):
             try:
                 self._sessions.authenticate(connection.api_key, connection.access_token)
@@ -144,17 +146,26 @@ class TickerHub:
                 # Tokens also die on the simulated clock (06:00 IST), not only by a test hook.
                 await connection.socket.close(code=1000, message=b"access token expired")
                 continue
-            packets = []
-            for token, mode in list(connection.modes.items()):
-                quote = self._market.quote(token, now)
-                if quote is None or connection.sent_sequences.get(token) == quote.sequence:
-                    continue
-                connection.sent_sequences[token] = quote.sequence
-                packets.append(encode_packet(quote, mode))
-            for start in range(0, len(packets), MAX_PACKETS_PER_FRAME):
-                await connection.send(encode_frame(packets[start : start + MAX_PACKETS_PER_FRAME]))
-            if not packets and time.monotonic() - connection.last_send >= self.heartbeat_interval:
-                await connection.send(HEARTBEAT)
+            deliveries.append(self._deliver(connection, self._changed_packets(connection, now)))
+        # Each connection drains at its own pace; a slow reader must not stall the others.
+        await asyncio.gather(*deliveries)
+
+    def _changed_packets(self, connection: Connection, now: datetime) -> list[bytes]:
+        packets = []
+        sent = connection.sent_sequences
+        for token, mode in list(connection.modes.items()):
+            quote = self._market.quote(token, now)
+            if quote is None or sent.get(token) == quote.sequence:
+                continue
+            sent[token] = quote.sequence
+            packets.append(encode_packet(quote, mode))
+        return packets
+
+    async def _deliver(self, connection: Connection, packets: list[bytes]) -> None:
+        for start in range(0, len(packets), MAX_PACKETS_PER_FRAME):
+            await connection.send(encode_frame(packets[start : start + MAX_PACKETS_PER_FRAME]))
+        if not packets and time.monotonic() - connection.last_send >= self.heartbeat_interval:
+            await connection.send(HEARTBEAT)
 
     async def close_connections(
         self, access_tokens: set[str] | None = None, abrupt: bool = False
