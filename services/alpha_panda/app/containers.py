@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 import redis.asyncio as redis
+from pydantic import SecretStr
 
 from alpha_panda.adapters.kite.feed import KiteFeed, KiteFeedConfig
 from alpha_panda.adapters.postgres.migrations import connect
@@ -110,6 +111,7 @@ class Container:
             return TradingEngine(self.settings, self.ledger(), trader)
         from alpha_panda.trading_engine.zerodha import zerodha_trader
 
+        self._kite_token()
         return TradingEngine(self.settings, self.ledger(), zerodha_trader(self.settings))
 
     async def _portfolio_manager(self) -> StreamProcessor:
@@ -120,6 +122,14 @@ class Container:
         manager.restore(await load_state(self.pool, settings.consumer_group))
         return manager
 
+    def _kite_token(self) -> SecretStr:
+        token = self.settings.access_token()
+        if not self.settings.kite_api_key or not token.get_secret_value():
+            raise ConfigurationError(
+                "ALPHA_PANDA_KITE_API_KEY and ALPHA_PANDA_KITE_ACCESS_TOKEN (or _FILE) are required"
+            )
+        return token
+
     async def _market_feed(self) -> StreamProcessor:
         settings = self.settings
         instruments = sorted({t for s in await self._strategies() for t in s.instruments})
@@ -127,11 +137,7 @@ class Container:
             raise ConfigurationError(
                 f"no strategy in namespace {settings.namespace} names an instrument"
             )
-        token = settings.access_token()
-        if not settings.kite_api_key or not token.get_secret_value():
-            raise ConfigurationError(
-                "ALPHA_PANDA_KITE_API_KEY and ALPHA_PANDA_KITE_ACCESS_TOKEN (or _FILE) are required"
-            )
+        token = self._kite_token()
         config = KiteFeedConfig(
             ws_url=settings.kite_ws_url, api_key=settings.kite_api_key, access_token=token
         )

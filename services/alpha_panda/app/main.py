@@ -22,6 +22,7 @@ from alpha_panda.core.health import (
     StartupCheckError,
 )
 from alpha_panda.core.settings import Settings, SettingsError, load_settings
+from alpha_panda.core.streaming import StreamProcessor
 from alpha_panda.core.streaming.bootstrap import ensure_topics
 from alpha_panda.market_feed.service import MarketFeed
 
@@ -56,6 +57,17 @@ def feed_check(feed: MarketFeed) -> HealthCheck:
     return HealthCheck("market-feed", probe, "check the Kite session and network")
 
 
+def halted_check(processor: StreamProcessor) -> HealthCheck:
+    """Unready once the processor halted on a fatal error, such as an expired Kite session."""
+
+    async def probe() -> str:
+        if processor.failure:
+            raise CheckFailed(processor.failure)
+        return "consuming"
+
+    return HealthCheck("processing", probe, "fix the cause (renew the Kite session) and restart")
+
+
 async def serve(service: str, settings: Settings) -> int:
     """Run `service` until SIGTERM/SIGINT; return the process exit code."""
     registry = HealthRegistry(infrastructure_checks(settings))
@@ -74,16 +86,25 @@ async def serve(service: str, settings: Settings) -> int:
         return 2
     if isinstance(processor, MarketFeed):
         registry.register(feed_check(processor))
+    registry.register(halted_check(processor))
     probes = HealthServer(CachedReadiness(registry), service=service, port=settings.http_port)
     probes.add_route("/metrics", metrics)
     await probes.start()
     loop = asyncio.get_running_loop()
+    terminated = asyncio.Event()
+
+    def on_signal() -> None:
+        processor.stop()
+        terminated.set()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, processor.stop)
+        loop.add_signal_handler(signum, on_signal)
     log.info("%s started as %s (group %s)", service, settings.service_name, settings.consumer_group)
     try:
         await processor.start()
         await processor.run()  # returns after the batch in hand is handled and recorded
+        if processor.failure:  # halted: stay up and report unready until told to stop
+            await terminated.wait()
     finally:
         await processor.close()  # flush the producer, commit, leave the group
         await container.close()

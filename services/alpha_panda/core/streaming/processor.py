@@ -30,7 +30,7 @@ from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming import metrics, tracing
 from alpha_panda.core.streaming.dlq import DeadLetter, send_dead_letter
 from alpha_panda.core.streaming.ledger import ProcessedLedger, StateWriter
-from alpha_panda.core.streaming.retry import Backoff, is_transient
+from alpha_panda.core.streaming.retry import Backoff, FatalError, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,8 @@ class StreamProcessor:
         self._consumer: AIOKafkaConsumer | None = None
         self._pending: list[asyncio.Future[object]] = []
         self._stopping = asyncio.Event()
+        self.failure: str | None = None
+        """Why the processor halted on a `FatalError`; None while it is healthy."""
 
     # -- to be implemented by services ---------------------------------------------------------
     async def handle(self, event: EventEnvelope) -> Sequence[Outgoing]:
@@ -138,9 +140,16 @@ class StreamProcessor:
         while not self._stopping.is_set():
             batch = await self._consumer.getmany(timeout_ms=100, max_records=self.config.max_batch)
             records = [record for part in batch.values() for record in part]
-            if records:
+            if not records:
+                continue
+            try:
                 await self._process_batch(records)
-                self._update_lag(records)
+            except FatalError as error:  # the batch stays uncommitted and is redelivered later
+                self.failure = str(error)
+                log.error("%s halted: %s", self.service_name, error)
+                self.stop()
+                return
+            self._update_lag(records)
 
     def stop(self) -> None:
         """Ask `run()` to stop taking new batches."""
@@ -197,6 +206,8 @@ class StreamProcessor:
             ):
                 try:
                     outgoing = await self.handle(event)
+                except FatalError:
+                    raise
                 except Exception as error:  # the handler's failure is classified, never lost
                     if is_transient(error) and attempt < self.config.max_attempts:
                         metrics.child(metrics.RETRIES, self.service_name).inc()

@@ -10,6 +10,14 @@ class TransientError(Exception):
     """Raise from a handler for a failure that may pass on its own (a dependency hiccup)."""
 
 
+class FatalError(Exception):
+    """Raise from a handler when no later event can succeed either (an expired broker session).
+
+    The processor halts at once: the event is neither retried, dead-lettered nor recorded as
+    handled, and its offset is not committed, so it is handled again after a restart.
+    """
+
+
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (TransientError, ConnectionError, TimeoutError)
 
 

@@ -1,0 +1,52 @@
+"""A frozen Kite simulator in-process and the trader pointed at it with the official client."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from kiteconnect import KiteConnect
+
+from alpha_panda.domain.signals import Signal, ValidatedSignal
+from alpha_panda.domain.values import IST, OrderType, Side
+from alpha_panda.kite_sim import KiteSimulator, SimulatorConfig
+
+INFY = 408065
+SESSION = datetime(2026, 11, 25, 10, 0, tzinfo=IST)
+"""A Wednesday mid-session; the simulator's clock stays frozen there."""
+
+
+def frozen_simulator(**overrides: object) -> KiteSimulator:
+    settings: dict[str, object] = {"speed": 0.0, "start": SESSION, "seed": 7, "rate_limits": {}}
+    settings.update(overrides)
+    return KiteSimulator(SimulatorConfig(**settings))  # type: ignore[arg-type]
+
+
+def client(simulator: KiteSimulator) -> KiteConnect:
+    """Return the official client on a fresh session of the simulator."""
+    token = simulator.login().access_token
+    return KiteConnect(simulator.api_key, access_token=token, root=simulator.urls.rest)
+
+
+def validated(
+    side: Side = Side.BUY,
+    quantity: int = 10,
+    *,
+    token: int = INFY,
+    order_type: OrderType = OrderType.MARKET,
+    limit_price: str | None = None,
+    tradingsymbol: str = "",
+    second: int = 0,
+) -> ValidatedSignal:
+    signal = Signal(
+        strategy_id="live-infy",
+        instrument_token=token,
+        tradingsymbol=tradingsymbol,
+        side=side,
+        quantity=quantity,
+        order_type=order_type,
+        limit_price=Decimal(limit_price) if limit_price else None,
+        reference_price=Decimal("1542.80"),
+        generated_at=SESSION + timedelta(seconds=second),
+    )
+    return ValidatedSignal(signal=signal, checks_passed=("max_position",))

@@ -1,0 +1,202 @@
+"""The trading engine of the zerodha namespace on Kafka and PostgreSQL, trading on the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pytest
+
+from alpha_panda.app.containers import Container
+from alpha_panda.app.main import halted_check
+from alpha_panda.core.events import EventEnvelope, EventType
+from alpha_panda.core.health import HealthRegistry
+from alpha_panda.core.settings import Settings, load_settings
+from alpha_panda.core.streaming import Outgoing, StreamProcessor
+from alpha_panda.core.streaming.bootstrap import ensure_topics
+from alpha_panda.core.streaming.dlq import read_dead_letters
+from alpha_panda.domain.execution.tags import order_tag
+from alpha_panda.domain.orders import OrderFilled, OrderPlaced
+from alpha_panda.domain.signals import ValidatedSignal
+from alpha_panda.domain.values import Side
+from alpha_panda.kite_sim import KiteSimulator
+from alpha_panda.kite_sim.rate_limits import RateLimit, RateLimiter
+from alpha_panda.trading_engine.service import TradingEngine, order_id_for
+from tests.conftest import eventually
+from tests.integration.trading_engine.kite import client, frozen_simulator, validated
+
+pytestmark = pytest.mark.integration
+
+
+class SignalSource(StreamProcessor):
+    """Publishes validated signals, as the risk manager does."""
+
+    async def send(self, signal: ValidatedSignal) -> EventEnvelope:
+        key = f"{signal.signal.strategy_id}:{signal.signal.instrument_token}"
+        topic = self.settings.topics.signals_validated
+        sent = await self._emit_event(Outgoing(topic, EventType.SIGNAL_VALIDATED, signal, key))
+        await self.flush()
+        return sent
+
+
+@dataclass
+class Running:
+    """One engine, the container it was built from, its task and what its handler returned."""
+
+    container: Container
+    engine: TradingEngine
+    task: asyncio.Task[None]
+    emitted: list[Outgoing] = field(default_factory=list)
+
+    def of(self, kind: type) -> list:
+        return [item.data for item in self.emitted if isinstance(item.data, kind)]
+
+
+@dataclass
+class Live:
+    """A frozen simulator and zerodha trading engines consuming validated signals."""
+
+    simulator: KiteSimulator
+    infra: dict[str, str]
+    prefix: str
+    running: list[Running] = field(default_factory=list)
+
+    def settings(self, service: str = "trading-engine", group: str = "") -> Settings:
+        return load_settings(
+            service_name=service,
+            namespace="zerodha",
+            group_prefix=f"t{self.prefix}{group}",
+            topic_prefix=f"t{self.prefix}.",
+            kafka_bootstrap=self.infra["ALPHA_PANDA_KAFKA_BOOTSTRAP"],
+            postgres_dsn=self.infra["ALPHA_PANDA_POSTGRES_DSN"],
+            redis_url=self.infra["ALPHA_PANDA_REDIS_URL"],
+            kite_api_key=self.simulator.api_key,
+            kite_access_token=self.simulator.login().access_token,
+            kite_root=self.simulator.urls.rest,
+        )
+
+    async def start_engine(self, group: str = "") -> Running:
+        container = await Container.open(self.settings(group=group))
+        engine = await container.build("trading-engine")
+        assert isinstance(engine, TradingEngine)
+        emitted: list[Outgoing] = []
+        handle = engine.handle
+
+        async def recording(event: EventEnvelope) -> Sequence[Outgoing]:
+            result = await handle(event)
+            emitted.extend(result)
+            return result
+
+        engine.handle = recording  # type: ignore[method-assign]
+        await engine.start()
+        running = Running(container, engine, asyncio.create_task(engine.run()), emitted)
+        self.running.append(running)
+        return running
+
+    async def stop(self) -> None:
+        for running in self.running:
+            running.engine.stop()
+            await running.task
+            await running.engine.close()
+            await running.container.close()
+        self.running = []
+
+    def orders(self) -> list:
+        return self.simulator.broker.orders(self.simulator.api_key)
+
+
+@pytest.fixture
+async def live(infra, postgres_dsn, unique) -> AsyncIterator[Live]:
+    async with frozen_simulator() as simulator:
+        setup = Live(simulator, {**infra, "ALPHA_PANDA_POSTGRES_DSN": postgres_dsn}, unique)
+        await ensure_topics(setup.settings().kafka_bootstrap, setup.settings().topics)
+        yield setup
+        await setup.stop()
+
+
+@pytest.fixture
+async def source(live: Live) -> AsyncIterator[SignalSource]:
+    source = SignalSource(live.settings("risk-manager"))
+    await source.start()
+    yield source
+    await source.close()
+
+
+async def dead_letters(live: Live) -> list:
+    settings = live.settings()
+    return await read_dead_letters(settings.kafka_bootstrap, settings.topics.signals_validated)
+
+
+async def test_replaying_a_signal_from_offset_zero_finds_the_order_instead_of_placing_again(
+    live: Live, source: SignalSource
+) -> None:
+    sent = await source.send(validated(Side.BUY, 40))
+    first = await live.start_engine()
+    await eventually(lambda: _has(first, OrderFilled), what="the first engine's fills")
+    replay = await live.start_engine(group="-replay")  # a fresh group reads from offset 0
+    await eventually(lambda: _has(replay, OrderFilled), what="the replaying engine's fills")
+
+    [order] = live.orders()
+    assert order.tag == order_tag(order_id_for(sent))
+    assert replay.emitted == first.emitted
+    trades = live.simulator.broker.trades(live.simulator.api_key)
+    assert [(f.fill_id, f.price) for f in first.of(OrderFilled)] == [
+        (t.trade_id, Decimal(t.price).scaleb(-2)) for t in trades
+    ]
+    assert first.of(OrderPlaced)[0].strategy_id == "live-infy"
+
+
+async def test_an_expired_session_halts_the_engine_unready_with_nothing_dead_lettered(
+    live: Live, source: SignalSource
+) -> None:
+    running = await live.start_engine()
+    await live.simulator.expire_tokens()
+    sent = await source.send(validated())
+
+    await asyncio.wait_for(running.task, timeout=30)  # run() returned: consumption stopped
+    report = await HealthRegistry([halted_check(running.engine)]).run()
+    assert not report.ready and "TokenException" in report.failures[0].detail
+    assert await dead_letters(live) == []
+    assert await running.container.ledger().seen([sent.id]) == set()
+    assert live.orders() == [] and running.emitted == []
+
+    await live.stop()
+    renewed = await live.start_engine()  # same group, a new session: the signal is redelivered
+    await eventually(lambda: _has(renewed, OrderFilled), what="the signal traded after renewal")
+    assert [o.tag for o in live.orders()] == [order_tag(order_id_for(sent))]
+
+
+async def test_a_rate_limited_order_is_retried_and_placed_once(
+    live: Live, source: SignalSource
+) -> None:
+    # Orders allowed once a second on a clock that moves 0.6 s per request: after the first
+    # order below, the engine's first attempt is refused with HTTP 429 and its retry passes.
+    steps = itertools.count(0.0, 0.6)
+    live.simulator.rate_limiter = RateLimiter({"orders": RateLimit(1)}, lambda: next(steps))
+    kite = client(live.simulator)
+    await asyncio.to_thread(
+        kite.place_order,
+        variety="regular",
+        exchange="NSE",
+        tradingsymbol="TCS",
+        transaction_type="BUY",
+        quantity=1,
+        product="MIS",
+        order_type="LIMIT",
+        price=1,
+    )
+    running = await live.start_engine()
+    sent = await source.send(validated(Side.SELL, 5))
+    await eventually(lambda: _has(running, OrderFilled), what="the retried order's fills")
+
+    tagged = [o for o in live.orders() if o.tag == order_tag(order_id_for(sent))]
+    assert len(tagged) == 1 and tagged[0].status == "COMPLETE"
+    assert next(steps) == pytest.approx(1.8)  # three order requests: primer, refused, retried
+    assert await dead_letters(live) == []
+
+
+async def _has(running: Running, kind: type) -> bool:
+    return bool(running.of(kind))
