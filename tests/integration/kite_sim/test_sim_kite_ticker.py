@@ -19,7 +19,10 @@ RELIANCE, INFY, TCS, NIFTY, BANK_NIFTY = 738561, 408065, 2953217, 256265, 260105
 
 
 def run_probe(
-    background: BackgroundSimulator, access_token: str, plan: dict[str, Any], on_open: Any = None
+    background: BackgroundSimulator,
+    access_token: str,
+    plan: dict[str, Any],
+    on_streaming: Any = None,
 ) -> list[dict[str, Any]]:
     plan = {
         "root": background.urls.websocket,
@@ -41,8 +44,8 @@ def run_probe(
         for line in process.stdout:
             record = json.loads(line)
             records.append(record)
-            if record["event"] == "open" and on_open is not None:
-                on_open()
+            if record["event"] == "streaming" and on_streaming is not None:
+                on_streaming()
     finally:
         watchdog.cancel()
         process.wait()

@@ -2,7 +2,7 @@
 
 Usage: python ticker_probe.py '<json plan>' where the plan holds `root`, `api_key`,
 `access_token`, `modes` ({token: "ltp"|"quote"|"full"}) and `orders` (order updates to wait
-for). Prints `{"event": "open"}` once subscribed, one line per tick and order update, and
+for). Prints `{"event": "streaming"}` at the first ticks, one line per tick and order update, and
 `{"event": "done"}` when every token was seen in its mode and the orders arrived. Twisted's
 reactor runs once per process, hence a process per probe.
 """
@@ -45,9 +45,11 @@ def main() -> None:
             ws.set_mode(
                 mode, [token for token, wanted_mode in wanted.items() if wanted_mode == mode]
             )
-        emit({"event": "open"})
 
     def on_ticks(ws: KiteTicker, ticks: list[dict[str, Any]]) -> None:
+        if not seen:
+            # The first ticks prove the server registered this connection for order updates.
+            emit({"event": "streaming"})
         for tick in ticks:
             emit({"event": "tick", **tick})
             seen.add((tick["instrument_token"], tick["mode"]))
