@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import asyncpg
+
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
 from alpha_panda.app.containers import SERVICES
@@ -19,6 +21,7 @@ from alpha_panda.auth.users import UserStore
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.settings import Settings, SettingsError, load_settings
 from alpha_panda.core.streaming.dlq import read_dead_letters, replay_dead_letters
+from alpha_panda.domain.values import Namespace
 
 PASS_THROUGH = {"backtest", "simulator", "run"}
 
@@ -42,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
     dlq.add_argument("action", choices=["list", "replay"])
     dlq.add_argument("topic", help="the original topic, e.g. paper.signals.raw")
     dlq.add_argument("--limit", type=int, default=100)
+    commands.add_parser(
+        "reconcile", help="compare the zerodha portfolio's saved positions with Kite's (net)"
+    )
     users = commands.add_parser("users", help="manage API users")
     configure_users_parser(users)
     return root
@@ -100,6 +106,8 @@ async def _command(arguments: argparse.Namespace, settings: Settings) -> int:
         return await _dlq(arguments, settings)
     pool = await connect(settings.postgres_dsn.get_secret_value())
     try:
+        if arguments.command == "reconcile":
+            return await _reconcile(settings, pool)
         if arguments.command == "users":
             print(await run_users_command(arguments, UserStore(pool), sys.stdin.read))
             return 0
@@ -116,6 +124,24 @@ async def _command(arguments: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         await pool.close()
+
+
+async def _reconcile(settings: Settings, pool: asyncpg.Pool) -> int:
+    from alpha_panda.core.streaming import FatalError, TransientError
+    from alpha_panda.portfolio_manager.reconciliation import reconcile_saved
+
+    if settings.namespace is not Namespace.ZERODHA:
+        print("reconcile compares the zerodha namespace: set ALPHA_PANDA_NAMESPACE=zerodha")
+        return 2
+    try:
+        differences = await reconcile_saved(settings, pool)
+    except (FatalError, TransientError) as error:
+        print(f"cannot reach Kite: {error}", file=sys.stderr)
+        return 2
+    for difference in differences:
+        print(difference.describe())
+    print(f"{len(differences)} position difference(s) with Kite")
+    return 1 if differences else 0
 
 
 async def _dlq(arguments: argparse.Namespace, settings: Settings) -> int:

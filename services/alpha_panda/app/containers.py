@@ -120,6 +120,10 @@ class Container:
         cache = PortfolioCache(self.redis, settings.namespace, settings.topic_prefix)
         manager = PortfolioManager(settings, self.ledger(), portfolio, cache)
         manager.restore(await load_state(self.pool, settings.consumer_group))
+        if settings.namespace is Namespace.ZERODHA:
+            from alpha_panda.portfolio_manager.reconciliation import reconcile_on_start
+
+            await reconcile_on_start(portfolio, settings)
         return manager
 
     def _kite_token(self) -> SecretStr:
