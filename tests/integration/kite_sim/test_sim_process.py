@@ -17,7 +17,7 @@ from kiteconnect import KiteConnect, KiteTicker
 
 from alpha_panda.kite_sim.background import BackgroundSimulator
 from alpha_panda.kite_sim.simulator import KiteSimulator
-from conftest import START, frozen_config
+from tests.integration.kite_sim.support import START, frozen_config
 
 SERVICES = Path(__file__).resolve().parents[3] / "services"
 RELIANCE = 738561

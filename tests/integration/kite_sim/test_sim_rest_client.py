@@ -12,7 +12,7 @@ from kiteconnect import exceptions as kite_errors
 
 from alpha_panda.kite_sim.background import BackgroundSimulator
 from alpha_panda.kite_sim.rate_limits import RateLimit
-from conftest import frozen_config
+from tests.integration.kite_sim.support import frozen_config
 
 
 def request_token(background: BackgroundSimulator) -> str:

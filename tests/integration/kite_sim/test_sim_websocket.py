@@ -12,7 +12,7 @@ import pytest
 from kiteconnect import KiteTicker
 
 from alpha_panda.kite_sim.simulator import KiteSimulator
-from conftest import frozen_config
+from tests.integration.kite_sim.support import frozen_config
 
 OFFICIAL = KiteTicker("api-key", "access-token")
 RELIANCE, INFY, NIFTY = 738561, 408065, 256265
