@@ -316,3 +316,32 @@ def test_unknown_routes_answer_in_kites_error_form(background: BackgroundSimulat
         "data": None,
         "error_type": "GeneralException",
     }
+
+
+def test_futures_and_options_trade_in_whole_lots(kite: KiteConnect) -> None:
+    derivatives = {row["tradingsymbol"]: row for row in kite.instruments("NFO")}
+    future = next(
+        row
+        for row in derivatives.values()
+        if row["name"] == "BANKNIFTY" and row["instrument_type"] == "FUT"
+    )
+    option = next(
+        row
+        for row in derivatives.values()
+        if row["name"] == "NIFTY" and row["instrument_type"] == "CE"
+    )
+    for row, lots in ((future, 2), (option, 1)):
+        order_id = kite.place_order(
+            variety="regular",
+            exchange="NFO",
+            tradingsymbol=row["tradingsymbol"],
+            transaction_type="BUY",
+            quantity=row["lot_size"] * lots,
+            product="NRML",
+            order_type="MARKET",
+            market_protection=-1,
+        )
+        final = kite.order_history(order_id)[-1]
+        assert final["filled_quantity"] == row["lot_size"] * lots
+    positions = {row["tradingsymbol"]: row for row in kite.positions()["net"]}
+    assert positions[future["tradingsymbol"]]["quantity"] == future["lot_size"] * 2
