@@ -44,11 +44,14 @@ async def ensure_topics(
             for name in topics.all_topics()
             if name not in existing
         ]
+        created: list[str] = []
         if missing:
             response = await admin.create_topics(missing)
             for name, code, *_ in response.topic_errors:
-                if code not in (0, 36):  # 36: created concurrently by another process
+                if code == 0:
+                    created.append(name)
+                elif code != 36:  # 36: it exists already (created concurrently, stale listing)
                     raise RuntimeError(f"creating topic {name} failed with Kafka error {code}")
-        return [topic.name for topic in missing]
+        return created
     finally:
         await admin.close()
