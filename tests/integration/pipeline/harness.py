@@ -37,6 +37,8 @@ class Pipeline:
     namespace: str
     prefix: str
     strategy_id: str
+    overrides: dict[str, str] = field(default_factory=dict)
+    """Further settings, such as the Kite session of the zerodha namespace."""
     services: dict[str, StreamProcessor] = field(default_factory=dict)
     handled: dict[str, list[EventEnvelope]] = field(default_factory=dict)
     containers: list[Container] = field(default_factory=list)
@@ -48,12 +50,13 @@ class Pipeline:
             if service == "strategy-runner"
             else service,
             namespace=self.namespace,
-            group_prefix=f"t{self.prefix}",
+            group_prefix=f"t{self.prefix}.{self.namespace}",  # as the operator sets it
             topic_prefix=f"t{self.prefix}.",
             kafka_bootstrap=self.infra["ALPHA_PANDA_KAFKA_BOOTSTRAP"],
             postgres_dsn=self.infra["ALPHA_PANDA_POSTGRES_DSN"],
             redis_url=self.infra["ALPHA_PANDA_REDIS_URL"],
             strategy_id=self.strategy_id,
+            **self.overrides,
         )
 
     async def start(self) -> None:
