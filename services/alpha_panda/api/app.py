@@ -6,7 +6,15 @@ from fastapi import FastAPI
 
 from alpha_panda.api.dependencies import ApiDependencies
 from alpha_panda.api.errors import install_error_handlers
-from alpha_panda.api.routes import auth, broker, dead_letters, health, strategies, trading
+from alpha_panda.api.routes import (
+    auth,
+    broker,
+    dashboard,
+    dead_letters,
+    health,
+    strategies,
+    trading,
+)
 
 
 def create_app(dependencies: ApiDependencies) -> FastAPI:
@@ -25,6 +33,7 @@ def create_app(dependencies: ApiDependencies) -> FastAPI:
         strategies.router,
         trading.router,
         dead_letters.router,
+        dashboard.router,
     ):
         app.include_router(router)
     return app
