@@ -8,13 +8,18 @@ from decimal import Decimal
 import asyncpg
 import pytest
 import redis.asyncio as redis
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
+from alpha_panda.backtest.config import BacktestConfig, StrategySpec
+from alpha_panda.backtest.engine import Backtest
+from alpha_panda.core.streaming.lag import group_lag
 from alpha_panda.domain.orders import OrderFilled, OrderPlaced
-from alpha_panda.domain.risk.limits import RiskLimits
+from alpha_panda.domain.risk.limits import RiskEngineConfig, RiskLimits
 from alpha_panda.domain.signals import Signal, ValidatedSignal
 from alpha_panda.domain.values import Namespace, Side
+from tests.conftest import eventually
 from tests.integration.core.processors import Source
 from tests.integration.pipeline.harness import Pipeline, tick
 
@@ -24,6 +29,8 @@ INFY = 408065
 # Crossover fast=2/slow=3: the fast average crosses above at 103 (buy 100) and below at 100
 # (sell 100, flat: shorting is off).
 PRICES = ["100", "100", "99", "101", "103", "104", "100", "100"]
+CROSSOVER = {"fast_window": 2, "slow_window": 3, "quantity": 100, "cooldown_seconds": 0}
+LIMITS = RiskLimits(max_position_quantity=500)
 
 
 @pytest.fixture
@@ -36,8 +43,8 @@ async def pipeline(infra, postgres_dsn, unique):
             namespace=Namespace.PAPER,
             strategy_type="ma_crossover",
             instruments=(INFY,),
-            parameters={"fast_window": 2, "slow_window": 3, "quantity": 100, "cooldown_seconds": 0},
-            risk_limits=RiskLimits(max_position_quantity=500),
+            parameters=CROSSOVER,
+            risk_limits=LIMITS,
         )
     )
     await pool.close()
@@ -47,9 +54,8 @@ async def pipeline(infra, postgres_dsn, unique):
     await pipeline.stop()
 
 
-async def test_scripted_session_gives_exact_signals_fills_and_pnl_across_a_restart(
-    pipeline, postgres_dsn, redis_url
-):
+async def play(pipeline: Pipeline, restart_after_buy: bool) -> list:
+    """Publish the script tick by tick, waiting for every service; return the ticks."""
     source = Source(pipeline.settings("market-feed"))
     await source.start()
     topic = pipeline.settings("x").topics.market_ticks
@@ -57,14 +63,35 @@ async def test_scripted_session_gives_exact_signals_fills_and_pnl_across_a_resta
     for second, price in enumerate(PRICES):
         sent.append(tick(INFY, second, price))
         await source.publish(topic, [sent[-1]])
-        await pipeline.wait_all_saw(sent if second < 5 else sent[5:])
-        if second == 4:  # the buy: wait for its fill, then restart every service
+        await pipeline.wait_all_saw(sent if second < 5 or not restart_after_buy else sent[5:])
+        if second == 4:  # the buy
             await pipeline.wait_for("portfolio-manager", OrderFilled, 1, "the buy fill")
-            await pipeline.stop()
-            pipeline.handled.clear()
-            await pipeline.start()
-    await pipeline.wait_for("portfolio-manager", OrderFilled, 1, "the sell fill")
+            if restart_after_buy:
+                await pipeline.stop()
+                pipeline.handled.clear()
+                await pipeline.start()
+    await pipeline.wait_for(
+        "portfolio-manager", OrderFilled, 1 if restart_after_buy else 2, "the sell fill"
+    )
     await source.close()
+    return sent
+
+
+async def ledger_fills(dsn: str) -> list[tuple]:
+    connection = await asyncpg.connect(dsn)
+    try:
+        rows = await connection.fetch(
+            "SELECT side, quantity, price, charges, filled_at FROM ledger_fills ORDER BY filled_at"
+        )
+    finally:
+        await connection.close()
+    return [tuple(row) for row in rows]
+
+
+async def test_scripted_session_gives_exact_signals_fills_and_pnl_across_a_restart(
+    pipeline, postgres_dsn, redis_url
+):
+    await play(pipeline, restart_after_buy=True)
 
     runner_signals = [
         (s.side, s.quantity, s.reference_price) for s in pipeline.data("risk-manager", Signal)
@@ -101,3 +128,62 @@ async def test_scripted_session_gives_exact_signals_fills_and_pnl_across_a_resta
     assert Decimal(summary["net_pnl"]) == Decimal("-310.93")
     assert summary["fills"] == 2
     assert zerodha_keys == []
+
+
+async def test_the_backtest_of_the_same_ticks_makes_the_same_trades(pipeline, postgres_dsn):
+    ticks = await play(pipeline, restart_after_buy=False)
+    live = await ledger_fills(postgres_dsn)
+
+    report = Backtest(
+        BacktestConfig(
+            strategies=(
+                StrategySpec(
+                    strategy_id="cross-infy",
+                    strategy_type="ma_crossover",
+                    instruments=(INFY,),
+                    parameters=CROSSOVER,
+                ),
+            ),
+            risk=RiskEngineConfig(namespace=Namespace.PAPER, strategies={"cross-infy": LIMITS}),
+        )
+    ).run(ticks)
+
+    [strategy] = report.strategies
+    assert strategy.signals == len(pipeline.data("risk-manager", Signal)) == 2
+    backtested = [
+        (t.side.value, t.quantity, t.price, t.charges, t.filled_at) for t in strategy.trades
+    ]
+    assert backtested == live
+
+
+async def test_replaying_validated_signals_from_offset_zero_places_nothing_twice(
+    pipeline, postgres_dsn, kafka_bootstrap
+):
+    await play(pipeline, restart_after_buy=False)
+    before = await ledger_fills(postgres_dsn)
+    placed_before = len(pipeline.data("portfolio-manager", OrderPlaced))
+    await pipeline.stop()
+
+    engine = pipeline.settings("trading-engine")
+    topic = engine.topics.signals_validated
+    rewind = AIOKafkaConsumer(
+        bootstrap_servers=kafka_bootstrap, group_id=engine.consumer_group, enable_auto_commit=False
+    )
+    await rewind.start()
+    partitions = [TopicPartition(topic, p) for p in range(3)]
+    rewind.assign(partitions)
+    await rewind.commit(dict.fromkeys(partitions, 0))
+    await rewind.stop()
+
+    pipeline.handled.clear()
+    await pipeline.start()
+
+    async def caught_up() -> bool:
+        lag = await group_lag(kafka_bootstrap, [engine.consumer_group], [topic])
+        return not any(lag.values())
+
+    await eventually(caught_up, what="the engine to re-read the validated signals")
+    # The engine saw both validated signals again and skipped them as already handled.
+    assert pipeline.data("trading-engine", ValidatedSignal) == []
+    assert await ledger_fills(postgres_dsn) == before
+    assert len(pipeline.data("portfolio-manager", OrderPlaced)) == 0 < placed_before
