@@ -142,3 +142,28 @@ async def test_a_rate_limited_call_is_a_transient_error(
     with pytest.raises(TransientError):
         await trader.execute(validated(), None, ORDER_ID)
     assert simulator.broker.orders(simulator.api_key) == []
+
+
+async def test_an_order_kite_rejects_fails_with_kites_status_message(
+    simulator: KiteSimulator, trader: ZerodhaTrader
+) -> None:
+    above_the_band = validated(order_type=OrderType.LIMIT, limit_price="9999.00")
+    placed, failed = await trader.execute(above_the_band, None, ORDER_ID)
+
+    assert isinstance(placed, OrderPlaced) and isinstance(failed, OrderFailed)
+    assert (failed.quantity, failed.reason) == (10, "Order price is outside the circuit limits.")
+    [order] = simulator.broker.orders(simulator.api_key)
+    assert order.status == "REJECTED"
+
+
+async def test_a_market_order_larger_than_the_book_reports_its_fills_and_keeps_working(
+    simulator: KiteSimulator, trader: ZerodhaTrader
+) -> None:
+    placed, *filled = await trader.execute(validated(Side.BUY, 5000), None, ORDER_ID)
+    assert isinstance(placed, OrderPlaced) and placed.quantity == 5000
+
+    [order] = simulator.broker.orders(simulator.api_key)
+    assert order.status == "OPEN" and 0 < order.filled_quantity < 5000
+    assert all(isinstance(f, OrderFilled) for f in filled)
+    assert sum(f.quantity for f in filled) == order.filled_quantity
+    assert filled[-1].remaining_quantity == 5000 - order.filled_quantity
