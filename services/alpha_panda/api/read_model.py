@@ -48,7 +48,12 @@ class StoreReadModel:
     """Answer the API's read queries from the pipeline's own stores; never writes."""
 
     def __init__(
-        self, pool: asyncpg.Pool, client: redis.Redis, *, kafka_bootstrap: str, prefix: str = ""
+        self,
+        pool: asyncpg.Pool,
+        client: redis.Redis[bytes],
+        *,
+        kafka_bootstrap: str,
+        prefix: str = "",
     ) -> None:
         self._pool = pool
         self._bootstrap = kafka_bootstrap
