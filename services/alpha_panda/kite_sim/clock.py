@@ -17,6 +17,8 @@ TOKEN_EXPIRY_TIME = time_of_day(6, 0)
 
 
 class SessionPhase(StrEnum):
+    """Where the NSE equity session stands."""
+
     PRE_OPEN = "pre-open"
     OPEN = "open"
     CLOSED = "closed"

@@ -24,21 +24,22 @@ class KiteError(Exception):
 
 
 class TokenError(KiteError):
+    """An expired, revoked or unknown token, or a failed checksum (403)."""
+
     error_type = "TokenException"
     status = 403
 
 
 class InputError(KiteError):
+    """Missing or invalid request input (400)."""
+
     error_type = "InputException"
     status = 400
 
 
-class OrderError(KiteError):
-    error_type = "OrderException"
-    status = 400
-
-
 class RateLimitError(KiteError):
+    """Too many requests of one endpoint class in the window (429)."""
+
     error_type = "NetworkException"
     status = 429
 
@@ -47,6 +48,8 @@ class RateLimitError(KiteError):
 
 
 class NotFoundError(KiteError):
+    """A route the simulator does not serve (404)."""
+
     error_type = "GeneralException"
     status = 404
 

@@ -34,6 +34,8 @@ MAX_PACKETS_PER_FRAME = 0xFFFF
 
 
 class StreamMode(StrEnum):
+    """Kite's streaming modes, from the last price only to full depth."""
+
     LTP = "ltp"
     QUOTE = "quote"
     FULL = "full"

@@ -111,6 +111,7 @@ class RestApi:
         return session
 
     async def login(self, request: web.Request) -> web.StreamResponse:
+        """Serve `GET /connect/login`: log the simulated user in, redirect with a request token."""
         api_key = request.query.get("api_key", "")
         token = self._sim.sessions.issue_request_token(api_key)
         query = urlencode(
@@ -120,9 +121,11 @@ class RestApi:
         raise web.HTTPFound(f"{target}{'&' if '?' in target else '?'}{query}")
 
     async def finish(self, request: web.Request) -> web.StreamResponse:
+        """Serve the default redirect target, echoing the request token."""
         return _ok({"request_token": request.query.get("request_token")})
 
     async def session_token(self, request: web.Request) -> web.StreamResponse:
+        """Serve `POST /session/token`: exchange a request token and checksum for a session."""
         form = await request.post()
         api_key, token, checksum = (
             str(form.get(name, "")) for name in ("api_key", "request_token", "checksum")
@@ -143,16 +146,19 @@ class RestApi:
         )
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
+        """Serve `DELETE /session/token`: invalidate an access token."""
         token = request.query.get("access_token", "")
         self._sim.sessions.authenticate(request.query.get("api_key", ""), token)
         self._sim.sessions.revoke(token)
         return _ok(True)
 
     async def profile(self, request: web.Request) -> web.StreamResponse:
+        """Serve `GET /user/profile`."""
         self._authorize(request)
         return _ok(self._sim.user_profile())
 
     async def margins(self, request: web.Request) -> web.StreamResponse:
+        """Serve `GET /user/margins` and `GET /user/margins/{segment}`."""
         session = self._authorize(request)
         sim = self._sim
         data = margins_json(
@@ -169,12 +175,14 @@ class RestApi:
         return _ok(data[segment])
 
     async def instruments(self, request: web.Request) -> web.StreamResponse:
+        """Serve the CSV instruments dump, all of it or one exchange."""
         if "Authorization" in request.headers:
             self._authorize(request)
         exchange = request.match_info.get("exchange")
         return web.Response(text=self._sim.registry.dump_csv(exchange), content_type="text/csv")
 
     async def quote(self, request: web.Request) -> web.StreamResponse:
+        """Serve `GET /quote`, `/quote/ltp` and `/quote/ohlc` for the `i` instruments."""
         self._authorize(request, "quote")
         kind = request.path.rsplit("/", 1)[-1]
         keys = request.query.getall("i", [])
@@ -203,6 +211,7 @@ class RestApi:
         return _ok(data)
 
     async def place_order(self, request: web.Request) -> web.StreamResponse:
+        """Serve `POST /orders/{variety}`."""
         session = self._authorize(request, "orders")
         form = {key: str(value) for key, value in (await request.post()).items()}
         order = self._sim.broker.place(
@@ -211,6 +220,7 @@ class RestApi:
         return _ok({"order_id": order.order_id})
 
     async def modify_order(self, request: web.Request) -> web.StreamResponse:
+        """Serve `PUT /orders/{variety}/{order_id}`."""
         session = self._authorize(request, "orders")
         form = {key: str(value) for key, value in (await request.post()).items()}
         variety, order_id = request.match_info["variety"], request.match_info["order_id"]
@@ -218,22 +228,26 @@ class RestApi:
         return _ok({"order_id": order.order_id})
 
     async def cancel_order(self, request: web.Request) -> web.StreamResponse:
+        """Serve `DELETE /orders/{variety}/{order_id}`."""
         session = self._authorize(request, "orders")
         variety, order_id = request.match_info["variety"], request.match_info["order_id"]
         order = self._sim.broker.cancel(session.api_key, variety, order_id)
         return _ok({"order_id": order.order_id})
 
     async def orders(self, request: web.Request) -> web.StreamResponse:
+        """Serve `GET /orders`: the day's orders."""
         session = self._authorize(request)
         return _ok([order.to_json() for order in self._sim.broker.orders(session.api_key)])
 
     async def order_history(self, request: web.Request) -> web.StreamResponse:
+        """Serve `GET /orders/{order_id}`: every state the order went through."""
         session = self._authorize(request)
         return _ok(
             list(self._sim.broker.order(session.api_key, request.match_info["order_id"]).history)
         )
 
     async def order_trades(self, request: web.Request) -> web.StreamResponse:
+        """Serve `GET /orders/{order_id}/trades`."""
         if request.match_info["trades"] != "trades":
             raise NotFoundError()
         session = self._authorize(request)
@@ -243,15 +257,18 @@ class RestApi:
         )
 
     async def trades(self, request: web.Request) -> web.StreamResponse:
+        """Serve `GET /trades`."""
         session = self._authorize(request)
         return _ok([trade.to_json() for trade in self._sim.broker.trades(session.api_key)])
 
     async def positions(self, request: web.Request) -> web.StreamResponse:
+        """Serve `GET /portfolio/positions`."""
         session = self._authorize(request)
         sim = self._sim
         return _ok(positions_json(sim.broker.trades(session.api_key), sim.market, sim.clock.now()))
 
     async def holdings(self, request: web.Request) -> web.StreamResponse:
+        """Serve `GET /portfolio/holdings`."""
         self._authorize(request)
         return _ok(holdings_json())
 
