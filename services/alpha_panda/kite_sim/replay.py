@@ -63,6 +63,11 @@ def read_tick_file(path: Path) -> list[TickRecord]:
         return [_record(json.loads(line)) for line in handle if line.strip()]
 
 
+def first_instant(records: Iterable[TickRecord]) -> datetime | None:
+    """Return the earliest recorded instant, where a replay clock naturally starts."""
+    return min((record.timestamp for record in records), default=None)
+
+
 class ReplayMarket:
     """A market that replays recorded ticks; quotes are precomputed per record."""
 
@@ -84,12 +89,6 @@ class ReplayMarket:
             self._quotes[token] = list(
                 _quotes(token, rows, tick or _DEFAULT_TICK_PAISE, lot, index, seed)
             )
-
-    @property
-    def first_instant(self) -> datetime | None:
-        """Return the earliest recorded instant, where a replay clock naturally starts."""
-        firsts = [times[0] for times in self._times.values() if times]
-        return min(firsts) if firsts else None
 
     def quote(self, instrument_token: int, instant: datetime) -> Quote | None:
         """Return the latest recorded state at or before `instant`, or None before the first."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from alpha_panda.domain.values import IST
 from alpha_panda.kite_sim.auth import Session, SessionStore
 from alpha_panda.kite_sim.broker import Broker
 from alpha_panda.kite_sim.clock import SimulatedClock, default_session_start
@@ -22,7 +23,7 @@ from alpha_panda.kite_sim.instruments import InstrumentRegistry
 from alpha_panda.kite_sim.market import GeneratedMarket
 from alpha_panda.kite_sim.quotes import MarketModel
 from alpha_panda.kite_sim.rate_limits import KITE_RATE_LIMITS, RateLimit, RateLimiter
-from alpha_panda.kite_sim.replay import ReplayMarket, read_tick_file
+from alpha_panda.kite_sim.replay import ReplayMarket, first_instant, read_tick_file
 from alpha_panda.kite_sim.rest import RestApi, kite_errors
 from alpha_panda.kite_sim.websocket import TickerHub
 
@@ -78,14 +79,10 @@ class KiteSimulator:
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         self.config = config or SimulatorConfig()
         records = read_tick_file(self.config.replay_file) if self.config.replay_file else None
-        start = self.config.start or default_session_start(datetime.now(UTC))
-        replay_start = (
-            min((record.timestamp for record in records), default=None) if records else None
-        )
-        if replay_start is not None and self.config.start is None:
-            start = replay_start
+        replay_start = first_instant(records) if records else None
+        start = self.config.start or replay_start or default_session_start(datetime.now(UTC))
         self.clock = SimulatedClock(start, self.config.speed)
-        trading_day = start.date()
+        trading_day = start.astimezone(IST).date()
         self.registry = InstrumentRegistry.build(trading_day, self.config.synthetic_instruments)
         self.market: MarketModel
         if records is not None:

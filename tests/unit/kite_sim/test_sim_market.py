@@ -14,7 +14,7 @@ from alpha_panda.kite_sim.clock import SessionPhase, SimulatedClock, session_pha
 from alpha_panda.kite_sim.instruments import DUMP_COLUMNS, InstrumentRegistry, monthly_expiry
 from alpha_panda.kite_sim.market import GeneratedMarket
 from alpha_panda.kite_sim.quotes import to_paise
-from alpha_panda.kite_sim.replay import ReplayMarket, read_tick_file
+from alpha_panda.kite_sim.replay import ReplayMarket, first_instant, read_tick_file
 
 OPEN = datetime(2026, 11, 25, 9, 15, tzinfo=IST)
 RELIANCE = 738561
@@ -162,8 +162,9 @@ def test_replay_plays_recorded_ticks_in_order(tmp_path: Path) -> None:
     ]
     source = tmp_path / "ticks.jsonl"
     source.write_text("\n".join(json.dumps(line) for line in lines))
-    market = ReplayMarket(REGISTRY, read_tick_file(source))
-    assert market.first_instant == OPEN + timedelta(seconds=1)
+    records = read_tick_file(source)
+    market = ReplayMarket(REGISTRY, records)
+    assert first_instant(records) == OPEN + timedelta(seconds=1)
     assert market.quote(RELIANCE, OPEN) is None
     second = market.quote(RELIANCE, OPEN + timedelta(seconds=4))
     assert second.last_price == to_paise(Decimal("1499.0")) and second.volume == 15
