@@ -1,6 +1,8 @@
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from alpha_panda.backtest import Backtest, BacktestConfig, StrategySpec
 from alpha_panda.backtest.__main__ import main
 from alpha_panda.backtest.chart import write_equity_chart
@@ -209,3 +211,8 @@ def test_simulator_replay_records_with_naive_ist_times_are_read_as_ticks():
     assert from_json == from_csv
     assert from_json.exchange_timestamp == OPEN
     assert from_json.last_price == Decimal("1500.05")
+
+
+def test_config_with_duplicate_strategy_ids_is_refused():
+    with pytest.raises(ValueError, match="strategy ids must be unique: mom"):
+        BacktestConfig(strategies=(momentum(), momentum()))
