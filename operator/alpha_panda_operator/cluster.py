@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -43,11 +44,15 @@ class Cluster:
     @classmethod
     def from_environment(cls) -> Cluster:
         """Connect with the in-cluster service account, or else the kubeconfig."""
+        configuration = client.Configuration()
         try:
-            config.load_incluster_config()
+            config.load_incluster_config(client_configuration=configuration)
         except config.ConfigException:
-            config.load_kube_config()
-        return cls(client.ApiClient())
+            # read KUBECONFIG now: the library's default is fixed when it is first imported
+            config.load_kube_config(
+                config_file=os.environ.get("KUBECONFIG"), client_configuration=configuration
+            )
+        return cls(client.ApiClient(configuration))
 
     def get_deployment(self, namespace: str, name: str) -> Manifest | None:
         """Return a Deployment as a dict, or None when it does not exist."""

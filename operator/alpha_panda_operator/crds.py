@@ -73,7 +73,7 @@ def _definition(
                                 "kind": {"type": "string"},
                                 "metadata": {"type": "object"},
                                 "spec": structural_schema(spec),
-                                "status": structural_schema(status),
+                                "status": structural_schema(status, defaults=False),
                             },
                         }
                     },

@@ -23,6 +23,12 @@ RETRY_SECONDS = 5
 OWNER_PLURALS = {"TradingStrategy": STRATEGIES, "BrokerSession": SESSIONS}
 
 
+@kopf.on.login()
+def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+    """Log in as the pod's service account, or else with the kubeconfig of $KUBECONFIG."""
+    return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+
+
 @kopf.on.startup()
 async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     """Keep kopf's bookkeeping in annotations, connect, and start the periodic resync."""

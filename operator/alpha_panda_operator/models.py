@@ -121,7 +121,7 @@ class Condition(Resource):
     type: str
     status: ConditionStatus
     reason: str = Field(pattern=r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")
-    message: str = ""
+    message: str = Field(min_length=1)
     last_transition_time: datetime
     observed_generation: int = Field(default=0, ge=0)
 
@@ -151,11 +151,11 @@ class TradingStrategyStatus(Resource):
     phase: StrategyPhase = StrategyPhase.PENDING
     observed_generation: int = Field(default=0, ge=0)
     conditions: list[Condition] = Field(default_factory=list)
-    deployment: str = ""
-    consumer_group: str = ""
+    deployment: str | None = None
+    consumer_group: str | None = None
     replicas: int = Field(default=0, ge=0)
     ready_replicas: int = Field(default=0, ge=0)
-    config_hash: str = ""
+    config_hash: str | None = None
     pnl: str | None = Field(
         default=None,
         pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$",
@@ -170,5 +170,5 @@ class BrokerSessionStatus(Resource):
     observed_generation: int = Field(default=0, ge=0)
     conditions: list[Condition] = Field(default_factory=list)
     expires_at: AwareDatetime | None = None
-    credentials_hash: str = ""
+    credentials_hash: str | None = None
     deployments: list[str] = Field(default_factory=list)

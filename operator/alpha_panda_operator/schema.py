@@ -11,29 +11,36 @@ JsonSchema = dict[str, Any]
 _DROPPED_KEYS = {"title", "$defs"}
 
 
-def structural_schema(model: type[BaseModel]) -> JsonSchema:
-    """Return the CRD schema of `model`: references inlined, nullability and titles removed."""
+def structural_schema(model: type[BaseModel], defaults: bool = True) -> JsonSchema:
+    """Return the CRD schema of `model`: references inlined, nullability and titles removed.
+
+    Without `defaults`, the API server fills in nothing: right for a status, which only the
+    operator writes.
+    """
     document = model.model_json_schema(by_alias=True)
-    return _convert(document, document.get("$defs", {}))
+    dropped = _DROPPED_KEYS if defaults else {*_DROPPED_KEYS, "default"}
+    return _convert(document, document.get("$defs", {}), dropped)
 
 
-def _convert(node: JsonSchema, definitions: dict[str, JsonSchema]) -> JsonSchema:
+def _convert(node: JsonSchema, definitions: dict[str, JsonSchema], dropped: set[str]) -> JsonSchema:
     node = _resolve(node, definitions)
     result: JsonSchema = {}
     for key, value in node.items():
-        if key in _DROPPED_KEYS or (key == "default" and value is None):
+        if key in dropped or (key == "default" and value is None):
             continue
         if key == "additionalProperties":
             if value is True or value == {}:
                 result["x-kubernetes-preserve-unknown-fields"] = True
             elif isinstance(value, dict):
-                result[key] = _convert(value, definitions)
+                result[key] = _convert(value, definitions, dropped)
             # `false` is the structural default (unknown fields are pruned) and is not allowed
             continue
         if key == "properties":
-            result[key] = {name: _convert(child, definitions) for name, child in value.items()}
+            result[key] = {
+                name: _convert(child, definitions, dropped) for name, child in value.items()
+            }
         elif key == "items":
-            result[key] = _convert(value, definitions)
+            result[key] = _convert(value, definitions, dropped)
         else:
             result[key] = value
     return result

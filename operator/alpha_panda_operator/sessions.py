@@ -99,7 +99,7 @@ def reconcile_session(
         now,
         phase=phase,
         expires_at=expires_at,
-        credentials_hash=credentials.fingerprint,
+        credentials_hash=credentials.fingerprint or None,
         deployments=deployments,
     )
     if any(previous.get(key) != value for key, value in status.items()):

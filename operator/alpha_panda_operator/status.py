@@ -11,6 +11,9 @@ from pydantic import BaseModel
 
 from alpha_panda_operator.models import BrokerSessionStatus, Condition, TradingStrategyStatus
 
+WRITTEN_BY_OTHERS = {"pnl"}
+"""Status fields the portfolio manager reports; the operator never touches them."""
+
 
 @dataclass(frozen=True)
 class Observation:
@@ -77,7 +80,8 @@ def _status(
         conditions=merge_conditions(previous, observations, generation, now),
         **fields,
     )
-    return status.model_dump(mode="json", by_alias=True, exclude_none=True)
+    # null removes a field in a merge patch; fields others write are left out altogether
+    return status.model_dump(mode="json", by_alias=True, exclude=WRITTEN_BY_OTHERS)
 
 
 def condition_status(resource: Mapping[str, Any], condition_type: str) -> str:

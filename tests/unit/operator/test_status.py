@@ -66,7 +66,7 @@ def test_flipped_condition_gets_a_new_transition_time():
         }
     ]
     status = strategy_status(
-        resource(1, before), [Observation("Ready", True, "RunnerReady", "")], NOW
+        resource(1, before), [Observation("Ready", True, "RunnerReady", "up")], NOW
     )
     assert status["conditions"][0]["lastTransitionTime"] == "2026-03-10T04:05:07Z"
 

@@ -1,0 +1,162 @@
+"""The Helm chart lints, renders valid Kubernetes objects, installs; skaffold.yaml points at it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from kubernetes import client
+
+from tests.integration.operator.conftest import ROOT
+from tests.integration.operator.support import wait_for
+
+pytestmark = pytest.mark.kube
+
+CHART = ROOT / "charts" / "alpha-panda"
+VALIDATED_KUBERNETES_VERSION = "1.30.0"
+VARIANTS = {
+    "defaults": [],
+    "development on kind": ["--set", "dev.enabled=true"],
+    "cluster-wide": ["--set", "operator.clusterWide=true,api.enabled=false"],
+}
+
+
+def helm(kube: dict[str, str], *arguments: str) -> str:
+    result = subprocess.run(
+        [kube["HELM"], *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "KUBECONFIG": kube["KUBECONFIG"]},
+    )
+    assert result.returncode == 0, f"helm {' '.join(arguments)} failed:\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_chart_lints_clean(kube, variant):
+    output = helm(kube, "lint", "--strict", str(CHART), *VARIANTS[variant])
+    assert "0 chart(s) failed" in output
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_rendered_chart_passes_strict_schema_validation(kube, variant, tmp_path):
+    rendered = helm(
+        kube,
+        "template",
+        "alpha-panda",
+        str(CHART),
+        "--namespace",
+        "trading",
+        "--include-crds",
+        *VARIANTS[variant],
+    )
+    documents = [doc for doc in yaml.safe_load_all(rendered) if doc]
+    kinds = {doc["kind"] for doc in documents}
+    assert {"CustomResourceDefinition", "Deployment", "ServiceAccount"} <= kinds
+    manifest = tmp_path / "rendered.yaml"
+    manifest.write_text(rendered)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "kubernetes-validate"),
+            "--strict",
+            "--kubernetes-version",
+            VALIDATED_KUBERNETES_VERSION,
+            str(manifest),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_operator_deployment_is_single_and_recreated(kube):
+    rendered = helm(kube, "template", "alpha-panda", str(CHART), "--namespace", "trading")
+    operator = next(
+        doc
+        for doc in yaml.safe_load_all(rendered)
+        if doc and doc["kind"] == "Deployment" and doc["metadata"]["name"].endswith("-operator")
+    )
+    assert operator["spec"]["replicas"] == 1
+    assert operator["spec"]["strategy"] == {"type": "Recreate"}
+    env = {
+        item["name"]: item.get("value")
+        for item in operator["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert env["ALPHA_PANDA_OPERATOR_NAMESPACES"] == "trading"
+
+
+def test_operator_role_grants_no_secret_listing_and_no_wildcards(kube):
+    rendered = helm(kube, "template", "alpha-panda", str(CHART), "--namespace", "trading")
+    [role] = [doc for doc in yaml.safe_load_all(rendered) if doc and doc["kind"] == "Role"]
+    for rule in role["rules"]:
+        assert "*" not in rule["verbs"] and "*" not in rule["resources"]
+        if "secrets" in rule["resources"]:
+            assert rule["verbs"] == ["get"]
+
+
+def test_chart_installs_into_the_api_server(kube, api_client, crds, namespace):
+    helm(
+        kube,
+        "install",
+        "alpha-panda",
+        str(CHART),
+        "--namespace",
+        namespace,
+        "--set",
+        "dev.enabled=true",
+        "--timeout",
+        "60s",
+    )
+    apps = client.AppsV1Api(api_client)
+    names = wait_for(
+        lambda: {d.metadata.name for d in apps.list_namespaced_deployment(namespace).items},
+        what="the chart's Deployments",
+    )
+    assert {
+        "alpha-panda-operator",
+        "alpha-panda-api",
+        "alpha-panda-redpanda",
+        "alpha-panda-postgres",
+        "alpha-panda-redis",
+    } <= names
+    status = helm(kube, "status", "alpha-panda", "--namespace", namespace, "-o", "yaml")
+    assert yaml.safe_load(status)["info"]["status"] == "deployed"
+    helm(kube, "uninstall", "alpha-panda", "--namespace", namespace)
+
+
+def test_skaffold_builds_the_dockerfile_and_deploys_the_chart():
+    config = yaml.safe_load((ROOT / "skaffold.yaml").read_text())
+    assert config["apiVersion"].startswith("skaffold/v4")
+    assert config["kind"] == "Config"
+    [artifact] = config["build"]["artifacts"]
+    dockerfile = ROOT / artifact.get("context", ".") / artifact["docker"]["dockerfile"]
+    assert dockerfile.is_file()
+    assert "FROM python:3.11-slim" in dockerfile.read_text()
+    [release] = config["deploy"]["helm"]["releases"]
+    assert (ROOT / release["chartPath"] / "Chart.yaml").is_file()
+    image = artifact["image"].replace("-", "_")
+    assert release["setValueTemplates"] == {
+        "image.repository": f"{{{{.IMAGE_REPO_{image}}}}}",
+        "image.tag": f"{{{{.IMAGE_TAG_{image}}}}}",
+    }
+    values = yaml.safe_load((ROOT / release["chartPath"] / "values.yaml").read_text())
+    [kind] = [profile for profile in config["profiles"] if profile["name"] == "kind"]
+    [patch] = kind["patches"]
+    assert patch["path"] == "/deploy/helm/releases/0/setValues"
+    for dotted in [*release["setValueTemplates"], *patch["value"]]:
+        node = values
+        for part in dotted.split("."):
+            assert part in node, f"skaffold sets {dotted}, which values.yaml does not declare"
+            node = node[part]
+
+
+def test_dockerfile_runs_as_a_non_root_user_and_installs_the_project():
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    assert any(line.startswith("USER 10001") for line in lines)
+    assert any("pip install" in line and line.rstrip().endswith(". \\") for line in lines)

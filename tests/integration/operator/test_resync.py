@@ -1,0 +1,74 @@
+"""The level-based resync alone, with no operator watching: it builds and repairs children."""
+
+from __future__ import annotations
+
+import pytest
+
+from alpha_panda_operator import API_VERSION
+from alpha_panda_operator.config import OperatorConfig
+from alpha_panda_operator.resync import resync_once
+from tests.integration.operator.conftest import ROOT
+from tests.integration.operator.support import credentials_secret
+
+pytestmark = pytest.mark.kube
+
+RUNNER = "strategy-runner-momentum-large-caps"
+
+
+def test_resync_recreates_a_deleted_child_and_writes_status(cluster, resources, namespace):
+    config = OperatorConfig(namespaces=namespace)
+    resources.apply(credentials_secret("kite-credentials", "token-of-today"))
+    resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
+    resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
+    resync_once(cluster, config)
+    first = resources.deployment(RUNNER)
+    assert first["spec"]["replicas"] == 1
+    assert resources.strategy("momentum-large-caps")["status"]["phase"] == "Pending"
+    assert resources.session("paper")["status"]["phase"] == "Ready"
+
+    resources.delete("apps/v1", "Deployment", RUNNER)
+    resync_once(cluster, config)
+    recreated = resources.deployment(RUNNER)
+    assert recreated["metadata"]["uid"] != first["metadata"]["uid"]
+    assert recreated["spec"]["template"] == first["spec"]["template"]
+
+
+def test_resync_of_unchanged_resources_writes_nothing(cluster, resources, namespace):
+    config = OperatorConfig(namespaces=namespace)
+    resources.apply(credentials_secret("kite-credentials", "token-of-today"))
+    resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
+    resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
+    resync_once(cluster, config)
+    versions = {
+        "strategy": resources.strategy("momentum-large-caps")["metadata"]["resourceVersion"],
+        "session": resources.session("paper")["metadata"]["resourceVersion"],
+        "runner": resources.deployment(RUNNER)["metadata"]["resourceVersion"],
+    }
+    resync_once(cluster, config)
+    assert versions == {
+        "strategy": resources.strategy("momentum-large-caps")["metadata"]["resourceVersion"],
+        "session": resources.session("paper")["metadata"]["resourceVersion"],
+        "runner": resources.deployment(RUNNER)["metadata"]["resourceVersion"],
+    }
+
+
+def test_resync_scales_a_manually_scaled_runner_back(cluster, resources, namespace):
+    config = OperatorConfig(namespaces=namespace)
+    resources.apply(credentials_secret("kite-credentials", "token-of-today"))
+    resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
+    resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
+    resync_once(cluster, config)
+    deployment = resources.deployment(RUNNER)
+    resources.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": RUNNER},
+            "spec": {**deployment["spec"], "replicas": 3},
+        }
+    )
+    resync_once(cluster, config)
+    assert resources.deployment(RUNNER)["spec"]["replicas"] == 1
+    assert API_VERSION in {
+        ref["apiVersion"] for ref in resources.deployment(RUNNER)["metadata"]["ownerReferences"]
+    }

@@ -1,0 +1,146 @@
+"""BrokerSession: credentials checked, shared services owned, live trading stopped at expiry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alpha_panda.domain.values import IST
+from alpha_panda_operator import API_VERSION
+from tests.integration.operator.conftest import ROOT
+from tests.integration.operator.support import Resources, credentials_secret, wait_for
+
+pytestmark = pytest.mark.kube
+
+LIVE_TRADING = ("live-market-feed", "live-trading-engine")
+
+
+def session_document(expires_at: datetime | None = None, secret: str = "kite") -> dict:
+    spec: dict = {"namespace": "zerodha", "secretRef": {"name": secret}}
+    if expires_at is not None:
+        spec["expiresAt"] = expires_at.isoformat()
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "BrokerSession",
+        "metadata": {"name": "live"},
+        "spec": spec,
+    }
+
+
+def strategy_document() -> dict:
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "TradingStrategy",
+        "metadata": {"name": "live-rsi"},
+        "spec": {
+            "strategyType": "rsi_reversion",
+            "namespace": "zerodha",
+            "brokerSessionRef": {"name": "live"},
+            "instruments": [
+                {"instrumentToken": 2953217, "tradingSymbol": "TCS", "exchange": "NSE"}
+            ],
+            "riskLimits": {"maxPositionQuantity": 10, "maxDailyLoss": "2500"},
+        },
+    }
+
+
+def session_phase(resources: Resources) -> str | None:
+    return ((resources.session("live") or {}).get("status") or {}).get("phase")
+
+
+def replicas(resources: Resources, name: str) -> int | None:
+    deployment = resources.deployment(name)
+    return None if deployment is None else deployment["spec"]["replicas"]
+
+
+def config_hash(resources: Resources, name: str) -> str:
+    template = resources.deployment(name)["spec"]["template"]
+    return template["metadata"]["annotations"]["alphapanda.io/config-hash"]
+
+
+def test_session_past_expiry_flips_to_expired_and_scales_live_trading_to_zero(operator, resources):
+    resources.apply(credentials_secret("kite", "token-of-today"))
+    resources.apply(session_document(expires_at=datetime.now(UTC) + timedelta(seconds=4)))
+    resources.apply(strategy_document())
+    wait_for(lambda: session_phase(resources) == "Ready", what="session Ready")
+    for name in (*LIVE_TRADING, "strategy-runner-live-rsi"):
+        wait_for(lambda n=name: replicas(resources, n) == 1, what=f"{name} running")
+    wait_for(lambda: session_phase(resources) == "Expired", timeout=30, what="session Expired")
+    for name in (*LIVE_TRADING, "strategy-runner-live-rsi"):
+        wait_for(lambda n=name: replicas(resources, n) == 0, what=f"{name} scaled to zero")
+    assert replicas(resources, "live-risk-manager") == 1
+    conditions = {c["type"]: c for c in resources.session("live")["status"]["conditions"]}
+    assert conditions["Expired"]["status"] == "True"
+    assert conditions["Ready"]["status"] == "False"
+    assert conditions["Valid"]["status"] == "True"
+    wait_for(
+        lambda: resources.strategy("live-rsi")["status"]["phase"] == "Halted",
+        what="strategy Halted",
+    )
+
+
+def test_session_without_expiry_override_expires_at_the_next_six_am_ist(operator, resources):
+    resources.apply(credentials_secret("kite", "token-of-today"))
+    resources.apply(session_document())
+    wait_for(lambda: session_phase(resources) == "Ready", what="session Ready")
+    expires_at = datetime.fromisoformat(resources.session("live")["status"]["expiresAt"])
+    local = expires_at.astimezone(IST)
+    assert (local.hour, local.minute) == (6, 0)
+    assert timedelta(0) < expires_at - datetime.now(UTC) <= timedelta(days=1)
+
+
+def test_missing_secret_makes_the_session_invalid_and_keeps_trading_stopped(operator, resources):
+    resources.apply(session_document(secret="absent"))
+    wait_for(lambda: session_phase(resources) == "Invalid", what="session Invalid")
+    for name in LIVE_TRADING:
+        assert replicas(resources, name) == 0
+    valid = next(
+        c for c in resources.session("live")["status"]["conditions"] if c["type"] == "Valid"
+    )
+    assert (valid["status"], valid["reason"]) == ("False", "SecretNotFound")
+    resources.apply(credentials_secret("absent", "token-of-today"))
+    wait_for(
+        lambda: session_phase(resources) == "Ready",
+        timeout=30,
+        what="the resync to notice the new Secret",
+    )
+    for name in LIVE_TRADING:
+        wait_for(lambda n=name: replicas(resources, n) == 1, what=f"{name} started")
+
+
+def test_new_token_in_the_secret_rolls_the_kite_clients(operator, resources):
+    resources.apply(credentials_secret("kite", "token-of-monday"))
+    resources.apply(session_document())
+    wait_for(lambda: session_phase(resources) == "Ready", what="session Ready")
+    before = {
+        name: config_hash(resources, name) for name in ("live-trading-engine", "live-risk-manager")
+    }
+    resources.apply(credentials_secret("kite", "token-of-tuesday"))
+    wait_for(
+        lambda: config_hash(resources, "live-trading-engine") != before["live-trading-engine"],
+        timeout=30,
+        what="trading engine rolled",
+    )
+    assert config_hash(resources, "live-risk-manager") == before["live-risk-manager"]
+
+
+def test_market_feed_is_removed_when_the_session_stops_providing_live_data(operator, resources):
+    resources.apply(credentials_secret("kite", "token-of-today"))
+    resources.apply(session_document())
+    wait_for(lambda: resources.deployment("live-market-feed"), what="market feed")
+    document = session_document()
+    document["spec"]["marketFeed"] = False
+    resources.apply(document)
+    wait_for(lambda: resources.deployment("live-market-feed") is None, what="feed removed")
+    assert resources.deployment("live-trading-engine") is not None
+
+
+def test_example_session_applies(operator, resources):
+    resources.apply(credentials_secret("kite-credentials", "token-of-today"))
+    [session] = resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
+    assert session["kind"] == "BrokerSession"
+    wait_for(
+        lambda: (resources.session("paper").get("status") or {}).get("phase") == "Ready",
+        what="example session Ready",
+    )
