@@ -216,3 +216,23 @@ def test_simulator_replay_records_with_naive_ist_times_are_read_as_ticks():
 def test_config_with_duplicate_strategy_ids_is_refused():
     with pytest.raises(ValueError, match="strategy ids must be unique: mom"):
         BacktestConfig(strategies=(momentum(), momentum()))
+
+
+def test_example_backtest_config_runs_over_a_simulated_session():
+    from datetime import time
+    from pathlib import Path
+
+    from alpha_panda.backtest.__main__ import load_config
+    from alpha_panda.backtest.simulated import simulated_session
+
+    example = Path(__file__).resolve().parents[4] / "examples" / "backtest.yaml"
+    config = load_config(example)
+    tokens = sorted({token for spec in config.strategies for token in spec.instruments})
+    ticks = simulated_session(tokens, date(2026, 11, 23), until=time(9, 45))
+    report = Backtest(config).run(ticks)
+    assert [result.strategy_id for result in report.strategies] == [
+        "momentum-large-caps",
+        "bollinger-infy",
+        "crossover-reliance",
+    ]
+    assert sum(result.orders for result in report.strategies) > 0
