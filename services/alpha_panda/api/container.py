@@ -12,11 +12,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.api.app import create_app
+from alpha_panda.api.broker_login import broker_login
 from alpha_panda.api.control import ControlPublisher
 from alpha_panda.api.dependencies import ApiDependencies
 from alpha_panda.api.read_model import StoreReadModel
 from alpha_panda.api.strategy_control import StrategyControl
 from alpha_panda.auth.jwt_manager import JwtManager
+from alpha_panda.auth.redaction import SecretScrubber
 from alpha_panda.auth.settings import AuthSettings
 from alpha_panda.auth.users import UserStore
 from alpha_panda.core.health import CachedReadiness, HealthRegistry
@@ -46,14 +48,22 @@ class ApiContainer:
 
     @classmethod
     async def open(
-        cls, settings: Settings, auth: AuthSettings, registry: HealthRegistry
+        cls,
+        settings: Settings,
+        auth: AuthSettings,
+        registry: HealthRegistry,
+        scrubber: SecretScrubber,
     ) -> ApiContainer:
-        """Open PostgreSQL, Redis and the control publisher; build the app on `registry`."""
+        """Open PostgreSQL, Redis and the control publisher; build the app on `registry`.
+
+        Raises `SettingsError` when the login callback is half configured.
+        """
         pool = await connect(settings.postgres_dsn.get_secret_value(), max_size=5)
         client = redis.from_url(settings.redis_url.get_secret_value())
         publisher = ControlPublisher(settings)
         closers: list[Callable[[], Awaitable[object]]] = [pool.close, client.aclose]
         try:
+            login = broker_login(settings, auth, client, scrubber)
             await publisher.start()
         except BaseException:
             for close in reversed(closers):
@@ -68,6 +78,7 @@ class ApiContainer:
                 pool, client, kafka_bootstrap=settings.kafka_bootstrap, prefix=settings.topic_prefix
             ),
             readiness=CachedReadiness(registry),
+            broker_login=login,
         )
         app = create_app(dependencies)
         app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)

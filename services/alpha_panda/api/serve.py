@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from alpha_panda.api.container import ApiContainer, ensure_api_topics
 from alpha_panda.app.main import configure_logging
 from alpha_panda.app.pre_trading_checks import infrastructure_checks
+from alpha_panda.auth.redaction import SecretScrubber
 from alpha_panda.auth.settings import AuthSettings
 from alpha_panda.core.health import HealthRegistry, StartupCheckError
 from alpha_panda.core.settings import Settings, SettingsError, load_settings
@@ -48,7 +49,7 @@ def api_server(app: FastAPI, port: int, host: str = "0.0.0.0") -> ApiServer:  # 
     return ApiServer(config)
 
 
-async def serve(settings: Settings, auth: AuthSettings) -> int:
+async def serve(settings: Settings, auth: AuthSettings, scrubber: SecretScrubber) -> int:
     """Serve the API until SIGTERM/SIGINT; return the process exit code."""
     registry = HealthRegistry(infrastructure_checks(settings))
     try:
@@ -66,7 +67,11 @@ async def serve(settings: Settings, auth: AuthSettings) -> int:
     except StartupCheckError as error:
         log.error("api cannot start:\n%s", error.report.render())
         return 1
-    container = await ApiContainer.open(settings, auth, registry)
+    try:
+        container = await ApiContainer.open(settings, auth, registry, scrubber)
+    except SettingsError as error:
+        log.error("api cannot start: %s", error)
+        return 2
     server = api_server(container.app, settings.http_port)
 
     def stop() -> None:
@@ -104,4 +109,4 @@ def main() -> int:
     for secret in (auth.jwt_keys, auth.session_encryption_key, auth.kite_api_secret):
         if secret is not None:
             scrubber.add(secret)
-    return asyncio.run(serve(settings, auth))
+    return asyncio.run(serve(settings, auth, scrubber))

@@ -22,6 +22,7 @@ from alpha_panda.api.container import ApiContainer, ensure_api_topics
 from alpha_panda.api.serve import api_server
 from alpha_panda.app.pre_trading_checks import infrastructure_checks
 from alpha_panda.auth.key_generation import generate_hmac_key
+from alpha_panda.auth.redaction import SecretScrubber
 from alpha_panda.auth.roles import Role
 from alpha_panda.auth.settings import AuthSettings
 from alpha_panda.auth.users import UserStore
@@ -36,31 +37,38 @@ PASSWORDS = {role: secrets.token_urlsafe(16) for role in Role}
 """One user per role, named after the role."""
 
 
-def api_settings(unique: str, kafka: str, postgres: str, redis_url: str) -> Settings:
-    return load_settings(
-        service_name="api",
-        namespace="paper",
-        group_prefix=f"t{unique}",
-        topic_prefix=f"t{unique}.",
-        kafka_bootstrap=kafka,
-        postgres_dsn=postgres,
-        redis_url=redis_url,
-        http_port=0,
-    )
+def api_settings(
+    unique: str, kafka: str, postgres: str, redis_url: str, **overrides: object
+) -> Settings:
+    values: dict[str, object] = {
+        "service_name": "api",
+        "namespace": "paper",
+        "group_prefix": f"t{unique}",
+        "topic_prefix": f"t{unique}.",
+        "kafka_bootstrap": kafka,
+        "postgres_dsn": postgres,
+        "redis_url": redis_url,
+        "http_port": 0,
+    }
+    return load_settings(**{**values, **overrides})
 
 
-def auth_settings() -> AuthSettings:
+def auth_settings(**overrides: object) -> AuthSettings:
     key = generate_hmac_key("k1")
     assert key.secret is not None
     keys = [{"kid": key.kid, "algorithm": key.algorithm, "secret": key.secret.get_secret_value()}]
-    return AuthSettings(jwt_keys=SecretStr(json.dumps(keys)), jwt_active_kid=key.kid)
+    return AuthSettings(jwt_keys=SecretStr(json.dumps(keys)), jwt_active_kid=key.kid, **overrides)
 
 
 @contextlib.asynccontextmanager
-async def opened_api(settings: Settings) -> AsyncIterator[ApiContainer]:
+async def opened_api(
+    settings: Settings, auth: AuthSettings | None = None
+) -> AsyncIterator[ApiContainer]:
     await ensure_api_topics(settings)
     registry = HealthRegistry(infrastructure_checks(settings))
-    container = await ApiContainer.open(settings, auth_settings(), registry)
+    container = await ApiContainer.open(
+        settings, auth or auth_settings(), registry, SecretScrubber()
+    )
     try:
         yield container
     finally:
