@@ -109,10 +109,13 @@ class Container:
         if self.settings.namespace is Namespace.PAPER:
             trader = PaperExecution(PaperTrader(PaperTraderConfig()))
             return TradingEngine(self.settings, self.ledger(), trader)
+        from alpha_panda.trading_engine.live import LiveTradingEngine
         from alpha_panda.trading_engine.zerodha import zerodha_trader
 
         self._kite_token()
-        return TradingEngine(self.settings, self.ledger(), zerodha_trader(self.settings))
+        engine = LiveTradingEngine(self.settings, self.ledger(), zerodha_trader(self.settings))
+        engine.restore(await load_state(self.pool, self.settings.consumer_group))
+        return engine
 
     async def _portfolio_manager(self) -> StreamProcessor:
         settings = self.settings

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,19 +16,24 @@ from alpha_panda.app.containers import Container
 from alpha_panda.app.main import halted_check
 from alpha_panda.core.events import EventEnvelope, EventType
 from alpha_panda.core.health import HealthRegistry
+from alpha_panda.core.ids import derived_event_id
 from alpha_panda.core.settings import Settings, load_settings
 from alpha_panda.core.streaming import Outgoing, StreamProcessor
 from alpha_panda.core.streaming.bootstrap import ensure_topics
 from alpha_panda.core.streaming.dlq import read_dead_letters
+from alpha_panda.core.streaming.ledger import ProcessedLedger
 from alpha_panda.domain.execution.tags import order_tag
 from alpha_panda.domain.orders import OrderFilled, OrderPlaced
 from alpha_panda.domain.signals import ValidatedSignal
-from alpha_panda.domain.values import Side
+from alpha_panda.domain.values import OrderType, Side
 from alpha_panda.kite_sim import KiteSimulator
 from alpha_panda.kite_sim.rate_limits import RateLimit, RateLimiter
+from alpha_panda.trading_engine.live import LiveTradingEngine
 from alpha_panda.trading_engine.service import TradingEngine, order_id_for
 from tests.conftest import eventually
-from tests.integration.trading_engine.kite import client, frozen_simulator, validated
+from tests.integration.core.processors import Relay, ledger_pool
+from tests.integration.core.processors import running as run_processors
+from tests.integration.trading_engine.kite import INFY, SESSION, client, frozen_simulator, validated
 
 pytestmark = pytest.mark.integration
 
@@ -97,20 +104,36 @@ class Live:
         return running
 
     async def stop(self) -> None:
-        for running in self.running:
-            running.engine.stop()
-            await running.task
-            await running.engine.close()
-            await running.container.close()
+        for engine in self.running:
+            engine.engine.stop()
+            await engine.task
+            await engine.engine.close()
+            await engine.container.close()
         self.running = []
 
     def orders(self) -> list:
         return self.simulator.broker.orders(self.simulator.api_key)
 
 
+FALLING = [(SESSION, "1542.80"), (SESSION + timedelta(minutes=1), "1530.00")]
+"""INFY prices for the simulator to replay: a minute later it has fallen 12.80."""
+
+
 @pytest.fixture
-async def live(infra, postgres_dsn, unique) -> AsyncIterator[Live]:
-    async with frozen_simulator() as simulator:
+async def live(request, infra, postgres_dsn, unique, tmp_path) -> AsyncIterator[Live]:
+    """A frozen simulator (replaying `request.param` prices when given) and its settings."""
+    overrides = {}
+    if hasattr(request, "param"):
+        path = tmp_path / "ticks.jsonl"
+        path.write_text(
+            "".join(
+                json.dumps({"instrument_token": INFY, "timestamp": at.isoformat(), "last_price": p})
+                + "\n"
+                for at, p in request.param
+            )
+        )
+        overrides["replay_file"] = path
+    async with frozen_simulator(**overrides) as simulator:
         setup = Live(simulator, {**infra, "ALPHA_PANDA_POSTGRES_DSN": postgres_dsn}, unique)
         await ensure_topics(setup.settings().kafka_bootstrap, setup.settings().topics)
         yield setup
@@ -200,3 +223,48 @@ async def test_a_rate_limited_order_is_retried_and_placed_once(
 
 async def _has(running: Running, kind: type) -> bool:
     return bool(running.of(kind))
+
+
+@pytest.mark.parametrize("live", [FALLING], indirect=True)
+async def test_a_working_limit_order_is_watched_across_a_restart_until_it_fills(
+    live: Live, source: SignalSource, postgres_dsn
+) -> None:
+    first = await live.start_engine()
+    sent = await source.send(validated(Side.BUY, 5, order_type=OrderType.LIMIT, limit_price="1535"))
+    await eventually(lambda: _has(first, OrderPlaced), what="the limit order placed")
+    assert isinstance(first.engine, LiveTradingEngine) and list(first.engine.working) == [sent.id]
+    await live.stop()  # the engine goes down while the order works at the exchange
+
+    live.simulator.clock.advance(timedelta(minutes=1))  # INFY falls through the limit
+    pool = await ledger_pool(postgres_dsn)
+    fills = Relay(
+        live.settings("fill-reader"),
+        ProcessedLedger(pool, "fill-reader"),
+        inputs=[live.settings().topics.orders_filled],
+    )
+    async with run_processors(fills):
+        second = await live.start_engine()
+        await eventually(lambda: _empty(second.engine.working), what="the watch to see the end")
+        trades = live.simulator.broker.trades(live.simulator.api_key)
+        await eventually(lambda: _holds(fills.handled, len(trades)), what="the watched fills")
+    await pool.close()
+
+    [order] = live.orders()
+    assert order.status == "COMPLETE" and order.tag == order_tag(order_id_for(sent))
+    assert second.emitted == []  # nothing redelivered: the fills came from the watch
+    assert [(e.data.fill_id, e.data.price) for e in fills.handled] == [
+        (t.trade_id, Decimal(t.price).scaleb(-2)) for t in trades
+    ]
+    assert all(e.data.price <= Decimal("1535") for e in fills.handled)
+    assert [e.causation_id for e in fills.handled] == [sent.id] * len(trades)
+    assert [e.id for e in fills.handled] == [
+        derived_event_id(sent.id, index) for index in range(1, len(trades) + 1)
+    ]
+
+
+async def _holds(items: list, count: int) -> bool:
+    return len(items) >= count
+
+
+async def _empty(items: dict) -> bool:
+    return not items
