@@ -17,23 +17,34 @@ from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.domain.portfolio import Portfolio
 
-_ORDER_SQL = (
+# Placed, filled and failed events travel on different topics, so they may arrive in any
+# order: each writes what it knows and the status is recomputed from the fills every time.
+_PLACED_SQL = (
     "INSERT INTO ledger_orders (namespace, order_id, event_id, strategy_id, instrument_token,"
     " side, quantity, order_type, status, reason, placed_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'OPEN', NULL, $9) ON CONFLICT DO NOTHING"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'OPEN', NULL, $9)"
+    " ON CONFLICT (namespace, order_id) DO UPDATE SET event_id = EXCLUDED.event_id,"
+    " order_type = EXCLUDED.order_type, placed_at = EXCLUDED.placed_at"
 )
 _FAILED_SQL = (
-    "UPDATE ledger_orders SET status = CASE WHEN status = 'OPEN' THEN 'REJECTED'"
-    " ELSE 'PARTIAL' END, reason = $3 WHERE namespace = $1 AND order_id = $2"
+    "INSERT INTO ledger_orders (namespace, order_id, event_id, strategy_id, instrument_token,"
+    " side, quantity, order_type, status, reason, placed_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, 'UNKNOWN', 'OPEN', $8, $9)"
+    " ON CONFLICT (namespace, order_id) DO UPDATE SET reason = EXCLUDED.reason"
 )
 _FILL_SQL = (
     "INSERT INTO ledger_fills (namespace, fill_id, event_id, order_id, strategy_id,"
     " instrument_token, side, quantity, price, charges, filled_at)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING"
 )
-_FILLED_SQL = (
-    "UPDATE ledger_orders SET status = CASE WHEN $3 = 0 THEN 'COMPLETE' ELSE 'PARTIAL' END"
-    " WHERE namespace = $1 AND order_id = $2"
+_STATUS_SQL = (
+    "UPDATE ledger_orders AS o SET status = CASE"
+    " WHEN f.filled >= o.quantity THEN 'COMPLETE'"
+    " WHEN f.filled > 0 THEN 'PARTIAL'"
+    " WHEN o.reason IS NOT NULL THEN 'REJECTED' ELSE 'OPEN' END"
+    " FROM (SELECT coalesce(sum(quantity), 0) AS filled FROM ledger_fills"
+    "       WHERE namespace = $1 AND order_id = $2) AS f"
+    " WHERE o.namespace = $1 AND o.order_id = $2"
 )
 
 
@@ -76,47 +87,29 @@ class PortfolioManager(StreamProcessor):
         if isinstance(data, Tick):
             self.portfolio.mark(data)
             self._marked = True
-        elif isinstance(data, OrderPlaced):
-            self._rows.append(
-                (
-                    _ORDER_SQL,
-                    (
-                        ns,
-                        data.order_id,
-                        event.id,
-                        data.strategy_id,
-                        data.instrument_token,
-                        data.side.value,
-                        data.quantity,
-                        data.order_type.value,
-                        data.placed_at,
-                    ),
-                )
-            )
+            return []
+        if isinstance(data, OrderPlaced):
+            self._write(_PLACED_SQL, ns, data.order_id, event.id, data.strategy_id,
+                        data.instrument_token, data.side.value, data.quantity,
+                        data.order_type.value, data.placed_at)  # fmt: skip
         elif isinstance(data, OrderFilled):
-            if self.portfolio.apply_fill(data):
-                self._rows.append(
-                    (
-                        _FILL_SQL,
-                        (
-                            ns,
-                            data.fill_id,
-                            event.id,
-                            data.order_id,
-                            data.strategy_id,
-                            data.instrument_token,
-                            data.side.value,
-                            data.quantity,
-                            data.price,
-                            data.charges,
-                            data.filled_at,
-                        ),
-                    )
-                )
-                self._rows.append((_FILLED_SQL, (ns, data.order_id, data.remaining_quantity)))
+            if not self.portfolio.apply_fill(data):
+                return []  # booked before, under another event id
+            self._write(_FILL_SQL, ns, data.fill_id, event.id, data.order_id, data.strategy_id,
+                        data.instrument_token, data.side.value, data.quantity, data.price,
+                        data.charges, data.filled_at)  # fmt: skip
         elif isinstance(data, OrderFailed):
-            self._rows.append((_FAILED_SQL, (ns, data.order_id, data.reason)))
+            self._write(_FAILED_SQL, ns, data.order_id, event.id, data.strategy_id,
+                        data.instrument_token, data.side.value, data.quantity, data.reason,
+                        data.failed_at)  # fmt: skip
+        else:
+            raise TypeError(f"unexpected {event.type} on the portfolio manager's topics")
+        self._write(_STATUS_SQL, ns, data.order_id)
         return []
+
+    def _write(self, sql: str, *arguments: Any) -> None:
+        """Queue a ledger statement for the batch's transaction."""
+        self._rows.append((sql, arguments))
 
     def state_writer(self) -> StateWriter | None:
         if not self._rows:

@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import CommitFailedError
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.producer.message_accumulator import BatchBuilder
 from opentelemetry import trace
 from pydantic import BaseModel
 
 from alpha_panda.core.events import (
     ENVELOPES,
-    PAYLOAD_TYPES,
     SCHEMA_VERSION,
     EventDecodeError,
     EventEnvelope,
@@ -55,6 +56,7 @@ class StreamProcessorConfig:
     backoff: Backoff = field(default_factory=Backoff)
     fetch_max_wait_ms: int = 5
     linger_ms: int = 1
+    max_batch_bytes: int = 256 * 1024
     max_unflushed: int = 20_000
 
 
@@ -86,6 +88,10 @@ class StreamProcessor:
         self._producer: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._pending: list[asyncio.Future[object]] = []
+        self._batches: dict[tuple[str, int], BatchBuilder] = {}
+        self._unflushed = 0
+        self._partitions: dict[str, list[int]] = {}
+        self._partition_of: dict[tuple[str, bytes], int] = {}
         self._stopping = asyncio.Event()
         self.failure: str | None = None
         """Why the processor halted on a `FatalError`; None while it is healthy."""
@@ -117,6 +123,7 @@ class StreamProcessor:
             acks="all",
             enable_idempotence=True,
             linger_ms=self.config.linger_ms,
+            max_batch_size=self.config.max_batch_bytes,
             client_id=self.service_name,
         )
         await self._producer.start()
@@ -252,10 +259,8 @@ class StreamProcessor:
         in `flush()`, which the batch loop calls before recording and committing.
         """
         assert self._producer is not None, "start() the processor first"
-        if not isinstance(item.data, PAYLOAD_TYPES[item.type]):
-            raise TypeError(f"{item.type} carries {PAYLOAD_TYPES[item.type].__name__}")
         trace_carrier = tracing.inject()
-        envelope = ENVELOPES[item.type].model_construct(  # every field is set and valid here
+        envelope = ENVELOPES[item.type](
             id=derived_event_id(cause.id, index) if cause else new_event_id(),
             type=item.type,
             source=self.service_name,
@@ -268,23 +273,50 @@ class StreamProcessor:
             schema_version=SCHEMA_VERSION,
             timestamp=datetime.now(UTC),
         )
-        future = await self._producer.send(
-            item.topic,
-            value=encode(envelope),
-            key=item.key.encode(),
-            headers=tracing.to_headers(trace_carrier),
-        )
-        self._pending.append(future)
-        if len(self._pending) >= self.config.max_unflushed:
+        key = item.key.encode()
+        headers = tracing.to_headers(trace_carrier)
+        target = (item.topic, await self._partition(item.topic, key))
+        batch = self._batches.get(target)
+        if batch is None:
+            batch = self._batches[target] = self._producer.create_batch()
+        if batch.append(key=key, value=encode(envelope), timestamp=None, headers=headers) is None:
+            await self._dispatch(target)  # the batch is full: hand it over, start another
+            batch = self._batches[target] = self._producer.create_batch()
+            batch.append(key=key, value=encode(envelope), timestamp=None, headers=headers)
+        self._unflushed += 1
+        if self._unflushed >= self.config.max_unflushed:
             await self.flush()  # bounds memory when a source emits without batches
         metrics.child(metrics.EVENTS_EMITTED, self.service_name, item.topic).inc()
         return envelope
 
     async def flush(self) -> None:
-        """Wait until every emitted event is acknowledged by all in-sync replicas."""
-        pending, self._pending = self._pending, []
+        """Send what was emitted and wait until all in-sync replicas acknowledged it."""
+        for target in list(self._batches):
+            await self._dispatch(target)
+        pending, self._pending, self._unflushed = self._pending, [], 0
         if pending:
             await asyncio.gather(*pending)
+
+    async def _dispatch(self, target: tuple[str, int]) -> None:
+        assert self._producer is not None
+        batch = self._batches.pop(target)
+        topic, partition = target
+        self._pending.append(await self._producer.send_batch(batch, topic, partition=partition))
+
+    async def _partition(self, topic: str, key: bytes) -> int:
+        """Return the partition of a key as Kafka's default partitioner picks it (cached)."""
+        cached = self._partition_of.get((topic, key))
+        if cached is None:
+            assert self._producer is not None
+            partitions = self._partitions.get(topic)
+            if partitions is None:
+                partitions = self._partitions[topic] = sorted(
+                    await self._producer.partitions_for(topic)
+                )
+            cached = self._partition_of[(topic, key)] = DefaultPartitioner()(
+                key, partitions, partitions
+            )
+        return cached
 
     def _update_lag(self, records: list[ConsumerRecord]) -> None:
         assert self._consumer is not None
