@@ -167,6 +167,7 @@ start_redis() {
 
 up() {
   mkdir -p "$RUN" "$CACHE"
+  chmod 755 "$RUN"   # the postgres user must reach its data directory below it
   exec 9>"$RUN/.lock"; flock 9   # concurrent callers (tests, make run) wait for one start
   { start_postgres; start_redis; start_kafka; } >"$ENV_FILE.tmp"
   mv "$ENV_FILE.tmp" "$ENV_FILE"
