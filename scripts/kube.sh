@@ -5,7 +5,7 @@
 #
 #   scripts/kube.sh up      build what is missing (once), start what is not running, print env
 #   scripts/kube.sh down    stop everything and delete the throw-away data
-#   scripts/kube.sh env     print KUBECONFIG=... and HELM=... of the running control plane
+#   scripts/kube.sh env     print KUBECONFIG=... and HELM=... of the running control plane, or fail
 #   scripts/kube.sh build   only build and cache the binaries (apiserver, controller-manager, helm)
 #
 # The binaries come from Debian bookworm's kubernetes source package (1.20.2), built with
@@ -218,6 +218,11 @@ start() {
     "$RUN/controller-manager.log"
 }
 
+running() {
+  [[ -f $ENV_FILE ]] && alive "$RUN/etcd.pid" && alive "$RUN/apiserver.pid" \
+    && alive "$RUN/controller-manager.pid"
+}
+
 print_env() {
   echo "KUBECONFIG=$RUN/kubeconfig"
   echo "HELM=$HELM_BIN"
@@ -227,7 +232,7 @@ up() {
   build
   mkdir -p "$RUN"
   exec 9>"$RUN/.lock"; flock 9   # concurrent callers wait for one start
-  if ! alive "$RUN/apiserver.pid" || ! alive "$RUN/controller-manager.pid" || ! alive "$RUN/etcd.pid"; then
+  if ! running; then
     stop_processes
     start
   fi
@@ -254,6 +259,6 @@ case ${1:-} in
   up) up ;;
   down) down ;;
   build) build ;;
-  env) [[ -f $ENV_FILE ]] && cat "$ENV_FILE" || die "not running (scripts/kube.sh up)" ;;
+  env) running && cat "$ENV_FILE" || die "not running (scripts/kube.sh up)" ;;
   *) echo "usage: $0 up|down|env|build" >&2; exit 2 ;;
 esac

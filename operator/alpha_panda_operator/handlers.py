@@ -34,6 +34,9 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     """Keep kopf's bookkeeping in annotations, connect, and start the periodic resync."""
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=GROUP)
+    # no cluster-wide watch of CRDs and namespaces: the Role stays namespaced, and the CRDs
+    # exist before the operator starts (the chart installs them first)
+    settings.scanning.disabled = True
     settings.posting.level = logging.WARNING
     settings.execution.max_workers = 16
     memo.config = OperatorConfig()

@@ -23,8 +23,14 @@ RESYNC_SECONDS = "2"
 
 
 @pytest.fixture(scope="session")
-def kube() -> dict[str, str]:
-    """Start (building on first use) the local control plane; export KUBECONFIG and HELM."""
+def kube() -> Iterator[dict[str, str]]:
+    """Start (building on first use) the local control plane; export KUBECONFIG and HELM.
+
+    A control plane this session started is stopped at its end; one already running is kept.
+    """
+    already_running = (
+        subprocess.run([str(KUBE_SCRIPT), "env"], capture_output=True, check=False).returncode == 0
+    )
     result = subprocess.run(
         [str(KUBE_SCRIPT), "up"],
         capture_output=True,
@@ -36,7 +42,9 @@ def kube() -> dict[str, str]:
         pytest.fail(f"scripts/kube.sh up failed:\n{result.stderr}", pytrace=False)
     values = dict(line.split("=", 1) for line in result.stdout.split() if "=" in line)
     os.environ.update(values)
-    return values
+    yield values
+    if not already_running:
+        subprocess.run([str(KUBE_SCRIPT), "down"], capture_output=True, check=False)
 
 
 @pytest.fixture(scope="session")

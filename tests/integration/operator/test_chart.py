@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 import yaml
+from kopf.testing import KopfRunner
 from kubernetes import client
 
 from tests.integration.operator.conftest import ROOT
-from tests.integration.operator.support import wait_for
+from tests.integration.operator.support import Resources, credentials_secret, wait_for
 
 pytestmark = pytest.mark.kube
 
@@ -100,7 +102,8 @@ def test_operator_role_grants_no_secret_listing_and_no_wildcards(kube):
             assert rule["verbs"] == ["get"]
 
 
-def test_chart_installs_into_the_api_server(kube, api_client, crds, namespace):
+def test_chart_installs_into_the_api_server(kube, api_client, crds):
+    namespace = f"chart-{uuid.uuid4().hex[:8]}"
     helm(
         kube,
         "install",
@@ -108,6 +111,7 @@ def test_chart_installs_into_the_api_server(kube, api_client, crds, namespace):
         str(CHART),
         "--namespace",
         namespace,
+        "--create-namespace",
         "--set",
         "dev.enabled=true",
         "--timeout",
@@ -128,6 +132,74 @@ def test_chart_installs_into_the_api_server(kube, api_client, crds, namespace):
     status = helm(kube, "status", "alpha-panda", "--namespace", namespace, "-o", "yaml")
     assert yaml.safe_load(status)["info"]["status"] == "deployed"
     helm(kube, "uninstall", "alpha-panda", "--namespace", namespace)
+    client.CoreV1Api(api_client).delete_namespace(namespace)
+
+
+def test_operator_runs_with_nothing_but_the_charts_role(
+    kube, api_client, dynamic_client, crds, monkeypatch, tmp_path
+):
+    namespace = f"rbac-{uuid.uuid4().hex[:8]}"
+    helm(
+        kube,
+        "install",
+        "alpha-panda",
+        str(CHART),
+        "--namespace",
+        namespace,
+        "--create-namespace",
+        "--set",
+        "api.enabled=false",
+    )
+    core = client.CoreV1Api(api_client)
+    token = core.create_namespaced_service_account_token(
+        "alpha-panda",
+        namespace,
+        client.AuthenticationV1TokenRequest(
+            spec=client.V1TokenRequestSpec(
+                audiences=["https://kubernetes.default.svc"], expiration_seconds=900
+            )
+        ),
+    ).status.token
+    admin = yaml.safe_load(Path(kube["KUBECONFIG"]).read_text())
+    admin["users"] = [{"name": "operator", "user": {"token": token}}]
+    admin["contexts"][0]["context"]["user"] = "operator"
+    service_account_config = tmp_path / "operator-kubeconfig"
+    service_account_config.write_text(yaml.safe_dump(admin))
+    monkeypatch.setenv("KUBECONFIG", str(service_account_config))
+    monkeypatch.setenv("ALPHA_PANDA_OPERATOR_NAMESPACES", namespace)
+    monkeypatch.setenv("ALPHA_PANDA_OPERATOR_RESYNC_SECONDS", "2")
+    resources = Resources(dynamic_client, namespace)
+    arguments = [
+        "run",
+        "--standalone",
+        "--namespace",
+        namespace,
+        "--verbose",
+        "-m",
+        "alpha_panda_operator.handlers",
+    ]
+    with KopfRunner(arguments, timeout=60) as runner:
+        resources.apply(credentials_secret("kite-credentials", "token-of-today"))
+        resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
+        resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
+        wait_for(
+            lambda: (
+                ((resources.strategy("momentum-large-caps") or {}).get("status") or {}).get("phase")
+                == "Pending"
+            ),
+            timeout=30,
+            what="the operator, as its ServiceAccount, to reconcile the strategy",
+        )
+        resources.delete("apps/v1", "Deployment", "paper-trading-engine")
+        wait_for(
+            lambda: resources.deployment("paper-trading-engine"),
+            timeout=30,
+            what="the ServiceAccount's operator to repair a deleted Deployment",
+        )
+    assert runner.exception is None
+    assert "Forbidden" not in runner.output and " 403" not in runner.output, runner.output
+    helm(kube, "uninstall", "alpha-panda", "--namespace", namespace)
+    core.delete_namespace(namespace)
 
 
 def test_skaffold_builds_the_dockerfile_and_deploys_the_chart():
