@@ -268,3 +268,18 @@ async def _holds(items: list, count: int) -> bool:
 
 async def _empty(items: dict) -> bool:
     return not items
+
+
+@pytest.mark.parametrize("live", [FALLING], indirect=True)
+async def test_the_order_watch_halts_the_engine_when_the_session_expires(
+    live: Live, source: SignalSource
+) -> None:
+    running = await live.start_engine()
+    sent = await source.send(validated(Side.BUY, 5, order_type=OrderType.LIMIT, limit_price="1535"))
+    await eventually(lambda: _has(running, OrderPlaced), what="the limit order placed")
+    await live.simulator.expire_tokens()
+
+    await asyncio.wait_for(running.task, timeout=30)  # the watch met the expired token
+    assert running.engine.failure is not None and "TokenException" in running.engine.failure
+    assert isinstance(running.engine, LiveTradingEngine)
+    assert list(running.engine.working) == [sent.id]  # still to be watched after renewal
