@@ -103,9 +103,19 @@ def _order(row: asyncpg.Record) -> OrderView:
         # The ledger keeps no tag: every order is tagged with the digest of its id.
         tag=order_tag(row["order_id"]),
         placed_at=row["placed_at"],
-        status=LEDGER_STATUS[row["status"]],
+        status=_status(row["status"], row["quantity"], row["filled_quantity"]),
         filled_quantity=row["filled_quantity"],
     )
+
+
+def _status(ledger_status: str, quantity: int, filled: int) -> OrderStatus:
+    # Orders and fills arrive on different topics, so a fill can be booked before its order
+    # row exists and leave that row's status behind: the booked fills have the last word.
+    if filled >= quantity:
+        return OrderStatus.FILLED
+    if filled > 0:
+        return OrderStatus.PARTIALLY_FILLED
+    return LEDGER_STATUS[ledger_status]
 
 
 def _fill(row: asyncpg.Record) -> OrderFilled:

@@ -175,13 +175,8 @@ async def publish_figures(
     await PortfolioCache(client, Namespace.PAPER, prefix).publish(summary, strategies, [position])
 
 
-async def seed_ledger(pool: asyncpg.Pool) -> None:
-    """Book orders and fills as the portfolio manager does: one complete, one partial, one rejected."""
-    orders = [
-        ("o-1", "momentum-1", 256265, "BUY", 10, "COMPLETE", 0),
-        ("o-2", "momentum-1", 256265, "SELL", 10, "PARTIAL", 1),
-        ("o-3", "bollinger-2", 738561, "BUY", 5, "REJECTED", 2),
-    ]
+async def book_orders(pool: asyncpg.Pool, orders: list[tuple]) -> None:
+    """Insert ledger order rows as the portfolio manager writes them."""
     for order_id, strategy_id, token, side, quantity, status, minute in orders:
         await pool.execute(
             "INSERT INTO ledger_orders (namespace, order_id, event_id, strategy_id,"
@@ -195,10 +190,10 @@ async def seed_ledger(pool: asyncpg.Pool) -> None:
             status,
             PLACED_AT + timedelta(minutes=minute),
         )
-    fills = [
-        ("f-1", "o-1", "BUY", 10, "250.05", "1.50", 0),
-        ("f-2", "o-2", "SELL", 4, "251.10", "0.90", 1),
-    ]
+
+
+async def book_fills(pool: asyncpg.Pool, fills: list[tuple]) -> None:
+    """Insert ledger fill rows (of momentum-1) as the portfolio manager writes them."""
     for fill_id, order_id, side, quantity, price, charges, minute in fills:
         await pool.execute(
             "INSERT INTO ledger_fills (namespace, fill_id, event_id, order_id, strategy_id,"
@@ -212,3 +207,22 @@ async def seed_ledger(pool: asyncpg.Pool) -> None:
             Decimal(charges),
             PLACED_AT + timedelta(minutes=minute, seconds=1),
         )
+
+
+async def seed_ledger(pool: asyncpg.Pool) -> None:
+    """Book one complete, one partially filled and one rejected order."""
+    await book_orders(
+        pool,
+        [
+            ("o-1", "momentum-1", 256265, "BUY", 10, "COMPLETE", 0),
+            ("o-2", "momentum-1", 256265, "SELL", 10, "PARTIAL", 1),
+            ("o-3", "bollinger-2", 738561, "BUY", 5, "REJECTED", 2),
+        ],
+    )
+    await book_fills(
+        pool,
+        [
+            ("f-1", "o-1", "BUY", 10, "250.05", "1.50", 0),
+            ("f-2", "o-2", "SELL", 4, "251.10", "0.90", 1),
+        ],
+    )

@@ -18,6 +18,8 @@ from alpha_panda.domain.control import ControlAction
 from tests.conftest import eventually
 from tests.integration.api.stack import (
     api_settings,
+    book_fills,
+    book_orders,
     login,
     opened_api,
     publish_figures,
@@ -101,6 +103,18 @@ async def test_orders_carry_their_ledger_status_and_filled_quantity(api, pool):
     ]
     assert orders[2]["placed_at"] == "2026-11-23T04:45:00Z" and len(orders[2]["tag"]) == 20
     assert [o["order_id"] for o in mine.json()] == ["o-2"]
+
+
+async def test_an_order_whose_fill_was_booked_before_its_row_still_shows_filled(api, pool):
+    await book_fills(pool, [("f-9", "o-9", "BUY", 5, "249.00", "0.75", 3)])
+    await book_orders(pool, [("o-9", "momentum-1", 256265, "BUY", 5, "OPEN", 3)])
+    headers = await login(api, Role.VIEWER)
+
+    orders = (await api.get("/api/v1/paper/orders", headers=headers)).json()
+
+    assert [(o["order_id"], o["status"], o["filled_quantity"]) for o in orders] == [
+        ("o-9", "filled", 5)
+    ]
 
 
 async def test_fills_are_listed_most_recent_first_with_exact_prices(api, pool):
