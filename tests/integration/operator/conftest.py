@@ -102,8 +102,6 @@ def namespace(api_client: client.ApiClient) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def operator(kube: dict[str, str], crds: None) -> Iterator[KopfRunner]:
     """Run the operator cluster-wide under kopf's KopfRunner for the tests of one module."""
-    os.environ["ALPHA_PANDA_OPERATOR_RESYNC_SECONDS"] = RESYNC_SECONDS
-    os.environ["ALPHA_PANDA_OPERATOR_IMAGE"] = "alpha-panda:test"
     arguments = [
         "run",
         "--standalone",
@@ -112,8 +110,11 @@ def operator(kube: dict[str, str], crds: None) -> Iterator[KopfRunner]:
         "-m",
         "alpha_panda_operator.handlers",
     ]
-    with KopfRunner(arguments, timeout=60) as runner:
-        yield runner
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("ALPHA_PANDA_OPERATOR_RESYNC_SECONDS", RESYNC_SECONDS)
+        environment.setenv("ALPHA_PANDA_OPERATOR_IMAGE", "alpha-panda:test")
+        with KopfRunner(arguments, timeout=60) as runner:
+            yield runner
     assert runner.exception is None, runner.output
 
 

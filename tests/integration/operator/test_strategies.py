@@ -6,6 +6,7 @@ import json
 
 import pytest
 import yaml
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from alpha_panda_operator import API_VERSION
@@ -189,3 +190,39 @@ def test_missing_required_field_is_refused(resources):
         )
     assert refused.value.status == 422
     assert "spec.brokerSessionRef: Required value" in json.loads(refused.value.body)["message"]
+
+
+def test_events_explain_what_the_operator_did(operator, resources, api_client):
+    apply_examples(resources)
+    wait_for(lambda: phase_is(resources, "momentum-large-caps", "Pending"), what="Pending")
+    core = client.CoreV1Api(api_client)
+
+    def reasons() -> set[str]:
+        events = core.list_namespaced_event(
+            resources.namespace,
+            field_selector="involvedObject.kind=TradingStrategy,"
+            "involvedObject.name=momentum-large-caps",
+        ).items
+        return {event.reason for event in events}
+
+    assert wait_for(lambda: {"DeploymentCreated", "Pending"} <= reasons(), what="events")
+
+
+def test_printer_columns_make_kubectl_get_useful(operator, resources, dynamic_client):
+    apply_examples(resources)
+    wait_for(lambda: phase_is(resources, "momentum-large-caps", "Pending"), what="Pending")
+    table = dynamic_client.request(
+        "GET",
+        f"/apis/{API_VERSION}/namespaces/{resources.namespace}/tradingstrategies",
+        header_params={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"},
+    ).to_dict()
+    columns = [column["name"] for column in table["columnDefinitions"]]
+    rows = {row["cells"][0]: dict(zip(columns, row["cells"], strict=True)) for row in table["rows"]}
+    assert columns[:7] == ["Name", "Broker", "Strategy", "Session", "Phase", "Ready", "P&L"]
+    momentum = rows["momentum-large-caps"]
+    assert (momentum["Broker"], momentum["Strategy"], momentum["Phase"], momentum["Ready"]) == (
+        "paper",
+        "momentum",
+        "Pending",
+        "False",
+    )

@@ -1,0 +1,69 @@
+"""`python -m alpha_panda_operator`, as the chart runs it: liveness endpoint and reconciling."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from tests.integration.operator.conftest import ROOT
+from tests.integration.operator.support import credentials_secret, wait_for
+
+pytestmark = pytest.mark.kube
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def test_entry_point_serves_liveness_and_reconciles_its_namespace(
+    kube, crds, resources, namespace, tmp_path
+):
+    port = free_port()
+    environment = {
+        **os.environ,
+        "ALPHA_PANDA_OPERATOR_NAMESPACES": namespace,
+        "ALPHA_PANDA_OPERATOR_HTTP_PORT": str(port),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "services"), str(ROOT / "operator")]),
+    }
+    log_path = tmp_path / "operator.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "alpha_panda_operator"],
+            cwd=tmp_path,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(
+                lambda: answers(f"http://127.0.0.1:{port}/healthz"),
+                timeout=30,
+                what=f"the liveness endpoint; log:\n{log_path.read_text()}",
+            )
+            resources.apply(credentials_secret("kite-credentials", "token-of-today"))
+            resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
+            resources.apply_file(ROOT / "examples" / "trading-strategy-crossover.yaml")
+            wait_for(
+                lambda: resources.deployment("strategy-runner-crossover-hdfcbank"),
+                timeout=30,
+                what="the runner Deployment",
+            )
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    assert "Traceback" not in log_path.read_text(), log_path.read_text()
