@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -53,15 +54,16 @@ class ZerodhaTrader:
     ) -> list[OrderEvent]:
         """Return OrderPlaced, then a fill per Kite trade and the failure of any unfilled rest.
 
-        An order still working at the exchange returns its fills so far; later fills are
-        Kite's to report. Input and order errors fail the order with Kite's message.
+        An order still working at the exchange returns its fills so far; handling the same
+        signal again later reports the rest. Input and order errors fail the order with
+        Kite's message.
         """
         signal = validated.signal
         tag = order_tag(order_id)
         order = await self._tagged(tag)
         if order is None:
             symbol = signal.tradingsymbol or await self._tradingsymbol(signal)
-            placed = self._placed(signal, order_id, tag, symbol)
+            placed = self._placed(signal, order_id, tag, symbol, signal.generated_at)
             if not symbol:
                 reason = f"instrument {signal.instrument_token} is not listed on {signal.exchange}"
                 return [placed, failed(placed, signal.quantity, reason, signal.generated_at)]
@@ -75,9 +77,8 @@ class ZerodhaTrader:
             kite_order_id = order["order_id"]
         state = (await call_kite(self._kite.order_history, kite_order_id))[-1]
         trades = await call_kite(self._kite.order_trades, kite_order_id)
-        placed = self._placed(signal, order_id, tag, state["tradingsymbol"]).model_copy(
-            update={"placed_at": kite_instant(state.get("order_timestamp"), signal.generated_at)}
-        )
+        placed_at = kite_instant(state.get("order_timestamp"), signal.generated_at)
+        placed = self._placed(signal, order_id, tag, state["tradingsymbol"], placed_at)
         events: list[OrderEvent] = [placed]
         events.extend(fills(placed, trades, self.config.charges, self.config.product))
         rest = failure(placed, state, sum(int(trade["quantity"]) for trade in trades))
@@ -116,7 +117,9 @@ class ZerodhaTrader:
         return request
 
     @staticmethod
-    def _placed(signal: Signal, order_id: str, tag: str, symbol: str) -> OrderPlaced:
+    def _placed(
+        signal: Signal, order_id: str, tag: str, symbol: str, placed_at: datetime
+    ) -> OrderPlaced:
         return OrderPlaced(
             order_id=order_id,
             strategy_id=signal.strategy_id,
@@ -127,7 +130,7 @@ class ZerodhaTrader:
             order_type=signal.order_type,
             limit_price=signal.limit_price,
             tag=tag,
-            placed_at=signal.generated_at,
+            placed_at=placed_at,
         )
 
 
