@@ -42,6 +42,7 @@ class KiteFeedConfig(BaseModel):
     initial_backoff_seconds: float = Field(default=0.5, gt=0)
     max_backoff_seconds: float = Field(default=30.0, gt=0)
     connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    close_timeout_seconds: float = Field(default=2.0, gt=0)
 
 
 @dataclass(slots=True)
@@ -156,9 +157,7 @@ class KiteFeed:
 
     async def _halt(self) -> None:
         self._stopping.set()
-        for socket in self._sockets:
-            if socket is not None:
-                await socket.close()
+        await asyncio.gather(*(socket.close() for socket in self._sockets if socket is not None))
 
     async def _fail(self, reason: str) -> None:
         if self.failure is None:
@@ -205,7 +204,11 @@ class KiteFeed:
             "access_token": self.config.access_token.get_secret_value(),
         }
         async with session.ws_connect(
-            self.config.ws_url, params=params, autoping=True, max_msg_size=0
+            self.config.ws_url,
+            params=params,
+            autoping=True,
+            max_msg_size=0,
+            timeout=aiohttp.ClientWSTimeout(ws_close=self.config.close_timeout_seconds),
         ) as socket:
             self._sockets[index] = socket
             try:
