@@ -52,11 +52,12 @@ class BollingerReversionStrategy(Strategy[BollingerParameters, RollingWindow]):
 
     def decide(self, state: RollingWindow, price: Decimal, position: int) -> int | None:
         """Place the price against the bands, compared in squares to avoid a square root."""
-        if not state.push(price):
+        scaled_variance = state.push(price)
+        if scaled_variance is None:
             return None
         # n*(mean - price) against k*n*stddev, both sides scaled by n so everything stays exact.
         distance = state.total - state.length * price
-        threshold = self._deviations_squared * state.variance_times_count_squared()
+        threshold = self._deviations_squared * scaled_variance
         if distance > 0 and distance * distance > threshold:
             return LONG
         if distance < 0 and distance * distance > threshold:

@@ -25,8 +25,12 @@ class RollingWindow:
         self.total = ZERO
         self.total_squares = ZERO
 
-    def push(self, value: Decimal) -> bool:
-        """Append a value, dropping the oldest once full; return whether the window is full."""
+    def push(self, value: Decimal) -> Decimal | None:
+        """Append a value, dropping the oldest once full.
+
+        Return n² times the population variance once the window is full (exact, since it is
+        n·Σx² - (Σx)²), else None.
+        """
         values = self._values
         if len(values) == self.length:
             self.total -= values.popleft()
@@ -36,13 +40,11 @@ class RollingWindow:
         self._squares.append(square)
         self.total += value
         self.total_squares += square
-        return len(values) == self.length
+        if len(values) < self.length:
+            return None
+        total = self.total
+        return self.length * self.total_squares - total * total
 
     def values(self) -> list[str]:
         """Return the window's values as strings, oldest first."""
         return [str(value) for value in self._values]
-
-    def variance_times_count_squared(self) -> Decimal:
-        """Return n² times the population variance, an exact integer-scaled quantity."""
-        total = self.total
-        return len(self._values) * self.total_squares - total * total

@@ -18,21 +18,14 @@ def feed(strategy, tick, prices, start=0, step=1):
     return emitted
 
 
-def test_rolling_window_after_overflow_keeps_exact_sums_of_last_values():
+def test_rolling_window_once_full_returns_exact_scaled_variance_of_last_values():
     window = RollingWindow(3)
-    assert [window.push(Decimal(v)) for v in ["100.05", "100.10", "99.95", "100.20"]] == [
-        False,
-        False,
-        True,
-        True,
-    ]
+    pushed = [window.push(Decimal(v)) for v in ["100.05", "100.10", "99.95", "100.20"]]
+    assert pushed[:2] == [None, None]
+    last = [Decimal("100.10"), Decimal("99.95"), Decimal("100.20")]
+    assert pushed[3] == 3 * sum(v * v for v in last) - sum(last) ** 2
     assert window.total == Decimal("300.25")
     assert window.values() == ["100.10", "99.95", "100.20"]
-    assert (
-        window.variance_times_count_squared()
-        == 3 * (Decimal("100.10") ** 2 + Decimal("99.95") ** 2 + Decimal("100.20") ** 2)
-        - Decimal("300.25") ** 2
-    )
 
 
 def test_momentum_on_rise_above_entry_buys_quantity_at_tick_price(tick):
