@@ -78,14 +78,14 @@ def child_changed(
 ) -> None:
     """Repair a deleted child at once, and refresh the owner's status when readiness moves."""
     uid = body.metadata.uid
-    ready = int(body.get("status", {}).get("readyReplicas") or 0)
     if type == "DELETED":
         memo.ready_replicas.pop(uid, None)
-    elif memo.ready_replicas.get(uid, 0) == ready:
-        memo.ready_replicas[uid] = ready
-        return
     else:
+        ready = int(body.get("status", {}).get("readyReplicas") or 0)
+        previous = memo.ready_replicas.get(uid, 0)
         memo.ready_replicas[uid] = ready
+        if ready == previous:
+            return
     owner = _owner(memo.cluster, body.metadata.namespace, body.metadata.get("ownerReferences"))
     if owner is None or owner["metadata"].get("deletionTimestamp"):
         return

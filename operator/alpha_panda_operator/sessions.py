@@ -55,44 +55,9 @@ def reconcile_session(
     expires_at = _expiry(spec, previous, credentials.fingerprint, now)
     expired = expires_at is not None and now >= expires_at
     usable = credentials.valid.status and not expired
-    deployments = []
-    for service in SharedService:
-        deployment = service_deployment_name(name, service)
-        if service is SharedService.MARKET_FEED and not spec.market_feed:
-            if cluster.delete_deployment(namespace, deployment):
-                cluster.record_event(
-                    resource, "DeploymentDeleted", f"Deleted {deployment}: spec.marketFeed is false"
-                )
-            continue
-        replicas = 1 if usable or service not in LIVE_TRADING else 0
-        desired = build_service_deployment(
-            name, service, spec, config, replicas, credentials.fingerprint
-        )
-        kopf.adopt(desired, owner=dict(resource))
-        applied = cluster.apply_deployment(namespace, desired)
-        if applied is not Applied.UNCHANGED:
-            cluster.record_event(
-                resource,
-                f"Deployment{applied}",
-                f"{applied} Deployment {deployment} with {replicas} replica(s)",
-            )
-        deployments.append(deployment)
+    deployments = _apply_services(cluster, config, resource, spec, usable, credentials.fingerprint)
     expiry = _expiry_observation(expires_at, expired)
-    ready = Observation(
-        "Ready",
-        usable,
-        "SessionUsable" if usable else "LiveTradingStopped",
-        "live trading may run"
-        if usable
-        else f"live trading scaled to zero: {_why_not(credentials.valid, expiry)}",
-    )
-    phase = (
-        SessionPhase.READY
-        if usable
-        else SessionPhase.INVALID
-        if not credentials.valid.status
-        else SessionPhase.EXPIRED
-    )
+    phase, ready = _readiness(credentials.valid, expiry, usable)
     status = session_status(
         resource,
         [credentials.valid, expiry, ready],
@@ -110,6 +75,53 @@ def reconcile_session(
     if condition_status(resource, "Ready") != ("True" if usable else "False"):
         _reconcile_strategies(cluster, config, namespace, name, now)
     return usable, expires_at
+
+
+def _apply_services(
+    cluster: Cluster,
+    config: OperatorConfig,
+    resource: Mapping[str, Any],
+    spec: BrokerSessionSpec,
+    usable: bool,
+    fingerprint: str,
+) -> list[str]:
+    """Create or update the session's shared services; return the Deployments it owns."""
+    name, namespace = resource["metadata"]["name"], resource["metadata"]["namespace"]
+    deployments = []
+    for service in SharedService:
+        deployment = service_deployment_name(name, service)
+        if service is SharedService.MARKET_FEED and not spec.market_feed:
+            if cluster.delete_deployment(namespace, deployment):
+                cluster.record_event(
+                    resource, "DeploymentDeleted", f"Deleted {deployment}: spec.marketFeed is false"
+                )
+            continue
+        replicas = 1 if usable or service not in LIVE_TRADING else 0
+        desired = build_service_deployment(name, service, spec, config, replicas, fingerprint)
+        kopf.adopt(desired, owner=dict(resource))
+        applied = cluster.apply_deployment(namespace, desired)
+        if applied is not Applied.UNCHANGED:
+            cluster.record_event(
+                resource,
+                f"Deployment{applied}",
+                f"{applied} Deployment {deployment} with {replicas} replica(s)",
+            )
+        deployments.append(deployment)
+    return deployments
+
+
+def _readiness(
+    valid: Observation, expiry: Observation, usable: bool
+) -> tuple[SessionPhase, Observation]:
+    if usable:
+        return SessionPhase.READY, Observation(
+            "Ready", True, "SessionUsable", "live trading may run"
+        )
+    reason = valid.message if not valid.status else expiry.message
+    stopped = Observation(
+        "Ready", False, "LiveTradingStopped", f"live trading scaled to zero: {reason}"
+    )
+    return (SessionPhase.INVALID if not valid.status else SessionPhase.EXPIRED), stopped
 
 
 def read_credentials(cluster: Cluster, namespace: str, spec: BrokerSessionSpec) -> Credentials:
@@ -172,10 +184,6 @@ def _expiry_observation(expires_at: datetime | None, expired: bool) -> Observati
     if expired:
         return Observation("Expired", True, "TokenExpired", f"the access token expired at {when}")
     return Observation("Expired", False, "TokenCurrent", f"the access token expires at {when}")
-
-
-def _why_not(valid: Observation, expiry: Observation) -> str:
-    return valid.message if not valid.status else expiry.message
 
 
 def _reconcile_strategies(
