@@ -34,7 +34,8 @@ class PaperTrader:
     """Fill orders from market data, never from the signal's own price.
 
     A MARKET order walks the opposite side of the depth when the tick carries depth, one fill
-    per level, and otherwise fills at the last price; a LIMIT order takes only levels at or
+    per level (an empty side means no liquidity: the order fails), and otherwise fills at the
+    last price; a LIMIT order takes only levels at or
     better than its limit. Slippage moves each price against the order, rounded outward to the
     tick size and never past the limit. Unfilled quantity is cancelled (reported as an
     OrderFailed for the remainder) when partial fills are allowed; otherwise an order the
@@ -74,8 +75,11 @@ class PaperTrader:
         matches = self._match(signal, tick, limit)
         filled = sum(quantity for quantity, _ in matches)
         if not matches:
-            touch = _touch(tick, signal.side)
-            reason = f"limit {limit} does not cross the market at {touch}"
+            if limit is None:
+                reason = f"no {'sellers' if signal.side is Side.BUY else 'buyers'} in the depth"
+            else:
+                touch = _touch(tick, signal.side)
+                reason = f"limit {limit} does not cross the market at {touch}"
             return [placed, self._failed(placed, signal.quantity, reason)]
         if filled < signal.quantity and not self.config.allow_partial_fills:
             reason = f"depth holds {filled} of {signal.quantity} and partial fills are off"
@@ -94,7 +98,7 @@ class PaperTrader:
         buying = signal.side is Side.BUY
         levels = tick.asks if buying else tick.bids
         book = [(level.price, level.quantity) for level in levels if level.quantity > 0]
-        if not book:
+        if not book and not (tick.bids or tick.asks):
             book = [(tick.last_price, signal.quantity)]
         matches: list[tuple[int, Decimal]] = []
         remaining = signal.quantity

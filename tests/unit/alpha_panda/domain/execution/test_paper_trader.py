@@ -111,3 +111,11 @@ def test_delivery_product_charges_delivery_rates(signal, tick):
     trader = PaperTrader(PaperTraderConfig(product=Product.DELIVERY))
     [fill] = fills_of(trader.execute(validated(signal(Side.BUY, 10, "2500")), tick("2500"), "d"))
     assert fill.charges == Decimal("29.91")
+
+
+def test_market_buy_with_depth_but_no_sellers_fails_instead_of_using_last_price(
+    trader, signal, tick
+):
+    locked = tick("120", bids=(("120", 5000),), asks=(("0", 0),))  # upper circuit
+    _, failed = trader.execute(validated(signal(Side.BUY, 10)), locked, "ord-9")
+    assert isinstance(failed, OrderFailed) and failed.reason == "no sellers in the depth"
