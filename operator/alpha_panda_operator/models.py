@@ -65,6 +65,17 @@ class RiskLimits(Resource):
         default=None, description="Rupees of exposure per instrument; unlimited when absent."
     )
     max_orders_per_day: int = Field(default=200, ge=1, le=100_000)
+    max_strategy_quantity: int | None = Field(
+        default=None, ge=1, le=100_000_000, description="Shares across all instruments."
+    )
+    max_strategy_notional: Rupees | None = Field(
+        default=None, description="Rupees of exposure across all instruments."
+    )
+    price_band_percent: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,2}(\.[0-9]{1,2})?$",
+        description="Refuse orders priced further than this percentage from the last price.",
+    )
 
 
 class ObjectReference(Resource):

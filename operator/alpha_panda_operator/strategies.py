@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import kopf
 from pydantic import ValidationError
 
+from alpha_panda.domain.risk.limits import RiskLimits
 from alpha_panda.domain.strategies.registry import StrategyConfigError, build_strategy
 from alpha_panda_operator.cluster import Applied, Cluster
 from alpha_panda_operator.config import OperatorConfig
@@ -19,10 +21,12 @@ from alpha_panda_operator.workloads import (
     CONFIG_HASH_ANNOTATION,
     MAX_STRATEGY_NAME,
     build_strategy_deployment,
+    runner_configuration,
     strategy_service_name,
 )
 
 PLURAL = "tradingstrategies"
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 SESSIONS = "brokersessions"
 
 logger = logging.getLogger(__name__)
@@ -100,6 +104,8 @@ def session_observation(
 
 
 def _parse(name: str, raw_spec: Mapping[str, Any]) -> tuple[TradingStrategySpec | None, str]:
+    if not DNS_LABEL.fullmatch(name):
+        return None, "name must be a DNS label (lowercase letters, digits and '-', no dots)"
     if len(name) > MAX_STRATEGY_NAME:
         return (
             None,
@@ -108,10 +114,13 @@ def _parse(name: str, raw_spec: Mapping[str, Any]) -> tuple[TradingStrategySpec 
         )
     try:
         spec = TradingStrategySpec.model_validate(raw_spec)
-        tokens = [instrument.instrument_token for instrument in spec.instruments]
-        build_strategy(name, spec.strategy_type, tokens, spec.parameters)
+        runner = runner_configuration(name, spec)
+        build_strategy(name, spec.strategy_type, runner["instruments"], spec.parameters)
+        RiskLimits.model_validate(runner["risk_limits"])
     except ValidationError as error:
-        return None, f"invalid spec: {error.errors()[0]['msg']}"
+        problem = error.errors()[0]
+        location = ".".join(str(part) for part in problem["loc"])
+        return None, f"invalid spec: {location}: {problem['msg']}"
     except StrategyConfigError as error:
         return None, str(error)
     return spec, ""

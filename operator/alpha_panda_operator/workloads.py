@@ -67,11 +67,11 @@ def build_strategy_deployment(
     name: str, spec: TradingStrategySpec, config: OperatorConfig, replicas: int
 ) -> Manifest:
     """Return the strategy-runner Deployment of the TradingStrategy `name`."""
-    runner_spec = spec.model_dump(mode="json", by_alias=True, exclude={"paused"})
+    runner = json.dumps(runner_configuration(name, spec), sort_keys=True, separators=(",", ":"))
     env = [
         *_platform_env(strategy_service_name(name), spec.namespace, config),
         _value("STRATEGY_ID", name),
-        _value("STRATEGY_SPEC", json.dumps(runner_spec, sort_keys=True, separators=(",", ":"))),
+        _value("STRATEGY_SPEC", runner),
     ]
     selector = {COMPONENT_LABEL: STRATEGY_RUNNER, STRATEGY_LABEL: name}
     labels = {
@@ -83,6 +83,21 @@ def build_strategy_deployment(
     return _deployment(
         strategy_deployment_name(name), STRATEGY_RUNNER, labels, selector, env, replicas, config
     )
+
+
+def runner_configuration(name: str, spec: TradingStrategySpec) -> Manifest:
+    """Return the strategy configuration the runner reads from ALPHA_PANDA_STRATEGY_SPEC.
+
+    `paused` stays out: pausing scales the runner to zero and must not roll its pods.
+    """
+    return {
+        "strategy_id": name,
+        "namespace": str(spec.namespace),
+        "strategy_type": str(spec.strategy_type),
+        "instruments": [instrument.instrument_token for instrument in spec.instruments],
+        "parameters": spec.parameters,
+        "risk_limits": spec.risk_limits.model_dump(mode="json", exclude_none=True),
+    }
 
 
 def build_service_deployment(

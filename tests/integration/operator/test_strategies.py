@@ -56,7 +56,7 @@ def test_examples_become_runner_deployments_with_group_probes_and_owner(operator
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert env["ALPHA_PANDA_SERVICE_NAME"] == "strategy-runner.momentum-large-caps"
     assert env["ALPHA_PANDA_GROUP_PREFIX"] == "alpha-panda.paper"
-    assert json.loads(env["ALPHA_PANDA_STRATEGY_SPEC"])["strategyType"] == "momentum"
+    assert json.loads(env["ALPHA_PANDA_STRATEGY_SPEC"])["strategy_type"] == "momentum"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     [owner] = deployment["metadata"]["ownerReferences"]
@@ -226,3 +226,14 @@ def test_printer_columns_make_kubectl_get_useful(operator, resources, dynamic_cl
         "Pending",
         "False",
     )
+
+
+def test_parameters_the_strategy_refuses_fail_the_resource_with_the_reason(operator, resources):
+    document = yaml.safe_load((EXAMPLES / "trading-strategy-momentum.yaml").read_text())
+    document["spec"]["parameters"]["lookback"] = 0
+    resources.apply(document)
+    wait_for(lambda: phase_is(resources, "momentum-large-caps", "Failed"), what="phase Failed")
+    [ready] = resources.strategy("momentum-large-caps")["status"]["conditions"]
+    assert ready["reason"] == "InvalidSpec"
+    assert "lookback" in ready["message"]
+    assert resources.deployment(RUNNER) is None

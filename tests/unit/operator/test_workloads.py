@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 
+from alpha_panda.adapters.postgres.strategies import StrategyConfig
 from alpha_panda_operator.config import OperatorConfig
 from alpha_panda_operator.models import BrokerSessionSpec, TradingStrategySpec
 from alpha_panda_operator.workloads import (
@@ -56,19 +58,16 @@ def test_strategy_runner_deployment_is_exactly_the_expected_manifest():
         "alphapanda.io/broker-namespace": "paper",
     }
     runner_spec = {
-        "brokerSessionRef": {"name": "paper-session"},
-        "instruments": [
-            {"exchange": "NSE", "instrumentToken": 738561, "tradingSymbol": "RELIANCE"}
-        ],
+        "strategy_id": "momentum-reliance",
         "namespace": "paper",
+        "strategy_type": "momentum",
+        "instruments": [738561],
         "parameters": {"lookback": 20},
-        "riskLimits": {
-            "maxDailyLoss": "5000",
-            "maxOrdersPerDay": 200,
-            "maxPositionNotional": None,
-            "maxPositionQuantity": 100,
+        "risk_limits": {
+            "max_position_quantity": 100,
+            "max_daily_loss": "5000",
+            "max_orders_per_day": 200,
         },
-        "strategyType": "momentum",
     }
     probe = {"periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 3}
     assert deployment == {
@@ -264,3 +263,16 @@ def test_simulator_endpoints_reach_the_kite_clients():
     )
     assert env["ALPHA_PANDA_KITE_ROOT"] == "http://kite-sim:8000"
     assert env["ALPHA_PANDA_KITE_WS_URL"] == "ws://kite-sim:8001"
+
+
+def test_runner_reads_the_strategy_spec_as_its_own_configuration():
+    env = env_of(build_strategy_deployment("momentum-reliance", STRATEGY, CONFIG, replicas=1))
+    configuration = StrategyConfig.model_validate(json.loads(env["ALPHA_PANDA_STRATEGY_SPEC"]))
+    assert configuration.strategy_id == env["ALPHA_PANDA_STRATEGY_ID"] == "momentum-reliance"
+    assert configuration.instruments == (738561,)
+    assert configuration.risk_limits.max_daily_loss == Decimal("5000")
+    assert configuration.risk_limits.model_fields_set == {
+        "max_position_quantity",
+        "max_daily_loss",
+        "max_orders_per_day",
+    }
