@@ -132,11 +132,6 @@ class Portfolio:
                 pnl += position.quantity * position.last_price - position.open_cost
         return pnl
 
-    def exposure(self, strategy_id: str) -> Decimal:
-        """Return the gross value of a strategy's open positions at their mark prices."""
-        account = self._accounts.get(strategy_id)
-        return account.exposure if account else ZERO
-
     def strategy_summary(self, strategy_id: str) -> StrategySummary:
         """Return the P&L figures of one strategy, rounded to the paisa."""
         account = self._accounts.get(strategy_id) or _Account()
