@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 
 TAG_LENGTH = 20
@@ -13,9 +12,8 @@ def order_tag(event_id: str) -> str:
     """Return the 20-character alphanumeric Kite tag of the order an event causes.
 
     The same event id always gives the same tag, so a redelivered validated signal can be
-    recognised at the broker before a second order is placed. 90 bits of a SHA-256 digest
-    keep collisions out of reach for any realistic number of orders.
+    recognised at the broker before a second order is placed. 72 bits of a SHA-256 digest (18
+    hex digits) keep collisions out of reach for any realistic number of orders.
     """
-    digest = hashlib.sha256(event_id.encode()).digest()
-    encoded = base64.b32encode(digest).decode().rstrip("=")
-    return TAG_PREFIX + encoded[: TAG_LENGTH - len(TAG_PREFIX)]
+    digest = hashlib.sha256(event_id.encode()).hexdigest()
+    return TAG_PREFIX + digest[: TAG_LENGTH - len(TAG_PREFIX)].upper()
