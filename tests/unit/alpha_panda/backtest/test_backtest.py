@@ -236,3 +236,28 @@ def test_example_backtest_config_runs_over_a_simulated_session():
         "crossover-reliance",
     ]
     assert sum(result.orders for result in report.strategies) > 0
+
+
+def test_fills_arriving_a_second_later_as_in_the_pipeline_leave_the_signals_unchanged():
+    from alpha_panda.domain.strategies import build_strategy
+
+    parameters = {"window": 30, "cooldown_seconds": 30}
+    spec = StrategySpec(
+        strategy_id="rev",
+        strategy_type="mean_reversion",
+        instruments=(TOKEN,),
+        parameters=parameters,
+    )
+    ticks = [tick for tick in synthetic(6_000) if tick.instrument_token == TOKEN]
+    [result] = Backtest(BacktestConfig(strategies=(spec,))).run(ticks).strategies
+    assert result.rejections == {} and len(result.trades) == result.orders > 5
+    live = build_strategy("rev", "mean_reversion", [TOKEN], parameters)
+    pending = list(result.trades)
+    signals = []
+    for tick in ticks:
+        while pending and pending[0].filled_at + timedelta(seconds=1) <= tick.exchange_timestamp:
+            live.on_fill(pending.pop(0))
+        signals.extend(live.on_tick(tick))
+    assert [(s.side, s.quantity, s.generated_at) for s in signals] == [
+        (t.side, t.quantity, t.filled_at) for t in result.trades
+    ]
