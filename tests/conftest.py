@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.secret_scan"]
 
 
 @pytest.fixture(scope="session")

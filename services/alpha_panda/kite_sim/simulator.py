@@ -138,7 +138,10 @@ class KiteSimulator:
     async def start(self) -> SimulatorUrls:
         """Start serving on the configured host and port (0 picks a free one)."""
         # Quote requests carry up to 1,000 instruments in the query string.
-        self._runner = web.AppRunner(self.build_app(), handle_signals=False, max_line_size=131072)
+        # No access log: the ticker URL carries the access token in its query string.
+        self._runner = web.AppRunner(
+            self.build_app(), handle_signals=False, max_line_size=131072, access_log=None
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()
