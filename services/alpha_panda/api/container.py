@@ -6,8 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 import redis.asyncio as redis
-from fastapi import FastAPI, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from fastapi import FastAPI
 
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
@@ -15,6 +14,7 @@ from alpha_panda.api.app import create_app
 from alpha_panda.api.broker_login import broker_login
 from alpha_panda.api.control import ControlPublisher
 from alpha_panda.api.dependencies import ApiDependencies
+from alpha_panda.api.metrics import instrument
 from alpha_panda.api.read_model import StoreReadModel
 from alpha_panda.api.strategy_control import StrategyControl
 from alpha_panda.auth.jwt_manager import JwtManager
@@ -31,11 +31,6 @@ async def ensure_api_topics(settings: Settings) -> None:
     """Create the topics of every namespace: the API pauses strategies of each."""
     for namespace in Namespace:
         await ensure_topics(settings.kafka_bootstrap, replace(settings.topics, namespace=namespace))
-
-
-def metrics() -> Response:
-    """Serve the process's Prometheus metrics."""
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 @dataclass
@@ -81,7 +76,7 @@ class ApiContainer:
             broker_login=login,
         )
         app = create_app(dependencies)
-        app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+        instrument(app)
         return cls(app, registry, closers)
 
     async def close(self) -> None:

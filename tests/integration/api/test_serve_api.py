@@ -90,9 +90,9 @@ async def test_the_process_serves_probes_and_metrics_and_stops_cleanly_on_sigter
 
             await eventually(ready, timeout=60, what="the API to become ready")
             alive = await client.get("/healthz")
-            metrics = await client.get("/metrics")
             unauthenticated = await client.get("/api/v1/paper/pnl")
             docs = await client.get("/openapi.json")
+            metrics = await client.get("/metrics")
     finally:
         process.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(process.wait(), timeout=30)
@@ -101,6 +101,10 @@ async def test_the_process_serves_probes_and_metrics_and_stops_cleanly_on_sigter
     assert alive.json() == {"status": "alive"}
     assert metrics.headers["content-type"].startswith("text/plain")
     assert "python_gc_objects_collected_total" in metrics.text
+    assert (
+        'alpha_panda_api_requests_total{method="GET",route="/api/v1/{namespace}/pnl",status="401"} 1.0'
+        in metrics.text
+    )
     assert unauthenticated.status_code == 401
     assert "/api/v1/{namespace}/pnl" in docs.json()["paths"]
     assert code == 0, output
