@@ -95,6 +95,8 @@ class LiveTradingEngine(TradingEngine):
         while True:
             await asyncio.sleep(self.watch.poll_seconds)
             for cause in list(self.working.values()):
+                if self.failure:
+                    return
                 await self._refresh(cause)
 
     async def _refresh(self, cause: EventEnvelope) -> None:
