@@ -86,7 +86,7 @@ def child_changed(
         memo.ready_replicas[uid] = ready
         if ready == previous:
             return
-    owner = _owner(memo.cluster, body.metadata.namespace, body.metadata.get("ownerReferences"))
+    owner = _owner(memo.cluster, str(body.metadata.namespace), body.metadata.get("ownerReferences"))
     if owner is None or owner["metadata"].get("deletionTimestamp"):
         return
     if owner["kind"] == "TradingStrategy":

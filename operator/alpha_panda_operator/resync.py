@@ -35,7 +35,8 @@ async def resync_forever(cluster: Cluster, config: OperatorConfig) -> None:
 def resync_once(cluster: Cluster, config: OperatorConfig) -> datetime | None:
     """Reconcile every watched resource; return the earliest expiry of a usable session."""
     upcoming: list[datetime] = []
-    for namespace in config.watched_namespaces or [None]:
+    namespaces: list[str | None] = [*config.watched_namespaces] or [None]
+    for namespace in namespaces:
         for session in cluster.list_resources(SESSIONS, namespace):
             if session["metadata"].get("deletionTimestamp"):
                 continue

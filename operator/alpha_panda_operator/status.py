@@ -37,8 +37,8 @@ def merge_conditions(
     merged = []
     for observation in observations:
         status = "True" if observation.status else "False"
-        before = known.get(observation.type)
-        unchanged = before is not None and before.get("status") == status
+        before = known.get(observation.type) or {}
+        unchanged = before.get("status") == status
         merged.append(
             Condition(
                 type=observation.type,
