@@ -28,21 +28,28 @@ ZERO = Decimal(0)
 
 
 class CrossoverState:
-    """The slow window of one instrument, the running sums of both windows, and which side
-    the fast average was last on. The fast window is the tail of the slow one."""
+    """The slow window of one instrument, the running sums of both windows, which side the
+    fast average was last on and whether it has crossed yet. The fast window is the tail of
+    the slow one."""
 
-    __slots__ = ("fast_total", "prices", "relation", "slow_total")
+    __slots__ = ("crossed", "fast_total", "prices", "relation", "slow_total")
 
     def __init__(self, slow: int) -> None:
         self.prices: deque[Decimal] = deque(maxlen=slow)
         self.fast_total = ZERO
         self.slow_total = ZERO
         self.relation = 0
+        self.crossed = False
 
 
 class CrossoverStrategy(Strategy[CrossoverParameters, CrossoverState]):
     """Go long when the fast average crosses above the slow one, short (or flat) when it
-    crosses below; hold otherwise. The first relation after warm-up is not a cross."""
+    crosses below.
+
+    The side found right after warm-up is not a cross, so nothing is traded until the first
+    real one; from then on the wanted exposure follows the side of the fast average, so a
+    signal lost to the cooldown or refused by risk is sent again rather than dropped.
+    """
 
     parameters_model = CrossoverParameters
 
@@ -52,7 +59,11 @@ class CrossoverStrategy(Strategy[CrossoverParameters, CrossoverState]):
 
     def dump_state(self, state: CrossoverState) -> Any:
         """Return the slow window's prices and the last relation of the averages."""
-        return {"prices": [str(price) for price in state.prices], "relation": state.relation}
+        return {
+            "prices": [str(price) for price in state.prices],
+            "relation": state.relation,
+            "crossed": state.crossed,
+        }
 
     def load_state(self, data: Any) -> CrossoverState:
         """Refill the window and recompute both running sums."""
@@ -62,10 +73,11 @@ class CrossoverStrategy(Strategy[CrossoverParameters, CrossoverState]):
         state.slow_total = sum(prices, ZERO)
         state.fast_total = sum(prices[-self.parameters.fast_window :], ZERO)
         state.relation = int(data["relation"])
+        state.crossed = bool(data["crossed"])
         return state
 
     def decide(self, state: CrossoverState, price: Decimal, position: int) -> int | None:
-        """Detect a change of sign of fast - slow, compared without dividing."""
+        """Follow the sign of fast - slow (compared without dividing) once it has changed."""
         fast, slow = self.parameters.fast_window, self.parameters.slow_window
         prices = state.prices
         count = len(prices)
@@ -80,7 +92,10 @@ class CrossoverStrategy(Strategy[CrossoverParameters, CrossoverState]):
             return None
         difference = state.fast_total * slow - state.slow_total * fast
         relation = (difference > 0) - (difference < 0)
-        previous, state.relation = state.relation, relation if relation else state.relation
-        if previous == 0 or relation in (0, previous):
+        if relation:
+            if state.relation and relation != state.relation:
+                state.crossed = True
+            state.relation = relation
+        if not state.crossed:
             return None
-        return LONG if relation > 0 else SHORT
+        return LONG if state.relation > 0 else SHORT

@@ -133,12 +133,32 @@ def test_rsi_parameters_with_unordered_levels_are_refused():
         build_strategy("rsi", "rsi_reversion", [TOKEN], {"oversold": 60})
 
 
-def test_crossover_fast_crossing_above_slow_buys_once(tick):
+def test_crossover_fast_crossing_above_slow_buys_and_holds_once_filled(tick, fill):
     strategy = build_strategy(
         "x", "ma_crossover", [TOKEN], {"fast_window": 2, "slow_window": 3, "cooldown_seconds": 0}
     )
-    emitted = feed(strategy, tick, [103, 102, 101, 100, 103, 104, 105])
+    emitted = feed(strategy, tick, [103, 102, 101, 100, 103])
     assert [(i, s.side) for i, s in emitted] == [(4, Side.BUY)]
+    strategy.on_fill(fill(Side.BUY, 1, "103", strategy_id="x"))
+    assert feed(strategy, tick, [104, 105], start=5) == []
+
+
+def test_crossover_buy_that_was_never_filled_is_sent_again_after_the_cooldown(tick):
+    strategy = build_strategy(
+        "x", "ma_crossover", [TOKEN], {"fast_window": 2, "slow_window": 3, "cooldown_seconds": 2}
+    )
+    emitted = feed(strategy, tick, [103, 102, 101, 100, 103, 104, 105, 106])
+    assert [(i, s.side) for i, s in emitted] == [(4, Side.BUY), (6, Side.BUY)]
+
+
+def test_crossover_long_position_on_cross_below_sells_to_flat(tick, fill):
+    strategy = build_strategy(
+        "x", "ma_crossover", [TOKEN], {"fast_window": 2, "slow_window": 3, "cooldown_seconds": 0}
+    )
+    feed(strategy, tick, [103, 102, 101, 100, 103])
+    strategy.on_fill(fill(Side.BUY, 1, "103", strategy_id="x"))
+    emitted = feed(strategy, tick, [104, 100], start=5)
+    assert [(i, s.side, s.quantity) for i, s in emitted] == [(1, Side.SELL, 1)]
 
 
 def test_crossover_without_a_cross_after_warm_up_stays_silent(tick):
