@@ -118,7 +118,9 @@ class KiteFeed:
     async def stop(self) -> None:
         """Close every connection, wait for them to finish and end iteration."""
         await self._halt()
-        if self._supervisor is not None:
+        if self._supervisor is None:
+            self._finished.set()
+        else:
             await self._supervisor
 
     async def wait_finished(self) -> None:
