@@ -1,4 +1,4 @@
-"""A frozen Kite simulator in-process and the trader pointed at it with the official client."""
+"""A frozen Kite simulator in-process, the official client on it, and validated signals."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from kiteconnect import KiteConnect
 
+from alpha_panda.core.events import EventEnvelope, EventType
+from alpha_panda.core.streaming import Outgoing, StreamProcessor
 from alpha_panda.domain.signals import Signal, ValidatedSignal
 from alpha_panda.domain.values import IST, OrderType, Side
 from alpha_panda.kite_sim import KiteSimulator, SimulatorConfig
@@ -50,3 +52,14 @@ def validated(
         generated_at=SESSION + timedelta(seconds=second),
     )
     return ValidatedSignal(signal=signal, checks_passed=("max_position",))
+
+
+class SignalSource(StreamProcessor):
+    """Publishes validated signals, as the risk manager does."""
+
+    async def send(self, signal: ValidatedSignal) -> EventEnvelope:
+        key = f"{signal.signal.strategy_id}:{signal.signal.instrument_token}"
+        topic = self.settings.topics.signals_validated
+        sent = await self._emit_event(Outgoing(topic, EventType.SIGNAL_VALIDATED, signal, key))
+        await self.flush()
+        return sent

@@ -14,17 +14,16 @@ import pytest
 
 from alpha_panda.app.containers import Container
 from alpha_panda.app.main import halted_check
-from alpha_panda.core.events import EventEnvelope, EventType
+from alpha_panda.core.events import EventEnvelope
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.ids import derived_event_id
 from alpha_panda.core.settings import Settings, load_settings
-from alpha_panda.core.streaming import Outgoing, StreamProcessor
+from alpha_panda.core.streaming import Outgoing
 from alpha_panda.core.streaming.bootstrap import ensure_topics
 from alpha_panda.core.streaming.dlq import read_dead_letters
 from alpha_panda.core.streaming.ledger import ProcessedLedger
 from alpha_panda.domain.execution.tags import order_tag
 from alpha_panda.domain.orders import OrderFilled, OrderPlaced
-from alpha_panda.domain.signals import ValidatedSignal
 from alpha_panda.domain.values import OrderType, Side
 from alpha_panda.kite_sim import KiteSimulator
 from alpha_panda.kite_sim.rate_limits import RateLimit, RateLimiter
@@ -33,20 +32,16 @@ from alpha_panda.trading_engine.service import TradingEngine, order_id_for
 from tests.conftest import eventually
 from tests.integration.core.processors import Relay, ledger_pool
 from tests.integration.core.processors import running as run_processors
-from tests.integration.trading_engine.kite import INFY, SESSION, client, frozen_simulator, validated
+from tests.integration.trading_engine.kite import (
+    INFY,
+    SESSION,
+    SignalSource,
+    client,
+    frozen_simulator,
+    validated,
+)
 
 pytestmark = pytest.mark.integration
-
-
-class SignalSource(StreamProcessor):
-    """Publishes validated signals, as the risk manager does."""
-
-    async def send(self, signal: ValidatedSignal) -> EventEnvelope:
-        key = f"{signal.signal.strategy_id}:{signal.signal.instrument_token}"
-        topic = self.settings.topics.signals_validated
-        sent = await self._emit_event(Outgoing(topic, EventType.SIGNAL_VALIDATED, signal, key))
-        await self.flush()
-        return sent
 
 
 @dataclass

@@ -1,0 +1,85 @@
+"""`alpha-panda serve trading-engine` on zerodha: an expired Kite session leaves it up, unready."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+import aiohttp
+import pytest
+
+from alpha_panda.core.settings import load_settings
+from alpha_panda.core.streaming.bootstrap import ensure_topics
+from alpha_panda.core.streaming.dlq import read_dead_letters
+from tests.conftest import ROOT, eventually
+from tests.integration.app.throwaway_servers import free_port
+from tests.integration.trading_engine.kite import SignalSource, frozen_simulator, validated
+
+pytestmark = pytest.mark.integration
+
+
+async def test_an_expired_session_halts_the_served_engine_which_stays_up_and_unready(
+    infra, postgres_dsn, unique, tmp_path
+) -> None:
+    async with frozen_simulator() as simulator:
+        token = simulator.login().access_token
+        env = {
+            "SERVICE_NAME": "trading-engine",
+            "NAMESPACE": "zerodha",
+            "GROUP_PREFIX": f"t{unique}.zerodha",
+            "TOPIC_PREFIX": f"t{unique}.",
+            "KAFKA_BOOTSTRAP": infra["ALPHA_PANDA_KAFKA_BOOTSTRAP"],
+            "POSTGRES_DSN": postgres_dsn,
+            "REDIS_URL": infra["ALPHA_PANDA_REDIS_URL"],
+            "HTTP_PORT": str(free_port()),
+            "KITE_API_KEY": simulator.api_key,
+            "KITE_ACCESS_TOKEN": token,
+            "KITE_ROOT": simulator.urls.rest,
+        }
+        settings = load_settings(**{name.lower(): value for name, value in env.items()})
+        await ensure_topics(settings.kafka_bootstrap, settings.topics)
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("ALPHA_PANDA_")}
+        log = tmp_path / "trading-engine.log"
+        with log.open("w") as output:
+            engine = await asyncio.create_subprocess_exec(
+                sys.executable,
+                *("-m", "alpha_panda.app.cli", "serve", "trading-engine"),
+                env={**clean, **{f"ALPHA_PANDA_{k}": v for k, v in env.items()}},
+                cwd=ROOT,
+                stdout=output,
+                stderr=output,
+            )
+        readyz = f"http://127.0.0.1:{env['HTTP_PORT']}/readyz"
+        try:
+            await eventually(lambda: _status(readyz, 200), timeout=60, what="the engine ready")
+            await simulator.expire_tokens()
+            source = SignalSource(settings.model_copy(update={"service_name": "risk-manager"}))
+            await source.start()
+            await source.send(validated())
+            await source.close()
+            await eventually(lambda: _status(readyz, 503), timeout=30, what="the engine unready")
+            async with aiohttp.ClientSession() as http, http.get(readyz) as response:
+                report = await response.json()
+            assert engine.returncode is None  # halted, not exited: the operator sees it unready
+        finally:
+            engine.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(engine.wait(), timeout=30)
+
+    processing = next(check for check in report["checks"] if check["name"] == "processing")
+    assert processing["passed"] is False and "TokenException" in processing["detail"]
+    assert code == 0
+    assert simulator.broker.orders(simulator.api_key) == []
+    topic = settings.topics.signals_validated
+    assert await read_dead_letters(settings.kafka_bootstrap, topic) == []
+    text = log.read_text()
+    assert "halted" in text and token not in text
+
+
+async def _status(url: str, expected: int) -> bool:
+    try:
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            return response.status == expected
+    except aiohttp.ClientError:
+        return False
