@@ -98,7 +98,7 @@ build_kubernetes() {
     ldflags+=" -X $package.gitVersion=$KUBE_VERSION -X $package.gitMajor=1"
     ldflags+=" -X $package.gitMinor=20 -X $package.gitTreeState=clean"
   done
-  log "building kube-apiserver and kube-controller-manager (about 25 minutes on 2 cores)"
+  log "building kube-apiserver and kube-controller-manager (15-25 minutes on 2 cores)"
   (cd "$work/gopath/src/k8s.io/kubernetes" &&
     export PATH=$go:$PATH GOPATH=$work/gopath GO111MODULE=off GOFLAGS= CGO_ENABLED=0 \
       GOCACHE=$CACHE/gocache-1.19 &&
@@ -119,14 +119,16 @@ build_helm() {
   log "building helm $HELM_VERSION from its Go module"
   mkdir -p "$(dirname "$HELM_BIN")"
   GOBIN=$(dirname "$HELM_BIN") GOPATH=$CACHE/gopath GOCACHE=$CACHE/gocache CGO_ENABLED=0 \
-    GOFLAGS=-modcacherw "$go" install -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" \
+    GOFLAGS=-modcacherw "$go" install \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" \
     >"$CACHE/helm-build.log" 2>&1 || { tail -n 40 "$CACHE/helm-build.log" >&2; die "building helm failed"; }
 }
 
 build() {
   mkdir -p "$CACHE"
   exec 8>"$CACHE/.kube-build.lock"; flock 8   # one build at a time, others wait and reuse it
-  apt_install etcd-server openssl
+  apt_install etcd-server openssl curl
   build_kubernetes
   build_helm
   flock -u 8
