@@ -43,6 +43,7 @@ pytestmark = pytest.mark.integration
 INFY = 408065
 PRICES = ["100", "100", "99", "101", "103", "104", "100", "100"]  # buy at 103, sell at 100
 TRADES_AT = {4: "the buy", 6: "the sell"}
+FILL_CONSUMERS = ("strategy-runner", "risk-manager", "portfolio-manager")
 
 
 class MarketSource(StreamProcessor):
@@ -129,9 +130,10 @@ async def test_paper_and_zerodha_trade_the_same_ticks_exactly_and_apart(
         await source.publish(sent[-1])
         for pipeline in (paper, live):
             await pipeline.wait_all_saw(sent)
-            if second in TRADES_AT:
+            if second in TRADES_AT:  # every fill is known everywhere before the next tick
                 fills = 1 if pipeline is paper else (4 if second == 4 else 7)
-                await pipeline.wait_for("portfolio-manager", OrderFilled, fills, TRADES_AT[second])
+                for service in FILL_CONSUMERS:
+                    await pipeline.wait_for(service, OrderFilled, fills, TRADES_AT[second])
         if second == 4:  # long 100 on both sides of the broker
             manager = live.services["portfolio-manager"]
             assert isinstance(manager, PortfolioManager)
