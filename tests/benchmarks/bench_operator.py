@@ -30,12 +30,13 @@ from alpha_panda_operator import GROUP, VERSION  # noqa: E402
 BUDGET_SECONDS = 30.0
 
 
-def start_control_plane() -> client.ApiClient:
-    out = subprocess.run(
-        [str(ROOT / "scripts/kube.sh"), "up"], capture_output=True, text=True, check=True
-    )
+def start_control_plane() -> tuple[client.ApiClient, bool]:
+    """Start the control plane; return a client and whether it was already running."""
+    script = str(ROOT / "scripts/kube.sh")
+    running = subprocess.run([script, "env"], capture_output=True, check=False).returncode == 0
+    out = subprocess.run([script, "up"], capture_output=True, text=True, check=True)
     os.environ.update(dict(line.split("=", 1) for line in out.stdout.split()))
-    return config.new_client_from_config(config_file=os.environ["KUBECONFIG"])
+    return config.new_client_from_config(config_file=os.environ["KUBECONFIG"]), running
 
 
 def install_crds(api: client.ApiClient) -> None:
@@ -129,7 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100)
     arguments = parser.parse_args()
-    api = start_control_plane()
+    api, already_running = start_control_plane()
     install_crds(api)
     namespace = prepare_namespace(api)
     custom = client.CustomObjectsApi(api)
@@ -173,6 +174,8 @@ def main() -> None:
             time.sleep(0.2)
         elapsed = time.monotonic() - started
     client.CoreV1Api(api).delete_namespace(namespace)
+    if not already_running:
+        subprocess.run([str(ROOT / "scripts/kube.sh"), "down"], check=False)
     print(
         f"{arguments.count} TradingStrategy resources applied in {applied:.1f} s; "
         f"{deployments} Deployments and {with_status} statuses after {elapsed:.1f} s "
