@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import httpx
 import pytest
 import redis.asyncio as redis
 
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.strategies import StrategyRepository
+from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
 from alpha_panda.auth.roles import Role
 from alpha_panda.core.events import EventType
 from alpha_panda.core.streaming.ledger import ProcessedLedger
 from alpha_panda.core.topics import dlq
 from alpha_panda.domain.control import ControlAction
+from alpha_panda.domain.values import Namespace
 from tests.conftest import eventually
 from tests.integration.api.stack import (
     api_settings,
@@ -228,3 +230,43 @@ async def test_dead_letters_are_read_back_from_their_topic(api, settings, pool, 
     assert letter["error_message"] == "strategy emitted a malformed signal"
     assert letter["consumer_group"] == failing_settings.consumer_group
     assert '"instrument_token":256265' in letter["value"]
+
+
+async def test_pausing_a_zerodha_strategy_sends_the_command_to_the_zerodha_control_topic(
+    api, settings, pool, unique
+):
+    await StrategyRepository(pool).upsert(
+        StrategyConfig(
+            strategy_id="live-momentum",
+            namespace=Namespace.ZERODHA,
+            strategy_type="momentum",
+            instruments=(256265,),
+        )
+    )
+    relay_settings = settings_for(
+        "control-reader",
+        unique,
+        settings.kafka_bootstrap,
+        settings.postgres_dsn.get_secret_value(),
+        settings.redis_url.get_secret_value(),
+    )
+    zerodha_control = replace(settings.topics, namespace=Namespace.ZERODHA).control
+    reader = Relay(
+        relay_settings,
+        ProcessedLedger(pool, relay_settings.consumer_group),
+        inputs=[zerodha_control],
+    )
+    headers = await login(api, Role.TRADER)
+
+    async with running(reader):
+        paused = await api.post("/api/v1/strategies/live-momentum/pause", headers=headers)
+
+        async def command_arrived() -> bool:
+            return len(reader.handled) == 1
+
+        await eventually(command_arrived, what="the HALT command")
+
+    assert paused.json()["namespace"] == "zerodha"
+    [halt] = reader.handled
+    assert (halt.namespace, halt.key, halt.data.action) == ("zerodha", "live-momentum", "halt")
+    assert zerodha_control.startswith(f"t{unique}.zerodha.")
