@@ -303,3 +303,13 @@ def test_namespace_daily_loss_below_limit_validates(signal, fill, tick):
     verdict = engine.evaluate(signal(strategy_id="gamma"))
     assert_validated(verdict)
     assert "namespace_max_daily_loss" in verdict.checks_passed
+
+
+def test_order_rate_with_an_earlier_exchange_time_refills_nothing(signal):
+    engine = RiskEngine(
+        RiskEngineConfig(namespace=Namespace.PAPER, defaults=NO_HOURS, order_burst=1)
+    )
+    assert_validated(engine.evaluate(signal(seconds=10)))
+    # A signal stamped earlier (another instrument's tick arriving late) must not mint tokens.
+    assert_rejected_by(engine.evaluate(signal(seconds=5)), "order_rate")
+    assert_validated(engine.evaluate(signal(seconds=10.1)))
