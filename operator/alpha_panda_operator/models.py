@@ -114,7 +114,9 @@ class BrokerSessionSpec(Resource):
     namespace: Namespace = Field(description="Broker namespace: paper or zerodha.")
     secret_ref: SecretReference
     market_feed: bool = Field(
-        default=True, description="Run the market feed with this session's credentials."
+        default=True,
+        description="Run the market feed with this session's credentials. Every broker "
+        "namespace shares its ticks: enable it on one session per Kubernetes namespace.",
     )
     expires_at: AwareDatetime | None = Field(
         default=None, description="Override of the expiry; by default the next 06:00 IST."
