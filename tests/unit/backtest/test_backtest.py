@@ -13,6 +13,7 @@ from alpha_panda.domain.execution import ChargeSchedule, Product
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.risk import RiskEngineConfig, RiskLimits
 from alpha_panda.domain.values import IST, Namespace, Side
+from tests.conftest import ROOT
 
 TOKEN = 408065
 OTHER = 738561
@@ -220,12 +221,11 @@ def test_config_with_duplicate_strategy_ids_is_refused():
 
 def test_example_backtest_config_runs_over_a_simulated_session():
     from datetime import time
-    from pathlib import Path
 
     from alpha_panda.backtest.__main__ import load_config
     from alpha_panda.backtest.simulated import simulated_session
 
-    example = Path(__file__).resolve().parents[4] / "examples" / "backtest.yaml"
+    example = ROOT / "examples" / "backtest.yaml"
     config = load_config(example)
     tokens = sorted({token for spec in config.strategies for token in spec.instruments})
     ticks = simulated_session(tokens, date(2026, 11, 23), until=time(9, 45))
