@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,9 +15,11 @@ from alpha_panda.core.events import EventEnvelope, decode, encode
 from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming import FatalError, Outgoing
 from alpha_panda.core.streaming.ledger import ProcessedLedger, StateWriter
+from alpha_panda.domain.execution.tags import order_tag
 from alpha_panda.domain.orders import OrderFailed, OrderFilled
 from alpha_panda.domain.signals import ValidatedSignal
-from alpha_panda.trading_engine.service import Trader, TradingEngine
+from alpha_panda.trading_engine.service import TradingEngine, order_id_for
+from alpha_panda.trading_engine.zerodha import ZerodhaTrader
 
 log = logging.getLogger(__name__)
 SNAPSHOT_VERSION = 1
@@ -39,12 +41,13 @@ def still_working(results: Sequence[object]) -> bool:
 
 
 class LiveTradingEngine(TradingEngine):
-    """A trading engine that polls the broker for orders its trader left working.
+    """A trading engine that polls Kite for the orders its trader left working.
 
     A validated signal whose order is still open is remembered with its envelope. Each poll
-    handles that envelope again — the trader finds the order by its tag and reports all of it
-    — and emits the events with the signal as their cause: those already published carry the
-    same derived ids and are dropped downstream, so only new fills and a final failure count.
+    reads the day's order book once; for an order whose status or filled quantity moved, the
+    trader reports the whole order again (found by its tag, never placed again) and the
+    events go out with the signal as their cause: those already published carry the same
+    derived ids and are dropped downstream, so only new fills and a final failure count.
     The watched signals are saved with every batch, so a restarted engine keeps watching.
     """
 
@@ -52,12 +55,14 @@ class LiveTradingEngine(TradingEngine):
         self,
         settings: Settings,
         ledger: ProcessedLedger,
-        trader: Trader,
+        trader: ZerodhaTrader,
         config: OrderWatchConfig | None = None,
     ) -> None:
         super().__init__(settings, ledger, trader)
+        self.live_trader = trader
         self.watch = config or OrderWatchConfig()
         self.working: dict[uuid.UUID, EventEnvelope] = {}
+        self._progress: dict[uuid.UUID, tuple[str, int] | None] = {}
         self._changed = False
 
     def restore(self, snapshot: dict[str, Any] | None) -> None:
@@ -92,34 +97,57 @@ class LiveTradingEngine(TradingEngine):
                 await poller
 
     async def _poll(self) -> None:
-        while True:
+        while not self.failure:
             await asyncio.sleep(self.watch.poll_seconds)
-            for cause in list(self.working.values()):
-                if self.failure:
-                    return
-                await self._refresh(cause)
+            if self.working:
+                await self._guarded(self._poll_round())
 
-    async def _refresh(self, cause: EventEnvelope) -> None:
+    async def _poll_round(self) -> None:
+        progress = await self.live_trader.progress()
+        for cause in list(self.working.values()):
+            now = progress.get(order_tag(order_id_for(cause)))
+            if cause.id in self._progress and self._progress[cause.id] == now:
+                continue
+            self._progress[cause.id] = now
+            if not await self._guarded(self._refresh(cause)):
+                del self._progress[cause.id]  # look again next round
+                return
+
+    async def _guarded(self, step: Awaitable[None]) -> bool:
+        """Run a poll step; halt on a fatal error, log any other and let the next round retry."""
         try:
-            outgoing = await super().handle(cause)
+            await step
         except FatalError as error:
             self.failure = str(error)
             log.error("%s halted while watching orders: %s", self.service_name, error)
             self.stop()
-            return
-        except Exception as error:  # the next poll tries again
-            log.warning("working order of signal %s not refreshed: %r", cause.id, error)
-            return
+            return False
+        except Exception as error:  # the next round tries again
+            log.warning("working orders not refreshed: %r", error)
+            return False
+        return True
+
+    async def _refresh(self, cause: EventEnvelope) -> None:
+        assert isinstance(cause.data, ValidatedSignal)
+        order_id = order_id_for(cause)
+        results = await self.live_trader.follow(cause.data, order_id)
+        if results is None:
+            log.error("order %s of signal %s is not in Kite's order book", order_id, cause.id)
+            results = []
+        signal = cause.data.signal
+        key = f"{signal.strategy_id}:{signal.instrument_token}"  # as the engine keys orders
+        outgoing = [self._outgoing(result, key) for result in results]
         for index, item in enumerate(outgoing):
             await self._emit_event(item, cause=cause, index=index)
         await self.flush()
         self._follow(cause, outgoing)
 
     def _follow(self, cause: EventEnvelope, outgoing: Sequence[Outgoing]) -> None:
-        working = still_working([item.data for item in outgoing])
+        working = bool(outgoing) and still_working([item.data for item in outgoing])
         if working != (cause.id in self.working):
             if working:
                 self.working[cause.id] = cause
             else:
                 del self.working[cause.id]
+                self._progress.pop(cause.id, None)
             self._changed = True

@@ -19,7 +19,7 @@ from alpha_panda.domain.execution.tags import order_tag
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderPlaced
 from alpha_panda.domain.signals import Signal, ValidatedSignal
-from alpha_panda.domain.values import Frozen, OrderType
+from alpha_panda.domain.values import Frozen, OrderType, ist_date
 
 PROTECTED = (OrderType.MARKET, OrderType.SL_M)
 
@@ -61,24 +61,41 @@ class ZerodhaTrader:
         signal = validated.signal
         tag = order_tag(order_id)
         order = await self._tagged(tag)
+        if order is not None:
+            return await self._report(signal, order_id, order["order_id"])
+        symbol = signal.tradingsymbol or await self._tradingsymbol(signal)
+        placed = self._placed(signal, order_id, symbol, signal.generated_at)
+        if tick is not None and ist_date(tick.exchange_timestamp) != ist_date(signal.generated_at):
+            reason = "signal from an earlier trading day; Kite's order book is today's only"
+            return [placed, failed(placed, signal.quantity, reason, tick.exchange_timestamp)]
+        if not symbol:
+            reason = f"instrument {signal.instrument_token} is not listed on {signal.exchange}"
+            return [placed, failed(placed, signal.quantity, reason, signal.generated_at)]
+        try:
+            kite_order_id = await call_kite(
+                self._kite.place_order, **self._request(signal, symbol, tag)
+            )
+        except (kite_errors.InputException, kite_errors.OrderException) as error:
+            return [placed, failed(placed, signal.quantity, str(error), signal.generated_at)]
+        return await self._report(signal, order_id, kite_order_id)
+
+    async def follow(self, validated: ValidatedSignal, order_id: str) -> list[OrderEvent] | None:
+        """Return the events of an order already placed, or None if Kite's book lacks it."""
+        order = await self._tagged(order_tag(order_id))
         if order is None:
-            symbol = signal.tradingsymbol or await self._tradingsymbol(signal)
-            placed = self._placed(signal, order_id, tag, symbol, signal.generated_at)
-            if not symbol:
-                reason = f"instrument {signal.instrument_token} is not listed on {signal.exchange}"
-                return [placed, failed(placed, signal.quantity, reason, signal.generated_at)]
-            try:
-                kite_order_id = await call_kite(
-                    self._kite.place_order, **self._request(signal, symbol, tag)
-                )
-            except (kite_errors.InputException, kite_errors.OrderException) as error:
-                return [placed, failed(placed, signal.quantity, str(error), signal.generated_at)]
-        else:
-            kite_order_id = order["order_id"]
+            return None
+        return await self._report(validated.signal, order_id, order["order_id"])
+
+    async def progress(self) -> dict[str, tuple[str, int]]:
+        """Return the status and filled quantity of every tagged order of the day, by tag."""
+        orders = await call_kite(self._kite.orders)
+        return {o["tag"]: (o["status"], int(o["filled_quantity"])) for o in orders if o.get("tag")}
+
+    async def _report(self, signal: Signal, order_id: str, kite_order_id: str) -> list[OrderEvent]:
         state = (await call_kite(self._kite.order_history, kite_order_id))[-1]
         trades = await call_kite(self._kite.order_trades, kite_order_id)
         placed_at = kite_instant(state.get("order_timestamp"), signal.generated_at)
-        placed = self._placed(signal, order_id, tag, state["tradingsymbol"], placed_at)
+        placed = self._placed(signal, order_id, state["tradingsymbol"], placed_at)
         events: list[OrderEvent] = [placed]
         events.extend(fills(placed, trades, self.config.charges, self.config.product))
         rest = failure(placed, state, sum(int(trade["quantity"]) for trade in trades))
@@ -117,9 +134,7 @@ class ZerodhaTrader:
         return request
 
     @staticmethod
-    def _placed(
-        signal: Signal, order_id: str, tag: str, symbol: str, placed_at: datetime
-    ) -> OrderPlaced:
+    def _placed(signal: Signal, order_id: str, symbol: str, placed_at: datetime) -> OrderPlaced:
         return OrderPlaced(
             order_id=order_id,
             strategy_id=signal.strategy_id,
@@ -129,7 +144,7 @@ class ZerodhaTrader:
             quantity=signal.quantity,
             order_type=signal.order_type,
             limit_price=signal.limit_price,
-            tag=tag,
+            tag=order_tag(order_id),
             placed_at=placed_at,
         )
 

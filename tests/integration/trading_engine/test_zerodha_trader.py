@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,12 +14,13 @@ from alpha_panda.adapters.kite.client import SessionExpiredError
 from alpha_panda.core.streaming import TransientError
 from alpha_panda.domain.execution.charges import ChargeSchedule, Product
 from alpha_panda.domain.execution.tags import order_tag
+from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.domain.values import OrderType, Side
 from alpha_panda.kite_sim import KiteSimulator
 from alpha_panda.kite_sim.rate_limits import RateLimit, RateLimiter
 from alpha_panda.trading_engine.zerodha import ZerodhaTrader
-from tests.integration.trading_engine.kite import client, frozen_simulator, validated
+from tests.integration.trading_engine.kite import INFY, client, frozen_simulator, validated
 
 ORDER_ID = "0196f0c4a1b2c3d4e5f6"
 
@@ -167,3 +169,29 @@ async def test_a_market_order_larger_than_the_book_reports_its_fills_and_keeps_w
     assert all(isinstance(f, OrderFilled) for f in filled)
     assert sum(f.quantity for f in filled) == order.filled_quantity
     assert filled[-1].remaining_quantity == 5000 - order.filled_quantity
+
+
+async def test_a_signal_from_an_earlier_day_is_refused_before_reaching_kite(
+    simulator: KiteSimulator, trader: ZerodhaTrader
+) -> None:
+    yesterday = validated()
+    today = Tick(
+        instrument_token=INFY,
+        exchange_timestamp=yesterday.signal.generated_at + timedelta(days=1),
+        last_price=Decimal("1542.80"),
+    )
+    _, failed = await trader.execute(yesterday, today, ORDER_ID)
+
+    assert isinstance(failed, OrderFailed) and "earlier trading day" in failed.reason
+    assert simulator.broker.orders(simulator.api_key) == []
+
+
+async def test_following_an_order_never_places_it(
+    simulator: KiteSimulator, trader: ZerodhaTrader
+) -> None:
+    assert await trader.follow(validated(), ORDER_ID) is None
+    assert simulator.broker.orders(simulator.api_key) == []
+
+    placed = await trader.execute(validated(), None, ORDER_ID)
+    assert await trader.follow(validated(), ORDER_ID) == placed
+    assert await trader.progress() == {order_tag(ORDER_ID): ("COMPLETE", 10)}
