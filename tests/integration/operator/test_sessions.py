@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import yaml
 
 from alpha_panda.domain.values import IST
 from alpha_panda_operator import API_VERSION
@@ -136,11 +137,27 @@ def test_market_feed_is_removed_when_the_session_stops_providing_live_data(opera
     assert resources.deployment("live-trading-engine") is not None
 
 
-def test_example_session_applies(operator, resources):
+def test_every_example_applies_and_reconciles(operator, resources):
     resources.apply(credentials_secret("kite-credentials", "token-of-today"))
-    [session] = resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
-    assert session["kind"] == "BrokerSession"
-    wait_for(
-        lambda: (resources.session("paper").get("status") or {}).get("phase") == "Ready",
-        what="example session Ready",
-    )
+    documents = [
+        doc
+        for path in sorted((ROOT / "examples").glob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc and "apiVersion" in doc  # examples/ also holds non-Kubernetes configuration
+    ]
+    applied = [resources.apply(doc) for doc in documents]
+    sessions = [doc["metadata"]["name"] for doc in applied if doc["kind"] == "BrokerSession"]
+    strategies = [doc["metadata"]["name"] for doc in applied if doc["kind"] == "TradingStrategy"]
+    assert len(sessions) >= 2 and len(strategies) >= 2
+    for name in sessions:
+        wait_for(
+            lambda n=name: (resources.session(n).get("status") or {}).get("phase") == "Ready",
+            what=f"example session {name} Ready",
+        )
+    for name in strategies:
+        wait_for(
+            lambda n=name: (resources.strategy(n).get("status") or {}).get("phase") == "Pending",
+            what=f"example strategy {name} Pending",
+        )
+    feeds = [name for name in sessions if resources.deployment(f"{name}-market-feed")]
+    assert feeds == ["paper"], "exactly one session runs the shared market feed"
