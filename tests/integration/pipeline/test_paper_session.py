@@ -54,25 +54,32 @@ async def pipeline(infra, postgres_dsn, unique):
     await pipeline.stop()
 
 
+FILL_CONSUMERS = ("strategy-runner", "risk-manager", "portfolio-manager")
+
+
 async def play(pipeline: Pipeline, restart_after_buy: bool) -> list:
-    """Publish the script tick by tick, waiting for every service; return the ticks."""
+    """Publish the script tick by tick, waiting for every service; return the ticks.
+
+    After a signalling tick it also waits until every consumer of fills has seen the fill:
+    the strategy keeps asking for its target until a fill tells it the target is reached.
+    """
     source = Source(pipeline.settings("market-feed"))
     await source.start()
     topic = pipeline.settings("x").topics.market_ticks
-    sent = []
+    sent, fills = [], 0
     for second, price in enumerate(PRICES):
         sent.append(tick(INFY, second, price))
         await source.publish(topic, [sent[-1]])
         await pipeline.wait_all_saw(sent if second < 5 or not restart_after_buy else sent[5:])
-        if second == 4:  # the buy
-            await pipeline.wait_for("portfolio-manager", OrderFilled, 1, "the buy fill")
-            if restart_after_buy:
-                await pipeline.stop()
-                pipeline.handled.clear()
-                await pipeline.start()
-    await pipeline.wait_for(
-        "portfolio-manager", OrderFilled, 1 if restart_after_buy else 2, "the sell fill"
-    )
+        if second in (4, 6):  # the buy, then the sell
+            fills += 1
+            for service in FILL_CONSUMERS:
+                await pipeline.wait_for(service, OrderFilled, fills, f"fill {fills} at {service}")
+        if second == 4 and restart_after_buy:
+            await pipeline.stop()
+            pipeline.handled.clear()
+            await pipeline.start()
+            fills = 0
     await source.close()
     return sent
 
