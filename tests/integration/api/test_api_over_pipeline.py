@@ -32,7 +32,8 @@ INFY = 408065
 STRATEGY = "cross-infy"
 # Crossover fast=2/slow=3 buys 100 at 103; the fall back to 100 would sell them.
 BEFORE_PAUSE = ["100", "100", "99", "101", "103", "104"]
-AFTER_PAUSE = ["100", "100"]
+BUYING_TICK = 4
+AFTER_PAUSE = ["100"]
 CROSSOVER = {"fast_window": 2, "slow_window": 3, "quantity": 100, "cooldown_seconds": 0}
 
 
@@ -69,11 +70,19 @@ async def api(pipeline, unique, kafka_bootstrap, postgres_dsn, redis_url):
 
 
 async def play(pipeline: Pipeline, source: Source, prices: list[str], first_second: int) -> None:
+    """Publish ticks one by one, each seen by the strategy and the risk manager before the next.
+
+    After the buying tick it also waits until every consumer of fills has the fill: the
+    strategy keeps asking for its target until a fill tells it the target is reached.
+    """
     topic = pipeline.settings("x").topics.market_ticks
     for index, price in enumerate(prices, start=first_second):
         await source.publish(topic, [tick(INFY, index, price)])
         for service in ("strategy-runner", "risk-manager"):
             await pipeline.wait_for(service, Tick, index + 1, f"{service} to see tick {index}")
+        if index == BUYING_TICK:
+            for service in ("strategy-runner", "risk-manager", "portfolio-manager"):
+                await pipeline.wait_for(service, OrderFilled, 1, f"the buy fill at {service}")
 
 
 async def test_the_api_shows_the_pipelines_figures_and_its_pause_halts_the_strategy(
@@ -95,18 +104,19 @@ async def test_the_api_shows_the_pipelines_figures_and_its_pause_halts_the_strat
 
     async with running(rejected, source):
         await play(pipeline, source, BEFORE_PAUSE, first_second=0)
-        await pipeline.wait_for("portfolio-manager", OrderFilled, 1, "the buy fill")
 
         shown: list = []
+        stored: list = []
 
         async def cache_shown_after_the_fill() -> bool:
             shown[:] = (await api.get("/api/v1/paper/pnl", headers=viewer)).json()
-            stored = await cache.strategies()
-            return [s["fills"] for s in shown] == [1] and shown == [
-                s.model_dump(mode="json") for s in stored
-            ]
+            stored[:] = [s.model_dump(mode="json") for s in await cache.strategies()]
+            return [s["fills"] for s in shown] == [1] and shown == stored
 
-        await eventually(cache_shown_after_the_fill, what="the buy in the API's P&L")
+        try:
+            await eventually(cache_shown_after_the_fill, what="the buy in the API's P&L")
+        except pytest.fail.Exception:
+            pytest.fail(f"the API showed {shown} while the cache held {stored}")
         orders = (await api.get("/api/v1/paper/orders", headers=viewer)).json()
         fills = (await api.get("/api/v1/paper/fills", headers=viewer)).json()
         positions = (await api.get("/api/v1/paper/positions", headers=viewer)).json()

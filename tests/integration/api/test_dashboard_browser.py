@@ -61,7 +61,7 @@ async def dashboard_url(unique, kafka_bootstrap, postgres_dsn, redis_url) -> Asy
 
 
 @pytest.fixture
-async def cache(unique, redis_url) -> AsyncIterator[redis.Redis]:
+async def cache(redis_url) -> AsyncIterator[redis.Redis]:
     client = redis.from_url(redis_url)
     yield client
     await client.aclose()
