@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import subprocess
 import sys
@@ -59,7 +58,7 @@ def market_tick(sequence: int) -> Tick:
 async def fill_latencies(
     env: dict[str, str], prefix: str, sent_at: dict, stop: asyncio.Event
 ) -> list[float]:
-    """Read fills; latency = fill seen − when the tick that caused it was published (ms)."""
+    """Read fills; latency = fill seen minus when the tick that caused it was published (ms)."""
     from aiokafka import AIOKafkaConsumer  # benchmark code observes the log directly
 
     topic = settings_for(

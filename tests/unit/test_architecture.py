@@ -39,7 +39,9 @@ def test_only_the_streaming_core_touches_kafka_clients():
         if not path.is_relative_to(STREAMING_CORE)
         for node in ast.walk(parsed(path))
         if isinstance(node, ast.Name | ast.alias | ast.Attribute)
-        and (getattr(node, "id", None) or getattr(node, "name", None) or getattr(node, "attr", None))
+        and (
+            getattr(node, "id", None) or getattr(node, "name", None) or getattr(node, "attr", None)
+        )
         in KAFKA_CLIENTS
     ]
     assert offenders == [], "Kafka clients outside alpha_panda.core.streaming"
@@ -70,7 +72,9 @@ def test_the_domain_does_no_io(path):
         name
         for name in imported
         if name.split(".")[0] in FORBIDDEN_IN_DOMAIN
-        or name.startswith(("alpha_panda.adapters", "alpha_panda.core.streaming", "alpha_panda.services"))
+        or name.startswith(
+            ("alpha_panda.adapters", "alpha_panda.core.streaming", "alpha_panda.services")
+        )
     }
     assert bad == set()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from pydantic import Field
@@ -20,6 +21,18 @@ class OrderPlaced(Frozen):
     limit_price: Decimal | None = None
     tag: str = Field(max_length=20)
     placed_at: UtcDatetime
+
+    def failure(self, quantity: int, reason: str, at: datetime) -> OrderFailed:
+        """Return the failure of `quantity` of this order, with the reason."""
+        return OrderFailed(
+            order_id=self.order_id,
+            strategy_id=self.strategy_id,
+            instrument_token=self.instrument_token,
+            side=self.side,
+            quantity=quantity,
+            reason=reason,
+            failed_at=at,
+        )
 
 
 class OrderFilled(Frozen):

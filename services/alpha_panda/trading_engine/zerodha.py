@@ -11,7 +11,7 @@ from kiteconnect import exceptions as kite_errors
 from pydantic import Field
 
 from alpha_panda.adapters.kite.client import call_kite, kite_client
-from alpha_panda.adapters.kite.orders import failed, failure, fills, kite_instant
+from alpha_panda.adapters.kite.orders import failure, fills, kite_instant
 from alpha_panda.core.settings import Settings
 from alpha_panda.domain.execution.charges import ChargeSchedule, Product
 from alpha_panda.domain.execution.paper import OrderEvent
@@ -67,16 +67,16 @@ class ZerodhaTrader:
         placed = self._placed(signal, order_id, symbol, signal.generated_at)
         if tick is not None and ist_date(tick.exchange_timestamp) != ist_date(signal.generated_at):
             reason = "signal from an earlier trading day; Kite's order book is today's only"
-            return [placed, failed(placed, signal.quantity, reason, tick.exchange_timestamp)]
+            return [placed, placed.failure(signal.quantity, reason, tick.exchange_timestamp)]
         if not symbol:
             reason = f"instrument {signal.instrument_token} is not listed on {signal.exchange}"
-            return [placed, failed(placed, signal.quantity, reason, signal.generated_at)]
+            return [placed, placed.failure(signal.quantity, reason, signal.generated_at)]
         try:
             kite_order_id = await call_kite(
                 self._kite.place_order, **self._request(signal, symbol, tag)
             )
         except (kite_errors.InputException, kite_errors.OrderException) as error:
-            return [placed, failed(placed, signal.quantity, str(error), signal.generated_at)]
+            return [placed, placed.failure(signal.quantity, str(error), signal.generated_at)]
         return await self._report(signal, order_id, kite_order_id)
 
     async def follow(self, validated: ValidatedSignal, order_id: str) -> list[OrderEvent] | None:

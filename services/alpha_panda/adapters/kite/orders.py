@@ -74,17 +74,4 @@ def failure(placed: OrderPlaced, order: KiteRecord, filled: int) -> OrderFailed 
         return None
     reason = order.get("status_message") or str(order["status"])
     stamp = order.get("exchange_timestamp") or order.get("order_timestamp")
-    return failed(placed, remainder, reason, kite_instant(stamp, placed.placed_at))
-
-
-def failed(placed: OrderPlaced, quantity: int, reason: str, at: datetime) -> OrderFailed:
-    """Return the failure of `quantity` of an order, with the broker's reason."""
-    return OrderFailed(
-        order_id=placed.order_id,
-        strategy_id=placed.strategy_id,
-        instrument_token=placed.instrument_token,
-        side=placed.side,
-        quantity=quantity,
-        reason=reason,
-        failed_at=at,
-    )
+    return placed.failure(remainder, reason, kite_instant(stamp, placed.placed_at))

@@ -164,15 +164,7 @@ class PaperTrader:
         self, placed: OrderPlaced, quantity: int, reason: str, tick: Tick | None = None
     ) -> OrderFailed:
         failed_at = placed.placed_at if tick is None else tick.exchange_timestamp + self._latency
-        return OrderFailed(
-            order_id=placed.order_id,
-            strategy_id=placed.strategy_id,
-            instrument_token=placed.instrument_token,
-            side=placed.side,
-            quantity=quantity,
-            reason=reason,
-            failed_at=failed_at,
-        )
+        return placed.failure(quantity, reason, failed_at)
 
 
 def _touch(tick: Tick, side: Side) -> Decimal:
