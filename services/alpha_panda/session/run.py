@@ -31,6 +31,8 @@ from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig, gener
 from alpha_panda.session.processes import ServiceProcess, start_service
 from alpha_panda.session.progress import EquityCurve, scrape, total
 from alpha_panda.session.setup import (
+    DASHBOARD_USER,
+    api_environment,
     configure,
     create_database,
     example_strategies,
@@ -89,13 +91,16 @@ class Session:
             loop.add_signal_handler(signum, self.stopping.set)
         credentials = generate_credentials()
         config = SimulatorConfig(
-            speed=self.arguments.speed, seed=self.arguments.seed, credentials=credentials
+            speed=self.arguments.speed,
+            seed=self.arguments.seed,
+            credentials=credentials,
+            tick_interval=0.1,  # ten ticks a second per instrument: a lively demo
         )
         async with KiteSimulator(config) as simulator:
             access_token = await login(simulator)
             strategies = example_strategies(await instrument_tokens(simulator, access_token))
             dsn = await create_database(os.environ["ALPHA_PANDA_POSTGRES_DSN"], self.database)
-            await configure(dsn, strategies)
+            password = await configure(dsn, strategies)
             environment = {
                 "ALPHA_PANDA_NAMESPACE": "paper",
                 "ALPHA_PANDA_GROUP_PREFIX": self.prefix.rstrip("."),
@@ -113,7 +118,7 @@ class Session:
                 f"at {config.speed:g}x, database {self.database}, logs {self.log_dir}"
             )
             try:
-                await self._start(environment, [s.strategy_id for s in strategies])
+                await self._start(environment, [s.strategy_id for s in strategies], password)
                 await self._watch(topics)
                 await self._drain(topics)
             finally:
@@ -130,20 +135,31 @@ class Session:
                 await cache.aclose()
         return 0 if agrees and not any(codes) else 1
 
-    async def _start(self, environment: dict[str, str], strategy_ids: list[str]) -> None:
+    async def _start(
+        self, environment: dict[str, str], strategy_ids: list[str], password: str
+    ) -> None:
+        """Start the pipeline and the API, then the feed once they are all ready."""
         pipeline = [
-            ("portfolio-manager", "portfolio-manager"),
-            ("trading-engine", "trading-engine"),
-            ("risk-manager", "risk-manager"),
+            ("portfolio-manager", "portfolio-manager", {}),
+            ("trading-engine", "trading-engine", {}),
+            ("risk-manager", "risk-manager", {}),
+            *(
+                (f"strategy-runner.{sid}", "strategy-runner", {"ALPHA_PANDA_STRATEGY_ID": sid})
+                for sid in strategy_ids
+            ),
+            ("api", "api", api_environment()),
         ]
-        pipeline += [(f"strategy-runner.{sid}", "strategy-runner") for sid in strategy_ids]
-        for name, service in pipeline:
-            extra = {"ALPHA_PANDA_STRATEGY_ID": name.split(".", 1)[1]} if "." in name else {}
+        for name, service, extra in pipeline:
             self.services.append(
                 await start_service(name, service, {**environment, **extra}, self.log_dir)
             )
         for service in self.services:
             await service.wait_ready()
+        api = self.services[-1]
+        self.say(
+            f"dashboard {api.url}/dashboard — user {DASHBOARD_USER}, "
+            f"password {password} (this session only)"
+        )
         feed = await start_service("market-feed", "market-feed", environment, self.log_dir)
         self.services.insert(0, feed)
         await feed.wait_ready()

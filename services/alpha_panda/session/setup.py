@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from urllib.parse import parse_qs, urlparse
 
 import aiohttp
@@ -11,9 +12,14 @@ from kiteconnect import KiteConnect
 
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
+from alpha_panda.auth.key_generation import generate_hmac_key
+from alpha_panda.auth.roles import Role
+from alpha_panda.auth.users import UserStore, generate_password
 from alpha_panda.domain.risk.limits import RiskLimits
 from alpha_panda.domain.values import Namespace
 from alpha_panda.kite_sim.simulator import KiteSimulator
+
+DASHBOARD_USER = "trader"
 
 
 async def create_database(server_dsn: str, name: str) -> str:
@@ -86,12 +92,29 @@ def example_strategies(tokens: dict[str, int]) -> list[StrategyConfig]:
     ]
 
 
-async def configure(dsn: str, strategies: list[StrategyConfig]) -> None:
-    """Migrate the session database and store the strategies."""
+async def configure(dsn: str, strategies: list[StrategyConfig]) -> str:
+    """Migrate the session database, store the strategies, and create the dashboard user.
+
+    Returns the user's generated password.
+    """
     pool = await connect(dsn)
     try:
         repository = StrategyRepository(pool)
         for strategy in strategies:
             await repository.upsert(strategy)
+        password = generate_password()
+        await UserStore(pool).add(DASHBOARD_USER, Role.TRADER, password)
+        return password
     finally:
         await pool.close()
+
+
+def api_environment() -> dict[str, str]:
+    """Return a throw-away JWT signing key for the session's API process."""
+    key = generate_hmac_key("session")
+    assert key.secret is not None
+    keys = [{"kid": key.kid, "algorithm": key.algorithm, "secret": key.secret.get_secret_value()}]
+    return {
+        "ALPHA_PANDA_AUTH_JWT_KEYS": json.dumps(keys),
+        "ALPHA_PANDA_AUTH_JWT_ACTIVE_KID": key.kid,
+    }

@@ -42,6 +42,7 @@ async def print_summary(
         )
     agrees &= set(ledger) == {s.strategy_id for s in strategies}
     if summary is not None:
+        curve.add(summary.net_pnl)  # the drained, final figure
         print(
             f"{'total':<24}{summary.fills:>7}{summary.gross_pnl:>13.2f}"
             f"{summary.charges:>10.2f}{summary.net_pnl:>13.2f}"
