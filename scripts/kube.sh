@@ -98,7 +98,7 @@ build_kubernetes() {
     ldflags+=" -X $package.gitVersion=$KUBE_VERSION -X $package.gitMajor=1"
     ldflags+=" -X $package.gitMinor=20 -X $package.gitTreeState=clean"
   done
-  log "building kube-apiserver and kube-controller-manager (15-25 minutes on 2 cores)"
+  log "building kube-apiserver and kube-controller-manager (about 15 minutes on 2 cores)"
   (cd "$work/gopath/src/k8s.io/kubernetes" &&
     export PATH=$go:$PATH GOPATH=$work/gopath GO111MODULE=off GOFLAGS= CGO_ENABLED=0 \
       GOCACHE=$CACHE/gocache-1.19 &&
