@@ -30,8 +30,10 @@ format:
 typecheck:      ## strict on the shared core and the domain
 	$(VENV)/bin/mypy services/alpha_panda/core services/alpha_panda/domain
 
-bench:          ## benchmarks print figures; see tests/benchmarks/RESULTS.md
+bench:          ## benchmarks print figures; see tests/benchmarks/RESULTS.md for all of them
 	$(PY) tests/benchmarks/bench_stream_processor.py
+	$(PY) tests/benchmarks/bench_pipeline.py
+	$(PY) tests/benchmarks/bench_backtest.py
 
 infra-up:
 	scripts/infra.sh up
