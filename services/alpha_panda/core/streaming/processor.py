@@ -55,7 +55,7 @@ class StreamProcessorConfig:
     max_attempts: int = 5
     backoff: Backoff = field(default_factory=Backoff)
     fetch_max_wait_ms: int = 5
-    linger_ms: int = 1
+    linger_ms: int = 0
     max_batch_bytes: int = 256 * 1024
     max_unflushed: int = 20_000
 
