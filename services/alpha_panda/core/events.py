@@ -107,10 +107,6 @@ ENVELOPES: dict[EventType, type[EventEnvelope]] = {
     EventType.ORDER_FAILED: OrderFailedEvent,
     EventType.CONTROL_COMMAND: ControlCommandEvent,
 }
-PAYLOAD_TYPES: dict[EventType, type[BaseModel]] = {
-    event_type: envelope.model_fields["data"].annotation  # type: ignore[misc]
-    for event_type, envelope in ENVELOPES.items()
-}
 _ANY_ENVELOPE: TypeAdapter[EventEnvelope] = TypeAdapter(
     Annotated[
         TickEvent

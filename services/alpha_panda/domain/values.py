@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -19,9 +18,6 @@ def _to_utc(value: datetime) -> datetime:
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 """A timezone-aware instant, normalised to UTC; naive datetimes are refused."""
-
-Money = Decimal
-"""Rupees as an exact decimal; never a float."""
 
 
 class Namespace(StrEnum):
