@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-from aiokafka.errors import CommitFailedError
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.producer.message_accumulator import BatchBuilder
 from opentelemetry import trace
@@ -89,6 +89,7 @@ class StreamProcessor:
         self._consumer: AIOKafkaConsumer | None = None
         self._pending: list[asyncio.Future[object]] = []
         self._batches: dict[tuple[str, int], BatchBuilder] = {}
+        self._committing: asyncio.Task[None] | None = None
         self._unflushed = 0
         self._partitions: dict[str, list[int]] = {}
         self._partition_of: dict[tuple[str, bytes], int] = {}
@@ -157,14 +158,16 @@ class StreamProcessor:
                 self.stop()
                 return
             self._update_lag(records)
+        await self._finish_commit()
 
     def stop(self) -> None:
         """Ask `run()` to stop taking new batches."""
         self._stopping.set()
 
     async def close(self) -> None:
-        """Flush what was emitted, leave the group and close the connections."""
+        """Flush what was emitted, commit, leave the group and close the connections."""
         await self.flush()
+        await self._finish_commit()
         if self._consumer is not None:
             await self._consumer.stop()
         if self._producer is not None:
@@ -195,10 +198,23 @@ class StreamProcessor:
         await self.flush()
         await self._ledger.record(handled, self.state_writer())
         await self.after_batch()
+        # The batch's effects are durable: its commit may overlap the next batch's work.
+        offsets = {TopicPartition(r.topic, r.partition): r.offset + 1 for r in records}
+        await self._finish_commit()
+        self._committing = asyncio.create_task(self._commit(offsets))
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        assert self._consumer is not None
         try:
-            await self._consumer.commit()
-        except CommitFailedError:
+            await self._consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError):
             log.warning("offsets not committed after a rebalance; the batch will be redelivered")
+
+    async def _finish_commit(self) -> None:
+        """Wait for the previous batch's offset commit."""
+        committing, self._committing = self._committing, None
+        if committing is not None:
+            await committing
 
     async def _handle_with_retry(self, record: ConsumerRecord, event: EventEnvelope) -> bool:
         """Handle one event; return False when it went to the dead-letter topic instead."""
