@@ -78,6 +78,9 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
             else:
                 self._slots[instrument] = _Slot(self.new_state(), "", "NSE")
         self._cooldown = timedelta(seconds=parameters.cooldown_seconds)
+        # Plain copies: reading a field of a pydantic model costs several times more per tick.
+        self._quantity = parameters.quantity
+        self._allow_short = parameters.allow_short
 
     @property
     def instruments(self) -> tuple[int, ...]:
@@ -112,16 +115,18 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
 
     def on_tick(self, tick: Tick) -> list[Signal]:
         """Feed one tick; return the signals it causes (usually none)."""
-        slot = self._slots.get(tick.instrument_token)
+        token = tick.instrument_token
+        slot = self._slots.get(token)
         if slot is None:
             return []
         held = slot.position
-        wanted = self.decide(slot.state, tick.last_price, held)
+        price = tick.last_price
+        wanted = self.decide(slot.state, price, held)
         if wanted is None:
             return []
-        if wanted == SHORT and not self.parameters.allow_short:
+        if wanted == SHORT and not self._allow_short:
             wanted = FLAT
-        delta = wanted * self.parameters.quantity - held
+        delta = wanted * self._quantity - held
         if delta == 0:
             return []
         now = tick.exchange_timestamp
@@ -132,12 +137,12 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
         return [
             Signal(
                 strategy_id=self.strategy_id,
-                instrument_token=tick.instrument_token,
+                instrument_token=token,
                 tradingsymbol=slot.tradingsymbol,
                 exchange=slot.exchange,
                 side=Side.BUY if delta > 0 else Side.SELL,
                 quantity=abs(delta),
-                reference_price=tick.last_price,
+                reference_price=price,
                 generated_at=now,
                 reason=f"{type(self).__name__}: target {wanted:+d}",
             )

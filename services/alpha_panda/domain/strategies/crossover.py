@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, model_validator
 
+from alpha_panda.domain.market import Instrument
 from alpha_panda.domain.strategies.base import LONG, SHORT, Strategy, StrategyParameters
 
 
@@ -53,6 +55,19 @@ class CrossoverStrategy(Strategy[CrossoverParameters, CrossoverState]):
 
     parameters_model = CrossoverParameters
 
+    def __init__(
+        self,
+        strategy_id: str,
+        instruments: Iterable[int | Instrument],
+        parameters: CrossoverParameters,
+    ) -> None:
+        super().__init__(strategy_id, instruments, parameters)
+        self._fast = parameters.fast_window
+        self._slow = parameters.slow_window
+        # Decimal copies: Decimal * Decimal is faster than Decimal * int, and just as exact.
+        self._fast_length = Decimal(parameters.fast_window)
+        self._slow_length = Decimal(parameters.slow_window)
+
     def new_state(self) -> CrossoverState:
         """Return empty fast and slow windows."""
         return CrossoverState(self.parameters.slow_window)
@@ -71,27 +86,29 @@ class CrossoverStrategy(Strategy[CrossoverParameters, CrossoverState]):
         state.prices.extend(Decimal(price) for price in data["prices"])
         prices = list(state.prices)
         state.slow_total = sum(prices, ZERO)
-        state.fast_total = sum(prices[-self.parameters.fast_window :], ZERO)
+        state.fast_total = sum(prices[-self._fast :], ZERO)
         state.relation = int(data["relation"])
         state.crossed = bool(data["crossed"])
         return state
 
     def decide(self, state: CrossoverState, price: Decimal, position: int) -> int | None:
         """Follow the sign of fast - slow (compared without dividing) once it has changed."""
-        fast, slow = self.parameters.fast_window, self.parameters.slow_window
+        fast, slow = self._fast, self._slow
         prices = state.prices
         count = len(prices)
+        fast_total, slow_total = state.fast_total, state.slow_total
         if count >= fast:
-            state.fast_total -= prices[count - fast]
+            fast_total -= prices[count - fast]
         if count == slow:
-            state.slow_total -= prices[0]
+            slow_total -= prices[0]
         prices.append(price)
-        state.fast_total += price
-        state.slow_total += price
+        state.fast_total = fast_total = fast_total + price
+        state.slow_total = slow_total = slow_total + price
         if count + 1 < slow:
             return None
-        difference = state.fast_total * slow - state.slow_total * fast
-        relation = (difference > 0) - (difference < 0)
+        fast_side = fast_total * self._slow_length
+        slow_side = slow_total * self._fast_length
+        relation = (fast_side > slow_side) - (fast_side < slow_side)
         if relation:
             if state.relation and relation != state.relation:
                 state.crossed = True

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from alpha_panda.domain.market import Instrument
 from alpha_panda.domain.strategies.base import FLAT, LONG, SHORT, Strategy, StrategyParameters
-from alpha_panda.domain.strategies.rolling import RollingWindow
+from alpha_panda.domain.strategies.rolling import ZERO, RollingWindow
 
 
 class BollingerParameters(StrategyParameters):
@@ -56,12 +56,9 @@ class BollingerReversionStrategy(Strategy[BollingerParameters, RollingWindow]):
         if scaled_variance is None:
             return None
         # n*(mean - price) against k*n*stddev, both sides scaled by n so everything stays exact.
-        distance = state.total - state.length * price
-        threshold = self._deviations_squared * scaled_variance
-        if distance > 0 and distance * distance > threshold:
-            return LONG
-        if distance < 0 and distance * distance > threshold:
-            return SHORT
-        if (position > 0 and distance <= 0) or (position < 0 and distance >= 0):
+        distance = state.total - state.scale * price
+        if distance and distance * distance > self._deviations_squared * scaled_variance:
+            return LONG if distance > ZERO else SHORT
+        if (position > 0 and distance <= ZERO) or (position < 0 and distance >= ZERO):
             return FLAT
         return None

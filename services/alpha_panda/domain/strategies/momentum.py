@@ -34,8 +34,9 @@ class MomentumStrategy(Strategy[MomentumParameters, deque[Decimal]]):
         parameters: MomentumParameters,
     ) -> None:
         super().__init__(strategy_id, instruments, parameters)
-        self._entry = self.parameters.entry_percent / 100
-        self._exit = self.parameters.exit_percent / 100
+        self._lookback = parameters.lookback
+        self._entry = parameters.entry_percent / 100
+        self._exit = parameters.exit_percent / 100
 
     def new_state(self) -> deque[Decimal]:
         """Return a bounded deque holding now and the price `lookback` ticks ago."""
@@ -54,7 +55,7 @@ class MomentumStrategy(Strategy[MomentumParameters, deque[Decimal]]):
     def decide(self, state: deque[Decimal], price: Decimal, position: int) -> int | None:
         """Compare the move over the lookback with the thresholds."""
         state.append(price)
-        if len(state) <= self.parameters.lookback:
+        if len(state) <= self._lookback:
             return None
         then = state[0]
         move = price - then if price >= then else then - price

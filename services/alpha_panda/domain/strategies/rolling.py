@@ -16,10 +16,12 @@ class RollingWindow:
     eviction costs no multiplication.
     """
 
-    __slots__ = ("_squares", "_values", "length", "total", "total_squares")
+    __slots__ = ("_squares", "_values", "length", "scale", "total", "total_squares")
 
     def __init__(self, length: int) -> None:
         self.length = length
+        # The length as a Decimal: Decimal * Decimal is faster than Decimal * int, as exact.
+        self.scale = Decimal(length)
         self._values: deque[Decimal] = deque()
         self._squares: deque[Decimal] = deque()
         self.total = ZERO
@@ -31,19 +33,19 @@ class RollingWindow:
         Return n² times the population variance once the window is full (exact, since it is
         n·Σx² - (Σx)²), else None.
         """
-        values = self._values
+        values, squares = self._values, self._squares
+        total, total_squares = self.total, self.total_squares
         if len(values) == self.length:
-            self.total -= values.popleft()
-            self.total_squares -= self._squares.popleft()
+            total -= values.popleft()
+            total_squares -= squares.popleft()
         square = value * value
         values.append(value)
-        self._squares.append(square)
-        self.total += value
-        self.total_squares += square
+        squares.append(square)
+        self.total = total = total + value
+        self.total_squares = total_squares = total_squares + square
         if len(values) < self.length:
             return None
-        total = self.total
-        return self.length * self.total_squares - total * total
+        return self.scale * total_squares - total * total
 
     def values(self) -> list[str]:
         """Return the window's values as strings, oldest first."""

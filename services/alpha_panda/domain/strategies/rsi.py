@@ -59,6 +59,7 @@ class RsiReversionStrategy(Strategy[RsiParameters, RsiState]):
         parameters: RsiParameters,
     ) -> None:
         super().__init__(strategy_id, instruments, parameters)
+        self._period = parameters.period
         period = Decimal(parameters.period)
         self._decay = (period - 1) / period
         self._weight = 1 / period
@@ -95,10 +96,10 @@ class RsiReversionStrategy(Strategy[RsiParameters, RsiState]):
             return None
         change = price - previous
         state.changes += 1
-        changes, period = state.changes, self.parameters.period
+        changes, period = state.changes, self._period
         if changes <= period:
             # Simple average over the first period (kept as sums until it is complete).
-            if change > 0:
+            if change > ZERO:
                 state.average_gain += change
             else:
                 state.average_loss -= change
@@ -110,9 +111,9 @@ class RsiReversionStrategy(Strategy[RsiParameters, RsiState]):
             decay, weight = self._decay, self._weight
             state.average_gain *= decay
             state.average_loss *= decay
-            if change > 0:
+            if change > ZERO:
                 state.average_gain += change * weight
-            elif change < 0:
+            elif change < ZERO:
                 state.average_loss -= change * weight
         gain, loss = state.average_gain, state.average_loss
         if gain < loss * self._oversold:
