@@ -30,6 +30,7 @@ class _Run:
         self.failed = 0
         self.rejections: Counter[str] = Counter()
         self.trades: list[OrderFilled] = []
+        self.holding: set[int] = set()  # instruments with an open position, kept from fills
 
 
 class Backtest:
@@ -73,18 +74,18 @@ class Backtest:
             last = tick.exchange_timestamp
             if first is None:
                 first = last
-            risk.on_tick(tick)
-            portfolio.mark(tick)
             token = tick.instrument_token
+            risk.on_tick(tick)
+            portfolio.mark_price(token, tick.last_price)
             for run in by_instrument.get(token, ()):
                 run.ticks += 1
-                strategy = run.strategy
-                signals = strategy.on_tick(tick)
-                for signal in signals:
-                    self._execute(run, signal, tick)
-                # While flat in this instrument and without a fill, the equity cannot move.
-                if signals or strategy.position(token):
-                    run.equity.update(portfolio.net_pnl(strategy.strategy_id), last)
+                signals = run.strategy.on_tick(tick)
+                if signals:
+                    for signal in signals:
+                        self._execute(run, signal, tick)
+                elif token not in run.holding:
+                    continue  # flat in this instrument and no fill: the equity cannot move
+                run.equity.update(portfolio.net_pnl(run.strategy.strategy_id), last)
         return self._report(count, first, last)
 
     def _execute(self, run: _Run, signal: Signal, tick: Tick) -> None:
@@ -101,6 +102,11 @@ class Backtest:
                 self.portfolio.apply_fill(event)
                 self.risk.on_fill(event)
                 run.strategy.on_fill(event)
+                token = event.instrument_token
+                if run.strategy.position(token):
+                    run.holding.add(token)
+                else:
+                    run.holding.discard(token)
             elif isinstance(event, OrderFailed):
                 run.failed += 1
 

@@ -86,9 +86,15 @@ class Portfolio:
 
     def mark(self, tick: Tick) -> None:
         """Mark every position in the tick's instrument to its last price."""
-        positions = self._by_instrument.get(tick.instrument_token)
+        self.mark_price(tick.instrument_token, tick.last_price)
+
+    def mark_price(self, instrument_token: int, price: Decimal) -> None:
+        """Mark every position in an instrument to a last traded price.
+
+        For callers that already read the tick: its fields cost more to read than a local.
+        """
+        positions = self._by_instrument.get(instrument_token)
         if positions:
-            price = tick.last_price
             for position in positions:
                 position.last_price = price
 

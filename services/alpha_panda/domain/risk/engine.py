@@ -65,10 +65,14 @@ class RiskEngine:
         """Record the last traded price and mark positions to it."""
         state = self.state
         instant = tick.exchange_timestamp
-        if instant >= state.day_end or instant > state.clock:
+        # `state.advance` spelt out: nearly every tick moves the clock, few roll the day.
+        if instant > state.clock:
+            state.clock = instant
+        if instant >= state.day_end:
             state.advance(instant)
-        state.last_prices[tick.instrument_token] = tick.last_price
-        state.book.mark(tick)
+        token, price = tick.instrument_token, tick.last_price
+        state.last_prices[token] = price
+        state.book.mark_price(token, price)
 
     def on_fill(self, fill: OrderFilled) -> None:
         """Update positions and P&L from a fill (a repeated fill id changes nothing)."""
