@@ -20,8 +20,23 @@ from alpha_panda.domain.strategies import Strategy, build_strategy
 class _Run:
     """Counters of one strategy during a run."""
 
+    __slots__ = (
+        "equity",
+        "failed",
+        "holding",
+        "orders",
+        "rejections",
+        "signals",
+        "strategy",
+        "strategy_id",
+        "strategy_type",
+        "ticks",
+        "trades",
+    )
+
     def __init__(self, strategy: Strategy[Any, Any], strategy_type: str, sample: int) -> None:
         self.strategy = strategy
+        self.strategy_id = strategy.strategy_id
         self.strategy_type = strategy_type
         self.equity = EquityTracker(sample)
         self.ticks = 0
@@ -85,7 +100,7 @@ class Backtest:
                         self._execute(run, signal, tick)
                 elif token not in run.holding:
                     continue  # flat in this instrument and no fill: the equity cannot move
-                run.equity.update(portfolio.net_pnl(run.strategy.strategy_id), last)
+                run.equity.update(portfolio.net_pnl(run.strategy_id), last)
         return self._report(count, first, last)
 
     def _execute(self, run: _Run, signal: Signal, tick: Tick) -> None:

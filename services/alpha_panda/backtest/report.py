@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.values import Frozen, UtcDatetime
 
 ZERO = Decimal(0)
+NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 class EquityPoint(Frozen):
@@ -59,7 +60,7 @@ class EquityTracker:
 
     def __init__(self, sample_seconds: int) -> None:
         self._interval = timedelta(seconds=sample_seconds)
-        self._next_sample: datetime | None = None
+        self._next_sample = NEVER
         self.peak = ZERO
         self.max_drawdown = ZERO
         self.last = ZERO
@@ -68,11 +69,14 @@ class EquityTracker:
     def update(self, net_pnl: Decimal, at: datetime) -> None:
         """Record the net P&L after an event at exchange time `at`."""
         self.last = net_pnl
-        if net_pnl > self.peak:
+        peak = self.peak
+        if net_pnl > peak:
             self.peak = net_pnl
-        elif self.peak - net_pnl > self.max_drawdown:
-            self.max_drawdown = self.peak - net_pnl
-        if self._next_sample is None or at >= self._next_sample:
+        else:
+            drawdown = peak - net_pnl
+            if drawdown > self.max_drawdown:
+                self.max_drawdown = drawdown
+        if at >= self._next_sample:
             self.curve.append(EquityPoint(at=at, net_pnl=net_pnl))
             self._next_sample = at + self._interval
 

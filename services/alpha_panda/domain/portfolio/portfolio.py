@@ -33,13 +33,21 @@ class PortfolioConfig(Frozen):
 class _Account:
     """One strategy's positions and the totals that only fills change."""
 
-    __slots__ = ("charges", "fills", "positions", "realized_pnl")
+    __slots__ = ("booked", "charges", "fills", "positions", "realized_pnl")
 
     def __init__(self) -> None:
         self.positions: list[Position] = []
         self.realized_pnl = ZERO
         self.charges = ZERO
         self.fills = 0
+        self.booked = ZERO  # realized P&L minus charges, read with every net P&L
+
+    def add(self, realized_pnl: Decimal, charges: Decimal, fills: int) -> None:
+        """Add booked figures (of a fill, or of a restored position)."""
+        self.realized_pnl += realized_pnl
+        self.charges += charges
+        self.fills += fills
+        self.booked = self.realized_pnl - self.charges
 
     @property
     def unrealized_pnl(self) -> Decimal:
@@ -76,12 +84,9 @@ class Portfolio:
             return False
         self._fill_ids.add(fill.fill_id)
         position = self._position(fill.strategy_id, fill.instrument_token)
-        account = self._accounts[fill.strategy_id]
-        account.realized_pnl += position.apply(
-            fill.side.sign * fill.quantity, fill.price, fill.charges
-        )
-        account.charges += fill.charges
-        account.fills += 1
+        charges = fill.charges
+        realized = position.apply(fill.side.sign * fill.quantity, fill.price, charges)
+        self._accounts[fill.strategy_id].add(realized, charges, 1)
         return True
 
     def mark(self, tick: Tick) -> None:
@@ -132,7 +137,7 @@ class Portfolio:
         account = self._accounts.get(strategy_id)
         if account is None:
             return ZERO
-        pnl = account.realized_pnl - account.charges
+        pnl = account.booked
         for position in account.positions:
             if position.quantity:
                 pnl += position.quantity * position.last_price - position.open_cost
@@ -174,10 +179,9 @@ class Portfolio:
         self._fill_ids = set(snapshot["fill_ids"])
         for data in snapshot["positions"]:
             position = self._register(Position.from_dict(data))
-            account = self._accounts[position.strategy_id]
-            account.realized_pnl += position.realized_pnl
-            account.charges += position.charges
-            account.fills += position.fills
+            self._accounts[position.strategy_id].add(
+                position.realized_pnl, position.charges, position.fills
+            )
 
     def _position(self, strategy_id: str, instrument_token: int) -> Position:
         position = self._positions.get((strategy_id, instrument_token))
