@@ -108,6 +108,8 @@ transaction.state.log.num.partitions=4
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# Offset commits are written at once instead of lingering for a batch (default 5 ms per commit).
+group.coordinator.append.linger.ms=0
 PROPS
   cat >"$dir/log4j2.properties" <<LOG
 rootLogger.level=WARN

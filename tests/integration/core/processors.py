@@ -67,8 +67,9 @@ class Relay(StreamProcessor):
         inputs: Sequence[str],
         output: str | None = None,
         fail: Callable[[EventEnvelope], None] | None = None,
+        config: StreamProcessorConfig = FAST_RETRY,
     ) -> None:
-        super().__init__(settings, input_topics=inputs, ledger=ledger, config=FAST_RETRY)
+        super().__init__(settings, input_topics=inputs, ledger=ledger, config=config)
         self.output = output
         self.fail = fail
         self.handled: list[EventEnvelope] = []

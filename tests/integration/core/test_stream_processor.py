@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from aiokafka import AIOKafkaProducer
 
@@ -12,6 +14,7 @@ from alpha_panda.core.streaming.dlq import read_dead_letters, replay_dead_letter
 from alpha_panda.core.streaming.ledger import ProcessedLedger
 from tests.conftest import eventually
 from tests.integration.core.processors import (
+    FAST_RETRY,
     Relay,
     Source,
     ledger_pool,
@@ -90,6 +93,27 @@ async def test_replicas_of_one_service_split_the_partitions(env):
     assert one.assigned_partitions().isdisjoint(two.assigned_partitions())
     assert {e.id for e in one.handled}.isdisjoint({e.id for e in two.handled})
     assert one.handled and two.handled
+
+
+async def test_a_joining_replica_starts_after_the_batches_handled_before_it_joined(env):
+    settings, topics, ledger = env
+    # Only the rebalance checkpoints: without it the newcomer would re-handle the first 100.
+    rare = dataclasses.replace(FAST_RETRY, checkpoint_interval_ms=600_000)
+    source = Source(settings("source"))
+    one = Relay(settings("relay"), ledger("relay"), inputs=[topics.market_ticks], config=rare)
+    two = Relay(settings("relay"), ledger("relay"), inputs=[topics.market_ticks], config=rare)
+    async with running(source, one):
+        await source.publish(topics.market_ticks, [tick(t, 0) for t in range(1, 101)])
+        await eventually(lambda: _ready(len(one.handled) == 100), what="100 at the first replica")
+        async with running(two):
+            await eventually(
+                lambda: _ready(len(two.assigned_partitions()) == 2), what="a rebalance"
+            )
+            await source.publish(topics.market_ticks, [tick(t, 1) for t in range(1, 101)])
+            await eventually(lambda: _ready(len(one.handled) + len(two.handled) >= 200), what="200")
+    ids = [event.id for event in one.handled + two.handled]
+    assert len(ids) == len(set(ids)) == 200
+    assert two.handled and all(event.data.volume == 1 for event in two.handled)
 
 
 async def test_poison_and_malformed_events_go_to_the_dlq_with_metadata(env, kafka_bootstrap):

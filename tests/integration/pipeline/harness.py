@@ -83,6 +83,11 @@ class Pipeline:
             await container.close()
         self.services, self.containers, self.tasks = {}, [], []
 
+    async def checkpoint(self) -> None:
+        """Make what every service handled durable (their ledgers and state in PostgreSQL)."""
+        for processor in self.services.values():
+            await processor.checkpoint()
+
     def data(self, service: str, kind: type) -> list:
         return [event.data for event in self.handled[service] if isinstance(event.data, kind)]
 

@@ -81,6 +81,7 @@ async def play(pipeline: Pipeline, restart_after_buy: bool) -> list:
             await pipeline.start()
             fills = 0
     await source.close()
+    await pipeline.checkpoint()
     return sent
 
 

@@ -161,6 +161,8 @@ async def test_paper_and_zerodha_trade_the_same_ticks_exactly_and_apart(
     ]
     assert [o.tag for o in orders] == [order_tag(p.order_id) for p in placed]
 
+    for pipeline in (paper, live):
+        await pipeline.checkpoint()
     ledger = await asyncpg.connect(postgres_dsn)
     fills = {
         ns: [

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
 from aiokafka.errors import CommitFailedError, IllegalStateError
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.producer.message_accumulator import BatchBuilder
@@ -58,15 +66,20 @@ class StreamProcessorConfig:
     linger_ms: int = 0
     max_batch_bytes: int = 256 * 1024
     max_unflushed: int = 20_000
+    checkpoint_interval_ms: int = 100
+    """How often handled ids, service state and offsets are made durable. Emitted events are
+    flushed after every batch regardless, so this bounds redelivery after a crash, not latency."""
 
 
 class StreamProcessor:
     """Base of every service: the only code that publishes events.
 
-    A batch is handled in order; the events it emits are flushed (acks=all) and its ids are
-    recorded with the service's state in one PostgreSQL transaction before its offsets are
-    committed. Emitted ids derive from the id of the event being handled, so a redelivered
-    batch re-emits the same ids and every consumer deduplicates them.
+    A batch is handled in order and the events it emits are flushed (acks=all) before the next
+    batch starts. Every `checkpoint_interval_ms` the ids handled since the last checkpoint are
+    recorded with the service's state in one PostgreSQL transaction, and only then are their
+    offsets committed; the checkpoint runs while the next batches are handled. Emitted ids
+    derive from the id of the event being handled, so a redelivered batch re-emits the same ids
+    and every consumer deduplicates them.
     """
 
     def __init__(
@@ -89,8 +102,15 @@ class StreamProcessor:
         self._consumer: AIOKafkaConsumer | None = None
         self._pending: list[asyncio.Future[object]] = []
         self._batches: dict[tuple[str, int], BatchBuilder] = {}
-        self._committing: asyncio.Task[None] | None = None
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._checkpointed_at = time.monotonic()
+        self._pending_ids: list[uuid.UUID] = []
+        self._pending_offsets: dict[TopicPartition, int] = {}
+        self._unrecorded: set[uuid.UUID] = set()
+        self._batch_lock = asyncio.Lock()
         self._unflushed = 0
+        self._emitted: Counter[str] = Counter()
+        self._traced = False
         self._partitions: dict[str, list[int]] = {}
         self._partition_of: dict[tuple[str, bytes], int] = {}
         self._stopping = asyncio.Event()
@@ -110,11 +130,15 @@ class StreamProcessor:
         return True
 
     def state_writer(self) -> StateWriter | None:
-        """Return a writer that persists the service's state with a batch's ids, if it has any."""
+        """Return a writer that persists the service's state with a checkpoint's ids, if any.
+
+        Called between batches; the writer must carry a snapshot taken now, since it runs while
+        later batches are handled.
+        """
         return None
 
     async def after_batch(self) -> None:
-        """Run after a batch's state is durable and before its offsets commit (cache refresh)."""
+        """Run after a checkpoint's state is durable and before its offsets commit (caches)."""
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -130,7 +154,6 @@ class StreamProcessor:
         await self._producer.start()
         if self.input_topics:
             self._consumer = AIOKafkaConsumer(
-                *self.input_topics,
                 bootstrap_servers=self.settings.kafka_bootstrap,
                 group_id=self.settings.consumer_group,
                 client_id=self.service_name,
@@ -139,35 +162,44 @@ class StreamProcessor:
                 fetch_max_wait_ms=self.config.fetch_max_wait_ms,
                 max_poll_records=self.config.max_batch,
             )
+            self._consumer.subscribe(self.input_topics, listener=_CheckpointOnRevoke(self))
             await self._consumer.start()
 
     async def run(self) -> None:
-        """Consume until `stop()`; the batch in hand is finished and committed before leaving."""
+        """Consume until `stop()`; what was handled is checkpointed before leaving."""
         if self._consumer is None:
             raise RuntimeError("run() needs input topics and start()")
+        interval = self.config.checkpoint_interval_ms / 1000
+        poll_ms = min(100, self.config.checkpoint_interval_ms)
         while not self._stopping.is_set():
-            batch = await self._consumer.getmany(timeout_ms=100, max_records=self.config.max_batch)
+            batch = await self._consumer.getmany(
+                timeout_ms=poll_ms, max_records=self.config.max_batch
+            )
             records = [record for part in batch.values() for record in part]
-            if not records:
-                continue
-            try:
-                await self._process_batch(records)
-            except FatalError as error:  # the batch stays uncommitted and is redelivered later
-                self.failure = str(error)
-                log.error("%s halted: %s", self.service_name, error)
-                self.stop()
-                return
-            self._update_lag(records)
-        await self._finish_commit()
+            async with self._batch_lock:
+                if records:
+                    try:
+                        await self._process_batch(records)
+                    except FatalError as error:  # what is not checkpointed is redelivered later
+                        self.failure = str(error)
+                        log.error("%s halted: %s", self.service_name, error)
+                        self.stop()
+                        break
+                    self._update_lag(records)
+                if time.monotonic() - self._checkpointed_at >= interval:
+                    await self._start_checkpoint()
+        if self.failure is None:
+            await self.checkpoint()
+        await self._finish_checkpoint()
 
     def stop(self) -> None:
         """Ask `run()` to stop taking new batches."""
         self._stopping.set()
 
     async def close(self) -> None:
-        """Flush what was emitted, commit, leave the group and close the connections."""
+        """Flush what was emitted, finish the checkpoint, leave the group and disconnect."""
         await self.flush()
-        await self._finish_commit()
+        await self._finish_checkpoint()
         if self._consumer is not None:
             await self._consumer.stop()
         if self._producer is not None:
@@ -176,32 +208,71 @@ class StreamProcessor:
     # -- the batch -----------------------------------------------------------------------------
     async def _process_batch(self, records: list[ConsumerRecord]) -> None:
         assert self._ledger is not None and self._consumer is not None
+        self._traced = tracing.recording()
+        for topic, count in Counter(record.topic for record in records).items():
+            metrics.child(metrics.EVENTS_CONSUMED, self.service_name, topic).inc(count)
         decoded: list[tuple[ConsumerRecord, EventEnvelope]] = []
         for record in records:
-            metrics.child(metrics.EVENTS_CONSUMED, self.service_name, record.topic).inc()
             try:
                 decoded.append((record, decode(record.value)))
             except EventDecodeError as error:
                 await self._dead_letter(record, error, attempts=1)
         once = [event for _, event in decoded if self.deduplicates(event)]
         already = await self._ledger.seen(event.id for event in once)
-        handled: list[uuid.UUID] = []
         for record, event in decoded:
             exactly_once = self.deduplicates(event)
-            if exactly_once and event.id in already:
+            if exactly_once and (event.id in already or event.id in self._unrecorded):
                 metrics.child(metrics.DUPLICATES_SKIPPED, self.service_name).inc()
                 continue
             if exactly_once:
                 already.add(event.id)
             if await self._handle_with_retry(record, event) and exactly_once:
-                handled.append(event.id)
+                self._pending_ids.append(event.id)
+                self._unrecorded.add(event.id)
         await self.flush()
-        await self._ledger.record(handled, self.state_writer())
+        for record in records:
+            self._pending_offsets[TopicPartition(record.topic, record.partition)] = (
+                record.offset + 1
+            )
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    async def checkpoint(self) -> None:
+        """Make everything handled so far durable and commit its offsets; return when done."""
+        async with self._batch_lock:
+            await self._start_checkpoint()
+            await self._finish_checkpoint()
+
+    async def _start_checkpoint(self) -> None:
+        """Start recording the ids and state of the batches handled since the last checkpoint.
+
+        The state is captured now, between batches, so the transaction may run while later
+        batches are handled; checkpoints run one at a time, so offsets commit in order.
+        """
+        await self._finish_checkpoint()
+        self._checkpointed_at = time.monotonic()
+        if not self._pending_offsets:
+            return
+        ids, self._pending_ids = self._pending_ids, []
+        offsets, self._pending_offsets = self._pending_offsets, {}
+        writer = self.state_writer()
+        self._checkpointing = asyncio.create_task(self._checkpoint(ids, writer, offsets))
+
+    async def _checkpoint(
+        self,
+        ids: list[uuid.UUID],
+        writer: StateWriter | None,
+        offsets: dict[TopicPartition, int],
+    ) -> None:
+        assert self._ledger is not None
+        await self._ledger.record(ids, writer)
+        self._unrecorded.difference_update(ids)
         await self.after_batch()
-        # The batch's effects are durable: its commit may overlap the next batch's work.
-        offsets = {TopicPartition(r.topic, r.partition): r.offset + 1 for r in records}
-        await self._finish_commit()
-        self._committing = asyncio.create_task(self._commit(offsets))
+        await self._commit(offsets)
+
+    async def _finish_checkpoint(self) -> None:
+        checkpointing, self._checkpointing = self._checkpointing, None
+        if checkpointing is not None:
+            await checkpointing
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         assert self._consumer is not None
@@ -210,23 +281,11 @@ class StreamProcessor:
         except (CommitFailedError, IllegalStateError):
             log.warning("offsets not committed after a rebalance; the batch will be redelivered")
 
-    async def _finish_commit(self) -> None:
-        """Wait for the previous batch's offset commit."""
-        committing, self._committing = self._committing, None
-        if committing is not None:
-            await committing
-
     async def _handle_with_retry(self, record: ConsumerRecord, event: EventEnvelope) -> bool:
         """Handle one event; return False when it went to the dead-letter topic instead."""
-        parent = tracing.extract(record.headers)
         for attempt in range(1, self.config.max_attempts + 1):
             started = time.perf_counter()
-            with tracing.tracer.start_as_current_span(
-                f"{self.service_name} {event.type.value}",
-                context=parent,
-                kind=trace.SpanKind.CONSUMER,
-                attributes={"messaging.destination.name": record.topic, "event.id": str(event.id)},
-            ):
+            with self._span(record, event):
                 try:
                     outgoing = await self.handle(event)
                 except FatalError:
@@ -246,6 +305,18 @@ class StreamProcessor:
                     await self._emit_event(item, cause=event, index=index)
                 return True
         raise AssertionError("unreachable: the last attempt returns")
+
+    def _span(
+        self, record: ConsumerRecord, event: EventEnvelope
+    ) -> contextlib.AbstractContextManager[object]:
+        if not self._traced:
+            return contextlib.nullcontext()
+        return tracing.tracer.start_as_current_span(
+            f"{self.service_name} {event.type.value}",
+            context=tracing.extract(record.headers),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={"messaging.destination.name": record.topic, "event.id": str(event.id)},
+        )
 
     async def _dead_letter(
         self, record: ConsumerRecord, error: BaseException, attempts: int
@@ -275,7 +346,7 @@ class StreamProcessor:
         in `flush()`, which the batch loop calls before recording and committing.
         """
         assert self._producer is not None, "start() the processor first"
-        trace_carrier = tracing.inject()
+        trace_carrier = dict(cause.trace) if cause and not self._traced else tracing.inject()
         envelope = ENVELOPES[item.type](
             id=derived_event_id(cause.id, index) if cause else new_event_id(),
             type=item.type,
@@ -302,7 +373,7 @@ class StreamProcessor:
         self._unflushed += 1
         if self._unflushed >= self.config.max_unflushed:
             await self.flush()  # bounds memory when a source emits without batches
-        metrics.child(metrics.EVENTS_EMITTED, self.service_name, item.topic).inc()
+        self._emitted[item.topic] += 1
         return envelope
 
     async def flush(self) -> None:
@@ -310,8 +381,11 @@ class StreamProcessor:
         for target in list(self._batches):
             await self._dispatch(target)
         pending, self._pending, self._unflushed = self._pending, [], 0
+        emitted, self._emitted = self._emitted, Counter()
         if pending:
             await asyncio.gather(*pending)
+        for topic, count in emitted.items():
+            metrics.child(metrics.EVENTS_EMITTED, self.service_name, topic).inc(count)
 
     async def _dispatch(self, target: tuple[str, int]) -> None:
         assert self._producer is not None
@@ -344,3 +418,16 @@ class StreamProcessor:
                 metrics.child(
                     metrics.CONSUMER_LAG, self.service_name, tp.topic, str(tp.partition)
                 ).set(lag)
+
+
+class _CheckpointOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Checkpoint before partitions move, so their next owner starts after our last batch."""
+
+    def __init__(self, processor: StreamProcessor) -> None:
+        self._processor = processor
+
+    async def on_partitions_revoked(self, revoked: object) -> None:
+        await self._processor.checkpoint()
+
+    async def on_partitions_assigned(self, assigned: object) -> None:
+        return None
