@@ -139,7 +139,8 @@ async def _measure(config: KiteFeedConfig, tokens: list[int], seconds: float) ->
         if not window_start:
             window_start, window_cpu = now, time.process_time()
             continue
-        counted += len(batch)
+        for _tick in batch:  # decode every tick, as the publishing service does
+            counted += 1
         if now - window_start >= seconds:
             break
     elapsed = loop.time() - window_start

@@ -10,6 +10,7 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -79,4 +80,4 @@ def _from_record(record: dict[str, Any]) -> Tick:
 def _level(price: Any, quantity: Any) -> tuple[DepthLevel, ...]:
     if price in (None, ""):
         return ()
-    return (DepthLevel(price=str(price), quantity=int(quantity or 0), orders=0),)
+    return (DepthLevel(price=Decimal(str(price)), quantity=int(quantity or 0), orders=0),)

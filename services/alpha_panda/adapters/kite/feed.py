@@ -17,10 +17,9 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from alpha_panda.adapters.kite.backoff import backoff_delay
-from alpha_panda.adapters.kite.frames import FrameDecoder, FrameError
+from alpha_panda.adapters.kite.frames import FrameDecoder, FrameError, TickBatch
 from alpha_panda.adapters.kite.messages import FeedError, OrderUpdate, parse_text_message
 from alpha_panda.adapters.kite.sharding import shard_instruments
-from alpha_panda.domain.market import Tick
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +62,11 @@ class FeedCounters:
 class KiteFeed:
     """Stream ticks for a set of instruments over up to three Kite WebSocket connections.
 
-    Iterate the feed (`async for batch in feed`) to receive lists of `Tick`, one per binary
-    frame. Backpressure policy: at most `max_pending_batches` undelivered batches are kept; when
-    the consumer falls behind the oldest batch is discarded (fresh prices matter more than
-    stale ones) and its ticks are added to `counters.dropped_ticks`. A lost connection or one
+    Iterate the feed (`async for batch in feed`) to receive a `TickBatch` per binary frame,
+    whose ticks are decoded as they are iterated. Backpressure policy: at most
+    `max_pending_batches` undelivered batches are kept; when the consumer falls behind the
+    oldest batch is discarded (fresh prices matter more than stale ones) and its ticks are
+    added to `counters.dropped_ticks`. A lost connection or one
     silent for `watchdog_seconds` (Kite sends a heartbeat every second) is reopened after an
     exponential, jittered delay and resubscribed once. A rejected access token stops the feed
     for good: `failure` says why, `ready` stays false and iteration ends.
@@ -86,7 +86,7 @@ class KiteFeed:
         self._on_order_update = on_order_update
         self._jitter = jitter
         self._decoder = FrameDecoder()
-        self._pending: deque[list[Tick]] = deque(maxlen=config.max_pending_batches)
+        self._pending: deque[TickBatch] = deque(maxlen=config.max_pending_batches)
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._finished = asyncio.Event()
@@ -130,7 +130,7 @@ class KiteFeed:
     def __aiter__(self) -> KiteFeed:
         return self
 
-    async def __anext__(self) -> list[Tick]:
+    async def __anext__(self) -> TickBatch:
         while not self._pending:
             if self._finished.is_set():
                 raise StopAsyncIteration
@@ -251,7 +251,7 @@ class KiteFeed:
             return
         counters.frames += 1
         try:
-            ticks = self._decoder.ticks(frame, datetime.now(UTC))
+            ticks = self._decoder.batch(frame, datetime.now(UTC))
         except FrameError:
             counters.malformed_frames += 1
             logger.warning("discarded a malformed frame of %d bytes", len(frame))

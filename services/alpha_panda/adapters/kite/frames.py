@@ -4,14 +4,17 @@ A frame is a big-endian packet count followed by length-prefixed packets. Decodi
 steps so the hot path stays cheap: `FrameDecoder.packets` unpacks each packet with one
 precompiled struct into a tuple of integers (its field count identifies the layout), and
 `FrameDecoder.tick` turns such a tuple into a `Tick` with exact decimal prices and UTC times.
+`FrameDecoder.batch` defers the second step until its ticks are iterated.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
+from itertools import repeat
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -31,33 +34,43 @@ _LAYOUTS = {
 }
 # Field counts of the layouts above: a packet's layout is known from its tuple length alone.
 _LTP, _INDEX_FULL, _QUOTE, _FULL = 2, 8, 11, 46
-_DEPTH_START = 16
 _DEPTH_LEVELS = 5
 
 # Price divisors by exchange segment (the low byte of the instrument token), as powers of ten.
 _CURRENCY_SEGMENTS = {3: 7, 6: 4, 12: 4}
 _DEFAULT_PRICE_EXPONENT = 2
-_PRICE_CACHE_LIMIT = 1 << 16
+# A sweep of 9,000 full-mode instruments touches ~100,000 distinct prices: a smaller cache
+# would be cleared on every sweep. At the limit it holds ~50 MB.
+_CACHE_LIMIT = 1 << 18
 
 _Model = TypeVar("_Model", bound=BaseModel)
+_Value = TypeVar("_Value")
 
 
 class FrameError(ValueError):
     """A binary frame is shorter than its own packet headers say."""
 
 
-class _PriceCache(dict[int, Decimal]):
-    """Exact decimal prices by raw wire value for one divisor, bounded in size."""
+class _Memo(dict[int, _Value]):
+    """Immutable values computed from wire integers, shared across frames; bounded in size.
 
-    def __init__(self, exponent: int) -> None:
+    Prices cluster around the last price and timestamps repeat within a second, so nearly every
+    conversion becomes a dictionary lookup.
+    """
+
+    def __init__(self, compute: Callable[[int], _Value]) -> None:
         super().__init__()
-        self._exponent = -exponent
+        self._compute = compute
 
-    def __missing__(self, raw: int) -> Decimal:
-        if len(self) >= _PRICE_CACHE_LIMIT:
+    def __missing__(self, raw: int) -> _Value:
+        if len(self) >= _CACHE_LIMIT:
             self.clear()
-        price = self[raw] = Decimal(raw).scaleb(self._exponent)
-        return price
+        value = self[raw] = self._compute(raw)
+        return value
+
+
+def _prices(exponent: int) -> _Memo[Decimal]:
+    return _Memo(lambda raw: Decimal(raw).scaleb(-exponent))
 
 
 def _assembler(model: type[_Model]) -> Callable[[dict[str, Any]], _Model]:
@@ -83,12 +96,37 @@ def _assembler(model: type[_Model]) -> Callable[[dict[str, Any]], _Model]:
 
 
 _tick = _assembler(Tick)
-_depth_level = _assembler(DepthLevel)
+# Builds a level from a (price, quantity, orders) tuple in C, without a Python-level call.
+_level = partial(tuple.__new__, DepthLevel)
 _TICK_DEFAULTS = {name: field.default for name, field in Tick.model_fields.items()}
 
 
+class TickBatch:
+    """The ticks of one frame, each decoded when iteration reaches it.
+
+    A consumer that publishes and drops each tick then keeps one alive at a time; decoding a
+    3,000-packet frame up front would push ~40,000 objects into the garbage collector's older
+    generations, whose full collections then dominate the feed's CPU time.
+    """
+
+    __slots__ = ("_packets", "_received_at", "_tick")
+
+    def __init__(
+        self, packets: list[Packet], received_at: datetime, tick: Callable[[Packet, datetime], Tick]
+    ) -> None:
+        self._packets = packets
+        self._received_at = received_at
+        self._tick = tick
+
+    def __len__(self) -> int:
+        return len(self._packets)
+
+    def __iter__(self) -> Iterator[Tick]:
+        return map(self._tick, self._packets, repeat(self._received_at))
+
+
 class FrameDecoder:
-    """Decode binary frames; keep a bounded cache of decimal prices across frames.
+    """Decode binary frames; keep bounded caches of decimal prices and UTC instants.
 
     Counts packets it cannot interpret (unknown length or a zero instrument token) in
     `skipped_packets` instead of failing the whole frame.
@@ -96,10 +134,11 @@ class FrameDecoder:
 
     def __init__(self) -> None:
         self.skipped_packets = 0
-        self._default_prices = _PriceCache(_DEFAULT_PRICE_EXPONENT)
+        self._default_prices = _prices(_DEFAULT_PRICE_EXPONENT)
         self._segment_prices = {
-            segment: _PriceCache(exponent) for segment, exponent in _CURRENCY_SEGMENTS.items()
+            segment: _prices(exponent) for segment, exponent in _CURRENCY_SEGMENTS.items()
         }
+        self._instants: _Memo[datetime] = _Memo(partial(datetime.fromtimestamp, tz=UTC))
 
     def packets(self, frame: bytes) -> list[Packet]:
         """Unpack every packet of a frame; return [] for a heartbeat (a frame under 2 bytes)."""
@@ -131,8 +170,11 @@ class FrameDecoder:
 
     def ticks(self, frame: bytes, received_at: datetime) -> list[Tick]:
         """Decode a frame into ticks; `received_at` stamps packets that carry no exchange time."""
-        tick = self.tick
-        return [tick(packet, received_at) for packet in self.packets(frame)]
+        return list(self.batch(frame, received_at))
+
+    def batch(self, frame: bytes, received_at: datetime) -> TickBatch:
+        """Unpack a frame now and return its ticks to decode on iteration, as `ticks` would."""
+        return TickBatch(self.packets(frame), received_at, self.tick)
 
     def tick(self, packet: Packet, received_at: datetime) -> Tick:
         """Convert one unpacked packet into a `Tick`.
@@ -145,21 +187,31 @@ class FrameDecoder:
         prices = self._segment_prices.get(v[0] & 0xFF, self._default_prices)
         layout = len(v)
         if layout == _FULL:
-            level = _depth_level
-            depth = [
-                level({"price": prices[v[i + 1]], "quantity": v[i], "orders": v[i + 2]})
-                for i in range(_DEPTH_START, len(v), 3)
-            ]
+            instants = self._instants
+            # Levels are (quantity, price, orders) on the wire: five bids, then five asks.
+            depth = tuple(
+                map(_level, zip(map(prices.__getitem__, v[17::3]), v[16::3], v[18::3], strict=True))
+            )
             return _tick(
                 {
-                    **_quote_values(v, prices),
-                    "exchange_timestamp": _instant(v[15], received_at),
-                    "last_trade_time": datetime.fromtimestamp(v[11], UTC) if v[11] else None,
+                    "instrument_token": v[0],
+                    "exchange_timestamp": instants[v[15]] if v[15] else received_at,
+                    "last_price": prices[v[1]],
+                    "last_quantity": v[2],
+                    "average_price": prices[v[3]],
+                    "volume": v[4],
+                    "buy_quantity": v[5],
+                    "sell_quantity": v[6],
+                    "open": prices[v[7]],
+                    "high": prices[v[8]],
+                    "low": prices[v[9]],
+                    "close": prices[v[10]],
                     "oi": v[12],
                     "oi_day_high": v[13],
                     "oi_day_low": v[14],
-                    "bids": tuple(depth[:_DEPTH_LEVELS]),
-                    "asks": tuple(depth[_DEPTH_LEVELS:]),
+                    "last_trade_time": instants[v[11]] if v[11] else None,
+                    "bids": depth[:_DEPTH_LEVELS],
+                    "asks": depth[_DEPTH_LEVELS:],
                     "mode": "full",
                 }
             )
@@ -179,7 +231,7 @@ class FrameDecoder:
             {
                 **_TICK_DEFAULTS,
                 "instrument_token": v[0],
-                "exchange_timestamp": _instant(v[7], received_at) if full else received_at,
+                "exchange_timestamp": self._instants[v[7]] if full and v[7] else received_at,
                 "last_price": prices[v[1]],
                 "high": prices[v[2]],
                 "low": prices[v[3]],
@@ -190,7 +242,7 @@ class FrameDecoder:
         )
 
 
-def _quote_values(v: Packet, prices: _PriceCache) -> dict[str, Any]:
+def _quote_values(v: Packet, prices: _Memo[Decimal]) -> dict[str, Any]:
     return {
         **_TICK_DEFAULTS,
         "instrument_token": v[0],
@@ -206,7 +258,3 @@ def _quote_values(v: Packet, prices: _PriceCache) -> dict[str, Any]:
         "close": prices[v[10]],
         "mode": "quote",
     }
-
-
-def _instant(epoch_seconds: int, fallback: datetime) -> datetime:
-    return datetime.fromtimestamp(epoch_seconds, UTC) if epoch_seconds else fallback

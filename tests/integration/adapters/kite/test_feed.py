@@ -10,6 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from alpha_panda.adapters.kite.feed import KiteFeed
+from alpha_panda.adapters.kite.frames import TickBatch
 from alpha_panda.adapters.kite.messages import OrderUpdate
 from alpha_panda.domain.market import Tick
 from alpha_panda.kite_sim.frames import StreamMode
@@ -103,7 +104,7 @@ async def test_expired_token_stops_the_feed_not_ready_without_retrying(
     assert feed.counters.reconnects == 1  # the one attempt the server refused
     assert simulator.hub.connections == []
     assert commands.count("subscribe") == 1
-    assert all(isinstance(batch, list) for batch in batches)
+    assert all(isinstance(batch, TickBatch) for batch in batches)
 
 
 async def test_invalid_token_never_becomes_ready(

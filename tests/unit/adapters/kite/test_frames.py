@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import struct
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
+from alpha_panda.adapters.kite import frames
 from alpha_panda.adapters.kite.frames import FrameDecoder, FrameError
-from alpha_panda.domain.market import Tick
+from alpha_panda.domain.market import DepthLevel, Tick
 
 RECEIVED_AT = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 NSE_TOKEN = 408065  # low byte 1: NSE equity
@@ -95,3 +98,34 @@ def test_truncated_frame_raises_frame_error(cut: int) -> None:
     frame = _frame(_full_packet(NSE_TOKEN))
     with pytest.raises(FrameError):
         FrameDecoder().packets(frame[:-cut])
+
+
+def test_depth_travels_as_json_arrays_and_depth_objects_still_validate() -> None:
+    (tick,) = FrameDecoder().ticks(_frame(_full_packet(NSE_TOKEN)), RECEIVED_AT)
+    document = json.loads(tick.model_dump_json())
+
+    assert document["bids"][0] == ["1499.75", 10, 1]
+    document["bids"] = [DepthLevel(*level)._asdict() for level in document["bids"]]
+    assert Tick.model_validate_json(json.dumps(document)) == tick
+    with pytest.raises(ValidationError):
+        Tick.model_validate({**document, "asks": [["1500.00", -1, 1]]})
+
+
+def test_batch_decodes_its_ticks_on_each_iteration() -> None:
+    decoder = FrameDecoder()
+    frame = _frame(_full_packet(NSE_TOKEN), struct.pack(">II", CDS_TOKEN, 832_512_345))
+
+    batch = decoder.batch(frame, RECEIVED_AT)
+
+    assert len(batch) == 2
+    assert list(batch) == list(batch) == decoder.ticks(frame, RECEIVED_AT)
+
+
+def test_prices_and_times_stay_exact_when_the_caches_are_cleared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    frame = _frame(*(_full_packet(NSE_TOKEN) for _ in range(3)))
+    expected = FrameDecoder().ticks(frame, RECEIVED_AT)
+    monkeypatch.setattr(frames, "_CACHE_LIMIT", 2)
+
+    assert FrameDecoder().ticks(frame, RECEIVED_AT) == expected

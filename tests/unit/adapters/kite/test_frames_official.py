@@ -124,12 +124,14 @@ def _expected(official_tick: dict[str, Any]) -> dict[str, Any]:
 
 
 def _observed(tick: Tick, keys: set[str]) -> dict[str, Any]:
-    values = tick.model_dump(include=keys)
+    values = tick.model_dump(include=keys - {"bids", "asks"})
     for key, value in values.items():
         if key in {"last_price", "average_price", "open", "high", "low", "close"}:
             values[key] = float(value)
-        if key in {"bids", "asks"}:
-            values[key] = [{**level, "price": float(level["price"])} for level in value]
+    for key in keys & {"bids", "asks"}:
+        values[key] = [
+            {**level._asdict(), "price": float(level.price)} for level in getattr(tick, key)
+        ]
     return values
 
 
