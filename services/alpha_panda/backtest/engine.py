@@ -89,9 +89,9 @@ class Backtest:
             last = tick.exchange_timestamp
             if first is None:
                 first = last
-            token = tick.instrument_token
-            risk.on_tick(tick)
-            portfolio.mark_price(token, tick.last_price)
+            token, price = tick.instrument_token, tick.last_price
+            risk.on_price(token, price, last)
+            portfolio.mark_price(token, price)
             for run in by_instrument.get(token, ()):
                 run.ticks += 1
                 signals = run.strategy.on_tick(tick)

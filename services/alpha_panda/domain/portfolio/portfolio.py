@@ -94,10 +94,7 @@ class Portfolio:
         self.mark_price(tick.instrument_token, tick.last_price)
 
     def mark_price(self, instrument_token: int, price: Decimal) -> None:
-        """Mark every position in an instrument to a last traded price.
-
-        For callers that already read the tick: its fields cost more to read than a local.
-        """
+        """Do `mark` with fields a caller already read (reading a tick's costs more)."""
         positions = self._by_instrument.get(instrument_token)
         if positions:
             for position in positions:

@@ -95,8 +95,8 @@ class RsiReversionStrategy(Strategy[RsiParameters, RsiState]):
         if previous is None:
             return None
         change = price - previous
-        state.changes += 1
-        changes, period = state.changes, self._period
+        changes = state.changes = state.changes + 1
+        period = self._period
         if changes <= period:
             # Simple average over the first period (kept as sums until it is complete).
             if change > ZERO:
@@ -107,15 +107,16 @@ class RsiReversionStrategy(Strategy[RsiParameters, RsiState]):
                 return None
             state.average_gain *= self._weight
             state.average_loss *= self._weight
+            gain, loss = state.average_gain, state.average_loss
         else:
             decay, weight = self._decay, self._weight
-            state.average_gain *= decay
-            state.average_loss *= decay
+            gain = state.average_gain * decay
+            loss = state.average_loss * decay
             if change > ZERO:
-                state.average_gain += change * weight
+                gain += change * weight
             elif change < ZERO:
-                state.average_loss -= change * weight
-        gain, loss = state.average_gain, state.average_loss
+                loss -= change * weight
+            state.average_gain, state.average_loss = gain, loss
         if gain < loss * self._oversold:
             return LONG
         if gain > loss * self._overbought:
