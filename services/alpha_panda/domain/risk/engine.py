@@ -47,7 +47,7 @@ class RiskEngine:
         rate = config.orders_per_second
         bucket = TokenBucket(rate, config.order_burst) if rate is not None else None
         self.state = RiskState(config.namespace, bucket)
-        self._limits: dict[str, RiskLimits] = {}
+        self._checks: dict[str, tuple[RiskLimits, tuple[tuple[str, Rule], ...]]] = {}
         self._rules: tuple[tuple[str, Rule], ...] = (
             (KILL_SWITCH, self._check_kill_switch),
             (NAMESPACE_DAILY_LOSS, self._check_namespace_daily_loss),
@@ -85,14 +85,13 @@ class RiskEngine:
         """Run every active rule on a signal; validate it or name the rule that refused it."""
         state = self.state
         state.advance(signal.generated_at)
-        limits = self._limits_for(signal.strategy_id)
+        limits, rules = self._checks_for(signal.strategy_id)
         passed: list[str] = []
-        for name, rule in self._rules:
+        for name, rule in rules:
             reason = rule(signal, limits)
             if reason is not None:
                 return RejectedSignal(signal=signal, rule=name, reason=reason)
-            if self._is_active(name, limits):
-                passed.append(name)
+            passed.append(name)
         if state.bucket is not None:
             if not state.bucket.try_take(signal.generated_at):
                 reason = f"account order rate above {self.config.orders_per_second}/s"
@@ -290,11 +289,14 @@ class RiskEngine:
         value: object = getattr(limits, "price_band_percent" if rule == PRICE_BAND else rule)
         return value is not None
 
-    def _limits_for(self, strategy_id: str) -> RiskLimits:
-        limits = self._limits.get(strategy_id)
-        if limits is None:
-            limits = self._limits[strategy_id] = self.config.limits_for(strategy_id)
-        return limits
+    def _checks_for(self, strategy_id: str) -> tuple[RiskLimits, tuple[tuple[str, Rule], ...]]:
+        """Return a strategy's limits and its active rules (an inactive rule never fires)."""
+        checks = self._checks.get(strategy_id)
+        if checks is None:
+            limits = self.config.limits_for(strategy_id)
+            active = tuple(entry for entry in self._rules if self._is_active(entry[0], limits))
+            checks = self._checks[strategy_id] = (limits, active)
+        return checks
 
     def _projected(self, signal: Signal) -> int:
         held = self.state.position(signal.strategy_id, signal.instrument_token)
