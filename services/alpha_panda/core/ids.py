@@ -32,6 +32,11 @@ def derived_event_id(cause: uuid.UUID, index: int) -> uuid.UUID:
     return _pack(cause.int >> 80, int.from_bytes(digest))
 
 
+def first_id_of_millis(unix_ms: int) -> uuid.UUID:
+    """Return the smallest UUIDv7 of a millisecond: ids compare in time order from there."""
+    return uuid.UUID(int=unix_ms << 80)
+
+
 def event_id_millis(event_id: uuid.UUID) -> int:
     """Return the Unix milliseconds encoded in a UUIDv7."""
     return event_id.int >> 80

@@ -8,7 +8,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -162,7 +162,9 @@ class StreamProcessor:
                 fetch_max_wait_ms=self.config.fetch_max_wait_ms,
                 max_poll_records=self.config.max_batch,
             )
-            self._consumer.subscribe(self.input_topics, listener=_CheckpointOnRevoke(self))
+            assert self._ledger is not None
+            listener = _Rebalance(self.checkpoint, self._ledger)
+            self._consumer.subscribe(self.input_topics, listener=listener)
             await self._consumer.start()
 
     async def run(self) -> None:
@@ -229,6 +231,7 @@ class StreamProcessor:
             if await self._handle_with_retry(record, event) and exactly_once:
                 self._pending_ids.append(event.id)
                 self._unrecorded.add(event.id)
+                self._ledger.remember((event.id,))
         await self.flush()
         for record in records:
             self._pending_offsets[TopicPartition(record.topic, record.partition)] = (
@@ -420,14 +423,15 @@ class StreamProcessor:
                 ).set(lag)
 
 
-class _CheckpointOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Checkpoint before partitions move, so their next owner starts after our last batch."""
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Checkpoint before partitions move; reload the ledger's recent ids when they arrive."""
 
-    def __init__(self, processor: StreamProcessor) -> None:
-        self._processor = processor
+    def __init__(self, checkpoint: Callable[[], Awaitable[None]], ledger: ProcessedLedger) -> None:
+        self._checkpoint = checkpoint
+        self._ledger = ledger
 
     async def on_partitions_revoked(self, revoked: object) -> None:
-        await self._processor.checkpoint()
+        await self._checkpoint()
 
     async def on_partitions_assigned(self, assigned: object) -> None:
-        return None
+        await self._ledger.load_recent()
