@@ -1,9 +1,9 @@
+import json
 from decimal import Decimal
 
 import pytest
 
 from alpha_panda.domain.strategies import StrategyConfigError, build_strategy
-from alpha_panda.domain.strategies.rolling import RollingWindow
 from alpha_panda.domain.values import Side
 
 TOKEN = 408065
@@ -18,14 +18,20 @@ def feed(strategy, tick, prices, start=0, step=1):
     return emitted
 
 
-def test_rolling_window_once_full_returns_exact_scaled_variance_of_last_values():
-    window = RollingWindow(3)
-    pushed = [window.push(Decimal(v)) for v in ["100.05", "100.10", "99.95", "100.20"]]
-    assert pushed[:2] == [None, None]
-    last = [Decimal("100.10"), Decimal("99.95"), Decimal("100.20")]
-    assert pushed[3] == 3 * sum(v * v for v in last) - sum(last) ** 2
-    assert window.total == Decimal("300.25")
-    assert window.values() == ["100.10", "99.95", "100.20"]
+def test_bollinger_restored_with_a_shorter_window_keeps_the_most_recent_prices(tick):
+    settings = {"band_deviations": "1", "cooldown_seconds": 0}
+    wide = build_strategy("rev", "mean_reversion", [TOKEN], settings | {"window": 4})
+    feed(wide, tick, ["100.05", "100.10", "99.95", "100.20"])
+    narrow = build_strategy("rev", "mean_reversion", [TOKEN], settings | {"window": 3})
+    narrow.restore(wide.snapshot())
+    saved = json.loads(narrow.snapshot())["instruments"][str(TOKEN)]["state"]
+    assert saved == ["100.10", "99.95", "100.20"]
+    fresh = build_strategy("rev", "mean_reversion", [TOKEN], settings | {"window": 3})
+    feed(fresh, tick, saved)
+    later = ["99.80", "100.40", "100.15", "99.70"]
+    expected = feed(fresh, tick, later, start=4)
+    assert expected  # the bands are crossed, so the comparison means something
+    assert feed(narrow, tick, later, start=4) == expected
 
 
 def test_momentum_on_rise_above_entry_buys_quantity_at_tick_price(tick):
