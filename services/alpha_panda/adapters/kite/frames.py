@@ -34,7 +34,6 @@ _LAYOUTS = {
 }
 # Field counts of the layouts above: a packet's layout is known from its tuple length alone.
 _LTP, _INDEX_FULL, _QUOTE, _FULL = 2, 8, 11, 46
-_DEPTH_LEVELS = 5
 
 # Price divisors by exchange segment (the low byte of the instrument token), as powers of ten.
 _CURRENCY_SEGMENTS = {3: 7, 6: 4, 12: 4}
@@ -96,8 +95,6 @@ def _assembler(model: type[_Model]) -> Callable[[dict[str, Any]], _Model]:
 
 
 _tick = _assembler(Tick)
-# Builds a level from a (price, quantity, orders) tuple in C, without a Python-level call.
-_level = partial(tuple.__new__, DepthLevel)
 _TICK_DEFAULTS = {name: field.default for name, field in Tick.model_fields.items()}
 
 
@@ -188,10 +185,8 @@ class FrameDecoder:
         layout = len(v)
         if layout == _FULL:
             instants = self._instants
-            # Levels are (quantity, price, orders) on the wire: five bids, then five asks.
-            depth = tuple(
-                map(_level, zip(map(prices.__getitem__, v[17::3]), v[16::3], v[18::3], strict=True))
-            )
+            # Levels are built in C: calling `DepthLevel(...)` would run its __new__ in Python.
+            level = tuple.__new__
             return _tick(
                 {
                     "instrument_token": v[0],
@@ -210,8 +205,21 @@ class FrameDecoder:
                     "oi_day_high": v[13],
                     "oi_day_low": v[14],
                     "last_trade_time": instants[v[11]] if v[11] else None,
-                    "bids": depth[:_DEPTH_LEVELS],
-                    "asks": depth[_DEPTH_LEVELS:],
+                    # Five bids, then five asks, each (quantity, price, orders) on the wire.
+                    "bids": (
+                        level(DepthLevel, (prices[v[17]], v[16], v[18])),
+                        level(DepthLevel, (prices[v[20]], v[19], v[21])),
+                        level(DepthLevel, (prices[v[23]], v[22], v[24])),
+                        level(DepthLevel, (prices[v[26]], v[25], v[27])),
+                        level(DepthLevel, (prices[v[29]], v[28], v[30])),
+                    ),
+                    "asks": (
+                        level(DepthLevel, (prices[v[32]], v[31], v[33])),
+                        level(DepthLevel, (prices[v[35]], v[34], v[36])),
+                        level(DepthLevel, (prices[v[38]], v[37], v[39])),
+                        level(DepthLevel, (prices[v[41]], v[40], v[42])),
+                        level(DepthLevel, (prices[v[44]], v[43], v[45])),
+                    ),
                     "mode": "full",
                 }
             )
