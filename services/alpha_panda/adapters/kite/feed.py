@@ -66,10 +66,10 @@ class KiteFeed:
     whose ticks are decoded as they are iterated. Backpressure policy: at most
     `max_pending_batches` undelivered batches are kept; when the consumer falls behind the
     oldest batch is discarded (fresh prices matter more than stale ones) and its ticks are
-    added to `counters.dropped_ticks`. A lost connection or one
-    silent for `watchdog_seconds` (Kite sends a heartbeat every second) is reopened after an
-    exponential, jittered delay and resubscribed once. A rejected access token stops the feed
-    for good: `failure` says why, `ready` stays false and iteration ends.
+    added to `counters.dropped_ticks`. A lost connection or one silent for `watchdog_seconds`
+    (Kite sends a heartbeat every second) is reopened after an exponential, jittered delay and
+    resubscribed once. A rejected access token stops the feed for good: `failure` says why,
+    `ready` stays false and iteration ends.
     """
 
     def __init__(
@@ -251,18 +251,18 @@ class KiteFeed:
             return
         counters.frames += 1
         try:
-            ticks = self._decoder.batch(frame, datetime.now(UTC))
+            batch = self._decoder.batch(frame, datetime.now(UTC))
         except FrameError:
             counters.malformed_frames += 1
             logger.warning("discarded a malformed frame of %d bytes", len(frame))
             return
-        if not ticks:
+        if not batch:
             return
         pending = self._pending
         if len(pending) == pending.maxlen:
             counters.dropped_ticks += len(pending[0])
-        pending.append(ticks)
-        counters.ticks += len(ticks)
+        pending.append(batch)
+        counters.ticks += len(batch)
         self._wakeup.set()
 
     async def _on_text(self, payload: Any) -> None:
