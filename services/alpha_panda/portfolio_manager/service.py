@@ -67,6 +67,7 @@ class PortfolioManager(StreamProcessor):
                 topics.orders_filled,
                 topics.orders_failed,
             ],
+            latest_only=[topics.market_ticks],  # positions are marked to the last price
             ledger=ledger,
         )
         self.portfolio = portfolio

@@ -31,6 +31,7 @@ class RiskManager(StreamProcessor):
                 topics.orders_filled,
                 topics.control,
             ],
+            latest_only=[topics.market_ticks],  # the engine keeps only the last price
             ledger=ledger,
         )
         self.engine = engine

@@ -36,7 +36,10 @@ class TradingEngine(StreamProcessor):
     def __init__(self, settings: Settings, ledger: ProcessedLedger, trader: Trader) -> None:
         topics = settings.topics
         super().__init__(
-            settings, input_topics=[topics.market_ticks, topics.signals_validated], ledger=ledger
+            settings,
+            input_topics=[topics.market_ticks, topics.signals_validated],
+            latest_only=[topics.market_ticks],  # orders are priced from the latest tick
+            ledger=ledger,
         )
         self.trader = trader
         self.last_ticks: dict[int, Tick] = {}

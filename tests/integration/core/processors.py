@@ -68,8 +68,11 @@ class Relay(StreamProcessor):
         output: str | None = None,
         fail: Callable[[EventEnvelope], None] | None = None,
         config: StreamProcessorConfig = FAST_RETRY,
+        latest_only: Sequence[str] = (),
     ) -> None:
-        super().__init__(settings, input_topics=inputs, ledger=ledger, config=config)
+        super().__init__(
+            settings, input_topics=inputs, latest_only=latest_only, ledger=ledger, config=config
+        )
         self.output = output
         self.fail = fail
         self.handled: list[EventEnvelope] = []

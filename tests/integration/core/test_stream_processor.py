@@ -6,11 +6,13 @@ import dataclasses
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from prometheus_client import REGISTRY
 
 from alpha_panda.core.events import EventDecodeError
 from alpha_panda.core.streaming import TransientError
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
 from alpha_panda.core.streaming.dlq import read_dead_letters, replay_dead_letters
+from alpha_panda.core.streaming.lag import group_lag
 from alpha_panda.core.streaming.ledger import ProcessedLedger
 from tests.conftest import eventually
 from tests.integration.core.processors import (
@@ -114,6 +116,39 @@ async def test_a_joining_replica_starts_after_the_batches_handled_before_it_join
     ids = [event.id for event in one.handled + two.handled]
     assert len(ids) == len(set(ids)) == 200
     assert two.handled and all(event.data.volume == 1 for event in two.handled)
+
+
+async def test_a_latest_only_topic_hands_over_the_newest_record_per_key_of_a_batch(
+    env, kafka_bootstrap
+):
+    settings, topics, ledger = env
+    superseded = ("alpha_panda_events_superseded_total", {"service": "latest"})
+    before = REGISTRY.get_sample_value(*superseded) or 0
+    source = Source(settings("source"))
+    latest = Relay(
+        settings("latest"),
+        ledger("latest"),
+        inputs=[topics.market_ticks],
+        latest_only=[topics.market_ticks],
+    )
+    async with running(source):  # queued before the relay starts, so batches hold many per key
+        await source.publish(
+            topics.market_ticks, [tick(t, s) for s in range(30) for t in range(1, 11)]
+        )
+    async with running(latest):
+        await eventually(
+            lambda: _ready(sum(e.data.volume == 29 for e in latest.handled) == 10),
+            what="the newest tick of every instrument",
+        )
+        await latest.checkpoint()
+    skipped = (REGISTRY.get_sample_value(*superseded) or 0) - before
+    assert len(latest.handled) + skipped == 300
+    assert len(latest.handled) < 300
+    for token in range(1, 11):
+        volumes = [e.data.volume for e in latest.handled if e.data.instrument_token == token]
+        assert volumes == sorted(volumes) and volumes[-1] == 29
+    lag = await group_lag(kafka_bootstrap, [latest.settings.consumer_group], [topics.market_ticks])
+    assert not any(lag.values())
 
 
 async def test_poison_and_malformed_events_go_to_the_dlq_with_metadata(env, kafka_bootstrap):

@@ -11,6 +11,11 @@ EVENTS_CONSUMED = Counter(
 EVENTS_EMITTED = Counter(
     "alpha_panda_events_emitted_total", "Events published to Kafka", ["service", "topic"]
 )
+SUPERSEDED = Counter(
+    "alpha_panda_events_superseded_total",
+    "Latest-value records skipped because a newer one with their key was in the same batch",
+    ["service"],
+)
 DUPLICATES_SKIPPED = Counter(
     "alpha_panda_duplicates_skipped_total", "Redelivered events already handled", ["service"]
 )

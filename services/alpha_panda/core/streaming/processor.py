@@ -87,15 +87,20 @@ class StreamProcessor:
         settings: Settings,
         *,
         input_topics: Sequence[str] = (),
+        latest_only: Sequence[str] = (),
         ledger: ProcessedLedger | None = None,
         config: StreamProcessorConfig | None = None,
     ) -> None:
+        """Consume `input_topics`; of `latest_only` topics (latest-value streams such as ticks,
+        for a service that needs only the last price) a batch's records superseded by a newer
+        one with the same key are skipped undecoded and counted."""
         if input_topics and ledger is None:
             raise ValueError("a consuming processor needs a ProcessedLedger")
         self.settings = settings
         self.service_name = settings.service_name
         self.namespace = settings.namespace.value
         self.input_topics = list(input_topics)
+        self.latest_only = frozenset(latest_only)
         self.config = config or StreamProcessorConfig()
         self._ledger = ledger
         self._producer: AIOKafkaProducer | None = None
@@ -214,7 +219,7 @@ class StreamProcessor:
         for topic, count in Counter(record.topic for record in records).items():
             metrics.child(metrics.EVENTS_CONSUMED, self.service_name, topic).inc(count)
         decoded: list[tuple[ConsumerRecord, EventEnvelope]] = []
-        for record in records:
+        for record in self._latest(records) if self.latest_only else records:
             try:
                 decoded.append((record, decode(record.value)))
             except EventDecodeError as error:
@@ -237,6 +242,18 @@ class StreamProcessor:
             self._pending_offsets[TopicPartition(record.topic, record.partition)] = (
                 record.offset + 1
             )
+
+    def _latest(self, records: list[ConsumerRecord]) -> list[ConsumerRecord]:
+        """Drop records of latest-only topics that a later record with their key supersedes."""
+        newest = {(r.topic, r.key): i for i, r in enumerate(records) if r.topic in self.latest_only}
+        kept = [
+            record
+            for index, record in enumerate(records)
+            if record.topic not in self.latest_only or newest[record.topic, record.key] == index
+        ]
+        if len(kept) < len(records):
+            metrics.child(metrics.SUPERSEDED, self.service_name).inc(len(records) - len(kept))
+        return kept
 
     # -- checkpoints ---------------------------------------------------------------------------
     async def checkpoint(self) -> None:
@@ -349,7 +366,7 @@ class StreamProcessor:
         in `flush()`, which the batch loop calls before recording and committing.
         """
         assert self._producer is not None, "start() the processor first"
-        trace_carrier = dict(cause.trace) if cause and not self._traced else tracing.inject()
+        trace_carrier = self._trace_carrier(cause)
         envelope = ENVELOPES[item.type](
             id=derived_event_id(cause.id, index) if cause else new_event_id(),
             type=item.type,
@@ -378,6 +395,13 @@ class StreamProcessor:
             await self.flush()  # bounds memory when a source emits without batches
         self._emitted[item.topic] += 1
         return envelope
+
+    def _trace_carrier(self, cause: EventEnvelope | None) -> dict[str, str]:
+        """Return the trace context to send on: the handling span's when spans are recorded,
+        else the one the cause came with (a source without a tracer sends none)."""
+        if cause is None:
+            return tracing.inject() if tracing.recording() else {}
+        return tracing.inject() if self._traced else dict(cause.trace)
 
     async def flush(self) -> None:
         """Send what was emitted and wait until all in-sync replicas acknowledged it."""
