@@ -1,3 +1,4 @@
+import os
 import uuid
 
 from alpha_panda.core.ids import derived_event_id, event_id_millis, new_event_id
@@ -17,3 +18,16 @@ def test_derived_ids_are_deterministic_distinct_and_keep_the_cause_millisecond()
     assert len(set(first)) == 5
     assert all(i.version == 7 and event_id_millis(i) == event_id_millis(cause) for i in first)
     assert derived_event_id(new_event_id(), 0) != first[0]
+
+
+def test_a_forked_child_draws_other_ids_than_its_parent():
+    new_event_id()  # the parent's random pool is filled before the fork
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.write(writer, new_event_id().bytes)
+        os._exit(0)
+    os.waitpid(child, 0)
+    from_child = uuid.UUID(bytes=os.read(reader, 16))
+    random_bits = (1 << 62) - 1  # below the millisecond, version and variant
+    assert from_child.int & random_bits != new_event_id().int & random_bits
