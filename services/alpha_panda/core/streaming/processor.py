@@ -157,6 +157,7 @@ class StreamProcessor:
             client_id=self.service_name,
         )
         await self._producer.start()
+        self._traced = tracing.recording()  # a tracer provider is installed once, at startup
         if self.input_topics:
             self._consumer = AIOKafkaConsumer(
                 bootstrap_servers=self.settings.kafka_bootstrap,
@@ -215,7 +216,6 @@ class StreamProcessor:
     # -- the batch -----------------------------------------------------------------------------
     async def _process_batch(self, records: list[ConsumerRecord]) -> None:
         assert self._ledger is not None and self._consumer is not None
-        self._traced = tracing.recording()
         for topic, count in Counter(record.topic for record in records).items():
             metrics.child(metrics.EVENTS_CONSUMED, self.service_name, topic).inc(count)
         decoded: list[tuple[ConsumerRecord, EventEnvelope]] = []
@@ -367,13 +367,14 @@ class StreamProcessor:
         """
         assert self._producer is not None, "start() the processor first"
         trace_carrier = self._trace_carrier(cause)
+        event_id = derived_event_id(cause.id, index) if cause else new_event_id()
         envelope = ENVELOPES[item.type](
-            id=derived_event_id(cause.id, index) if cause else new_event_id(),
+            id=event_id,
             type=item.type,
             source=self.service_name,
             namespace=item.namespace or self.namespace,
             key=item.key,
-            correlation_id=cause.correlation_id if cause else new_event_id(),
+            correlation_id=cause.correlation_id if cause else event_id,  # a chain's first event
             causation_id=cause.id if cause else None,
             trace=trace_carrier,
             data=item.data,
@@ -397,11 +398,11 @@ class StreamProcessor:
         return envelope
 
     def _trace_carrier(self, cause: EventEnvelope | None) -> dict[str, str]:
-        """Return the trace context to send on: the handling span's when spans are recorded,
+        """Return the trace context to send on: the current span's when spans are recorded,
         else the one the cause came with (a source without a tracer sends none)."""
-        if cause is None:
-            return tracing.inject() if tracing.recording() else {}
-        return tracing.inject() if self._traced else dict(cause.trace)
+        if self._traced:
+            return tracing.inject()
+        return dict(cause.trace) if cause else {}
 
     async def flush(self) -> None:
         """Send what was emitted and wait until all in-sync replicas acknowledged it."""
