@@ -11,7 +11,11 @@ CPU use, ticks per CPU-second (its capacity on one core) and losses. Sources:
   replayed to each connection for exactly the tokens it subscribed, at a fixed pace of
   `rounds` full sweeps of all 9,000 instruments per second.
 
-    python tests/benchmarks/bench_kite_feed.py simulator|replay [ltp|quote|full] [seconds] [rounds]
+With `kafka` as a fifth argument the `market-feed` service publishes every tick to the local
+Kafka instead (started by `scripts/infra.sh up`): the figures are ticks published per second,
+and the run ends by checking that the topic holds every tick the service emitted.
+
+    python tests/benchmarks/bench_kite_feed.py simulator|replay [ltp|quote|full] [seconds] [rounds] [kafka]
 """
 
 from __future__ import annotations
@@ -23,18 +27,27 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import requests
 from aiohttp import web
 from kiteconnect import KiteConnect
+from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
 from alpha_panda.adapters.kite.feed import KiteFeed, KiteFeedConfig
+from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
 from alpha_panda.kite_sim.frames import StreamMode, encode_frame, encode_packet
 from alpha_panda.kite_sim.instruments import InstrumentRegistry
 from alpha_panda.kite_sim.market import GeneratedMarket
+from alpha_panda.market_feed.service import MarketFeed
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.benchmarks.bench_stream_processor import infra, records_in
+from tests.integration.core.processors import settings_for
 
 INSTRUMENTS = 9000
 WARM_UP_SECONDS = 5.0
@@ -157,17 +170,59 @@ async def _measure(config: KiteFeedConfig, tokens: list[int], seconds: float) ->
     await feed.stop()
 
 
+async def _measure_published(config: KiteFeedConfig, tokens: list[int], seconds: float) -> None:
+    env = infra()
+    prefix = uuid.uuid4().hex[:8]
+    settings = settings_for(
+        "market-feed",
+        prefix,
+        env["ALPHA_PANDA_KAFKA_BOOTSTRAP"],
+        env["ALPHA_PANDA_POSTGRES_DSN"],
+        env["ALPHA_PANDA_REDIS_URL"],
+    )
+    topic = settings.topics.market_ticks
+    await ensure_topics(settings.kafka_bootstrap, settings.topics, TopicConfig(partitions=6))
+    feed = KiteFeed(config, tokens)
+    service = MarketFeed(settings, feed)
+    await service.start()
+    running = asyncio.create_task(service.run())
+    sample = ("alpha_panda_events_emitted_total", {"service": "market-feed", "topic": topic})
+
+    def published() -> float:
+        return REGISTRY.get_sample_value(*sample) or 0.0
+
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(WARM_UP_SECONDS)
+    start, start_cpu, start_count = loop.time(), time.process_time(), published()
+    await asyncio.sleep(seconds)
+    elapsed, cpu = loop.time() - start, time.process_time() - start_cpu
+    count = published() - start_count
+    service.stop()
+    await running
+    await service.close()
+    in_kafka = await records_in(settings.kafka_bootstrap, topic)
+    print(f"mode {config.mode}: {len(feed.shards)} connections, {len(tokens)} instruments")
+    print(f"  published {count:,.0f} ticks in {elapsed:.1f} s = {count / elapsed:,.0f} ticks/s")
+    print(f"  feed CPU {cpu:.1f} s ({cpu / elapsed:.0%} of one core)")
+    print(f"  capacity {count / cpu:,.0f} ticks per CPU-second")
+    print(
+        f"  dropped {feed.counters.dropped_ticks}; the topic holds {in_kafka:,} of the"
+        f" {published():,.0f} ticks emitted"
+    )
+
+
 def main() -> None:
     """Start the chosen source, stream for the window and print the figures."""
     source = sys.argv[1] if len(sys.argv) > 1 else "simulator"
     mode = sys.argv[2] if len(sys.argv) > 2 else "quote"
     seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
     rounds = float(sys.argv[4]) if len(sys.argv) > 4 else 3.0
+    measure = _measure_published if sys.argv[5:6] == ["kafka"] else _measure
     os.sched_setaffinity(0, {0})
     if source == "simulator":
         process, config, tokens = _simulator_source(mode)
         try:
-            asyncio.run(_measure(config, tokens, seconds))
+            asyncio.run(measure(config, tokens, seconds))
         finally:
             process.terminate()
             process.wait()
@@ -182,7 +237,7 @@ def main() -> None:
             mode=mode,
         )  # fmt: skip
         print(f"replay source: {rounds:g} sweeps/s = {rounds * INSTRUMENTS:,.0f} ticks/s offered")
-        asyncio.run(_measure(config, tokens, seconds))
+        asyncio.run(measure(config, tokens, seconds))
     finally:
         server.terminate()
         server.join()
