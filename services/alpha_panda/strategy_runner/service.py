@@ -30,7 +30,11 @@ class StrategyRunner(StreamProcessor):
     def __init__(self, settings: Settings, ledger: ProcessedLedger, config: StrategyConfig) -> None:
         topics = settings.topics
         super().__init__(
-            settings, input_topics=[topics.market_ticks, topics.orders_filled], ledger=ledger
+            settings,
+            input_topics=[topics.market_ticks, topics.orders_filled],
+            # Ticks are keyed by instrument: the others' are skipped without being decoded.
+            only_keys={topics.market_ticks: [str(token) for token in config.instruments]},
+            ledger=ledger,
         )
         self.strategy_config = config
         self.strategy: Strategy[Any, Any] = build_strategy(

@@ -69,9 +69,15 @@ class Relay(StreamProcessor):
         fail: Callable[[EventEnvelope], None] | None = None,
         config: StreamProcessorConfig = FAST_RETRY,
         latest_only: Sequence[str] = (),
+        only_keys: dict[str, list[str]] | None = None,
     ) -> None:
         super().__init__(
-            settings, input_topics=inputs, latest_only=latest_only, ledger=ledger, config=config
+            settings,
+            input_topics=inputs,
+            latest_only=latest_only,
+            only_keys=only_keys,
+            ledger=ledger,
+            config=config,
         )
         self.output = output
         self.fail = fail

@@ -122,7 +122,7 @@ async def test_a_latest_only_topic_hands_over_the_newest_record_per_key_of_a_bat
     env, kafka_bootstrap
 ):
     settings, topics, ledger = env
-    superseded = ("alpha_panda_events_superseded_total", {"service": "latest"})
+    superseded = ("alpha_panda_events_skipped_total", {"service": "latest", "reason": "superseded"})
     before = REGISTRY.get_sample_value(*superseded) or 0
     source = Source(settings("source"))
     latest = Relay(
@@ -148,6 +148,35 @@ async def test_a_latest_only_topic_hands_over_the_newest_record_per_key_of_a_bat
         volumes = [e.data.volume for e in latest.handled if e.data.instrument_token == token]
         assert volumes == sorted(volumes) and volumes[-1] == 29
     lag = await group_lag(kafka_bootstrap, [latest.settings.consumer_group], [topics.market_ticks])
+    assert not any(lag.values())
+
+
+async def test_a_key_filtered_topic_hands_over_only_the_keys_asked_for(env, kafka_bootstrap):
+    settings, topics, ledger = env
+    skipped = ("alpha_panda_events_skipped_total", {"service": "keyed", "reason": "other key"})
+    before = REGISTRY.get_sample_value(*skipped) or 0
+    source = Source(settings("source"))
+    keyed = Relay(
+        settings("keyed"),
+        ledger("keyed"),
+        inputs=[topics.market_ticks],
+        only_keys={topics.market_ticks: ["3", "7"]},
+    )
+    async with running(source, keyed):
+        await source.publish(
+            topics.market_ticks, [tick(t, s) for s in range(5) for t in range(1, 11)]
+        )
+
+        def skipped_count() -> float:
+            return (REGISTRY.get_sample_value(*skipped) or 0) - before
+
+        await eventually(
+            lambda: _ready(len(keyed.handled) == 10 and skipped_count() == 40),
+            what="the ticks of 3 and 7 handled, the 40 others skipped",
+        )
+        await keyed.checkpoint()
+    assert {e.data.instrument_token for e in keyed.handled} == {3, 7}
+    lag = await group_lag(kafka_bootstrap, [keyed.settings.consumer_group], [topics.market_ticks])
     assert not any(lag.values())
 
 

@@ -11,10 +11,10 @@ EVENTS_CONSUMED = Counter(
 EVENTS_EMITTED = Counter(
     "alpha_panda_events_emitted_total", "Events published to Kafka", ["service", "topic"]
 )
-SUPERSEDED = Counter(
-    "alpha_panda_events_superseded_total",
-    "Latest-value records skipped because a newer one with their key was in the same batch",
-    ["service"],
+EVENTS_SKIPPED = Counter(
+    "alpha_panda_events_skipped_total",
+    "Records not decoded: superseded by a newer one with their key, or of a key not read",
+    ["service", "reason"],
 )
 DUPLICATES_SKIPPED = Counter(
     "alpha_panda_duplicates_skipped_total", "Redelivered events already handled", ["service"]

@@ -8,7 +8,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -88,12 +88,14 @@ class StreamProcessor:
         *,
         input_topics: Sequence[str] = (),
         latest_only: Sequence[str] = (),
+        only_keys: Mapping[str, Collection[str]] | None = None,
         ledger: ProcessedLedger | None = None,
         config: StreamProcessorConfig | None = None,
     ) -> None:
-        """Consume `input_topics`; of `latest_only` topics (latest-value streams such as ticks,
-        for a service that needs only the last price) a batch's records superseded by a newer
-        one with the same key are skipped undecoded and counted."""
+        """Consume `input_topics`, skipping undecoded (counted, still committed) the records a
+        service has no use for: of `latest_only` topics (latest-value streams such as ticks, for
+        a service that needs only the last price) those a newer record with the same key in the
+        batch supersedes, and of `only_keys` topics those with other keys."""
         if input_topics and ledger is None:
             raise ValueError("a consuming processor needs a ProcessedLedger")
         self.settings = settings
@@ -101,6 +103,10 @@ class StreamProcessor:
         self.namespace = settings.namespace.value
         self.input_topics = list(input_topics)
         self.latest_only = frozenset(latest_only)
+        self.only_keys = {
+            topic: frozenset(key.encode() for key in keys)
+            for topic, keys in (only_keys or {}).items()
+        }
         self.config = config or StreamProcessorConfig()
         self._ledger = ledger
         self._producer: AIOKafkaProducer | None = None
@@ -219,7 +225,7 @@ class StreamProcessor:
         for topic, count in Counter(record.topic for record in records).items():
             metrics.child(metrics.EVENTS_CONSUMED, self.service_name, topic).inc(count)
         decoded: list[tuple[ConsumerRecord, EventEnvelope]] = []
-        for record in self._latest(records) if self.latest_only else records:
+        for record in self._wanted(records):
             try:
                 decoded.append((record, decode(record.value)))
             except EventDecodeError as error:
@@ -243,17 +249,28 @@ class StreamProcessor:
                 record.offset + 1
             )
 
-    def _latest(self, records: list[ConsumerRecord]) -> list[ConsumerRecord]:
-        """Drop records of latest-only topics that a later record with their key supersedes."""
-        newest = {(r.topic, r.key): i for i, r in enumerate(records) if r.topic in self.latest_only}
-        kept = [
-            record
-            for index, record in enumerate(records)
-            if record.topic not in self.latest_only or newest[record.topic, record.key] == index
-        ]
-        if len(kept) < len(records):
-            metrics.child(metrics.SUPERSEDED, self.service_name).inc(len(records) - len(kept))
+    def _wanted(self, records: list[ConsumerRecord]) -> list[ConsumerRecord]:
+        """Return the records worth decoding (see `__init__`), counting the others."""
+        kept = records
+        if self.only_keys:
+            only = self.only_keys
+            kept = [r for r in kept if r.topic not in only or r.key in only[r.topic]]
+            self._count_skipped("other key", len(records) - len(kept))
+        if self.latest_only:
+            latest = self.latest_only
+            newest = {(r.topic, r.key): i for i, r in enumerate(kept) if r.topic in latest}
+            wanted = [
+                r
+                for i, r in enumerate(kept)
+                if r.topic not in latest or newest[r.topic, r.key] == i
+            ]
+            self._count_skipped("superseded", len(kept) - len(wanted))
+            kept = wanted
         return kept
+
+    def _count_skipped(self, reason: str, count: int) -> None:
+        if count:
+            metrics.child(metrics.EVENTS_SKIPPED, self.service_name, reason).inc(count)
 
     # -- checkpoints ---------------------------------------------------------------------------
     async def checkpoint(self) -> None:
