@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -118,12 +119,27 @@ async def test_a_joining_replica_starts_after_the_batches_handled_before_it_join
     assert two.handled and all(event.data.volume == 1 for event in two.handled)
 
 
+def skipped_since_now(service: str, reason: str) -> Callable[[], float]:
+    """Return a reader of how many records `service` has skipped for `reason` from now on."""
+    labels = {"service": service, "reason": reason}
+
+    def read() -> float:
+        return REGISTRY.get_sample_value("alpha_panda_events_skipped_total", labels) or 0.0
+
+    before = read()
+    return lambda: read() - before
+
+
+async def committed_all(bootstrap: str, relay: Relay, topic: str) -> bool:
+    lag = await group_lag(bootstrap, [relay.settings.consumer_group], [topic])
+    return not any(lag.values())
+
+
 async def test_a_latest_only_topic_hands_over_the_newest_record_per_key_of_a_batch(
     env, kafka_bootstrap
 ):
     settings, topics, ledger = env
-    superseded = ("alpha_panda_events_skipped_total", {"service": "latest", "reason": "superseded"})
-    before = REGISTRY.get_sample_value(*superseded) or 0
+    superseded = skipped_since_now("latest", "superseded")
     source = Source(settings("source"))
     latest = Relay(
         settings("latest"),
@@ -141,20 +157,17 @@ async def test_a_latest_only_topic_hands_over_the_newest_record_per_key_of_a_bat
             what="the newest tick of every instrument",
         )
         await latest.checkpoint()
-    skipped = (REGISTRY.get_sample_value(*superseded) or 0) - before
-    assert len(latest.handled) + skipped == 300
+    assert len(latest.handled) + superseded() == 300
     assert len(latest.handled) < 300
     for token in range(1, 11):
         volumes = [e.data.volume for e in latest.handled if e.data.instrument_token == token]
         assert volumes == sorted(volumes) and volumes[-1] == 29
-    lag = await group_lag(kafka_bootstrap, [latest.settings.consumer_group], [topics.market_ticks])
-    assert not any(lag.values())
+    assert await committed_all(kafka_bootstrap, latest, topics.market_ticks)
 
 
 async def test_a_key_filtered_topic_hands_over_only_the_keys_asked_for(env, kafka_bootstrap):
     settings, topics, ledger = env
-    skipped = ("alpha_panda_events_skipped_total", {"service": "keyed", "reason": "other key"})
-    before = REGISTRY.get_sample_value(*skipped) or 0
+    other_keys = skipped_since_now("keyed", "other key")
     source = Source(settings("source"))
     keyed = Relay(
         settings("keyed"),
@@ -166,18 +179,13 @@ async def test_a_key_filtered_topic_hands_over_only_the_keys_asked_for(env, kafk
         await source.publish(
             topics.market_ticks, [tick(t, s) for s in range(5) for t in range(1, 11)]
         )
-
-        def skipped_count() -> float:
-            return (REGISTRY.get_sample_value(*skipped) or 0) - before
-
         await eventually(
-            lambda: _ready(len(keyed.handled) == 10 and skipped_count() == 40),
+            lambda: _ready(len(keyed.handled) == 10 and other_keys() == 40),
             what="the ticks of 3 and 7 handled, the 40 others skipped",
         )
         await keyed.checkpoint()
     assert {e.data.instrument_token for e in keyed.handled} == {3, 7}
-    lag = await group_lag(kafka_bootstrap, [keyed.settings.consumer_group], [topics.market_ticks])
-    assert not any(lag.values())
+    assert await committed_all(kafka_bootstrap, keyed, topics.market_ticks)
 
 
 async def test_poison_and_malformed_events_go_to_the_dlq_with_metadata(env, kafka_bootstrap):
