@@ -200,7 +200,7 @@ class StreamProcessor:
                         self.stop()
                         break
                     self._update_lag(records)
-                if time.monotonic() - self._checkpointed_at >= interval:
+                if time.monotonic() - self._checkpointed_at >= interval and self._checkpoint_idle():
                     await self._start_checkpoint()
         if self.failure is None:
             await self.checkpoint()
@@ -305,6 +305,10 @@ class StreamProcessor:
         self._unrecorded.difference_update(ids)
         await self.after_batch()
         await self._commit(offsets)
+
+    def _checkpoint_idle(self) -> bool:
+        """Tell whether no checkpoint is running: a slow one delays the next, not the batches."""
+        return self._checkpointing is None or self._checkpointing.done()
 
     async def _finish_checkpoint(self) -> None:
         checkpointing, self._checkpointing = self._checkpointing, None
