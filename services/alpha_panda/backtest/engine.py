@@ -108,6 +108,7 @@ class Backtest:
         verdict = self.risk.evaluate(signal)
         if isinstance(verdict, RejectedSignal):
             run.rejections[verdict.rule] += 1
+            run.strategy.on_rejected(signal)
             return
         run.orders += 1
         order_id = f"{signal.strategy_id}-{run.orders:06d}"

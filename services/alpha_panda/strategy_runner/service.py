@@ -14,7 +14,7 @@ from alpha_panda.core.streaming import Outgoing, StreamProcessor
 from alpha_panda.core.streaming.ledger import ProcessedLedger, StateWriter
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFilled
-from alpha_panda.domain.signals import Signal
+from alpha_panda.domain.signals import RejectedSignal, Signal
 from alpha_panda.domain.strategies.base import Strategy
 from alpha_panda.domain.strategies.registry import build_strategy
 
@@ -31,7 +31,7 @@ class StrategyRunner(StreamProcessor):
         topics = settings.topics
         super().__init__(
             settings,
-            input_topics=[topics.market_ticks, topics.orders_filled],
+            input_topics=[topics.market_ticks, topics.orders_filled, topics.signals_rejected],
             # Ticks are keyed by instrument: the others' are skipped without being decoded.
             only_keys={topics.market_ticks: [str(token) for token in config.instruments]},
             ledger=ledger,
@@ -61,6 +61,8 @@ class StrategyRunner(StreamProcessor):
             ]
         if isinstance(data, OrderFilled) and data.strategy_id == self.strategy_config.strategy_id:
             self.strategy.on_fill(data)
+        elif isinstance(data, RejectedSignal):
+            self.strategy.on_rejected(data.signal)
         return []
 
     def state_writer(self) -> StateWriter:

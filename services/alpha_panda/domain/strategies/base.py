@@ -30,6 +30,12 @@ class StrategyParameters(Frozen):
         default=60, ge=0, description="Exchange-time seconds between two signals per instrument."
     )
     allow_short: bool = Field(default=False, description="Sell short instead of staying flat.")
+    signal_timeout_seconds: int = Field(
+        default=10,
+        gt=0,
+        description="Exchange-time seconds a signal's quantity counts as on its way; what has"
+        " not been filled by then (refused by risk, failed) is given up and asked for again.",
+    )
 
 
 ParametersT = TypeVar("ParametersT", bound=StrategyParameters)
@@ -39,14 +45,32 @@ StateT = TypeVar("StateT")
 class _Slot(Generic[StateT]):
     """Everything a strategy keeps about one instrument, reached with a single lookup."""
 
-    __slots__ = ("exchange", "last_signal_at", "position", "state", "tradingsymbol")
+    __slots__ = (
+        "exchange",
+        "last_signal_at",
+        "pending",
+        "pending_since",
+        "position",
+        "state",
+        "tradingsymbol",
+    )
 
     def __init__(self, state: StateT, tradingsymbol: str, exchange: str) -> None:
         self.state = state
         self.tradingsymbol = tradingsymbol
         self.exchange = exchange
         self.position = 0
+        self.pending = 0
+        """Signed quantity signalled but not filled yet."""
+        self.pending_since: datetime | None = None
         self.last_signal_at: datetime | None = None
+
+    def settle(self, quantity: int) -> None:
+        """Take a signed quantity that was on its way (filled or refused) off `pending`."""
+        if self.pending > 0 and quantity > 0:
+            self.pending = max(0, self.pending - quantity)
+        elif self.pending < 0 and quantity < 0:
+            self.pending = min(0, self.pending - quantity)
 
 
 class Strategy(ABC, Generic[ParametersT, StateT]):
@@ -54,9 +78,11 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
 
     A subclass updates its indicators in `decide` and returns the exposure it wants (LONG,
     FLAT or SHORT) or None when it has no opinion. The base class compares that wish with the
-    position known from fills and emits at most one signal per instrument per cooldown.
-    Pending orders are not tracked: the cooldown keeps a strategy from repeating itself while
-    a fill is on its way, and a rejected signal is simply retried after the cooldown.
+    position known from fills plus the quantity still on its way, and emits at most one
+    signal per instrument per cooldown. Counting what is on its way keeps a strategy from
+    asking again for a quantity already asked for while fills lag (a backlog, a slow venue);
+    what has not been filled within `signal_timeout_seconds` (refused by risk, failed) is given
+    up, so the target is asked for again.
     """
 
     parameters_model: ClassVar[type[StrategyParameters]]
@@ -78,6 +104,7 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
             else:
                 self._slots[instrument] = _Slot(self.new_state(), "", "NSE")
         self._cooldown = timedelta(seconds=parameters.cooldown_seconds)
+        self._signal_timeout = timedelta(seconds=parameters.signal_timeout_seconds)
         # Plain copies: reading a field of a pydantic model costs several times more per tick.
         self._quantity = parameters.quantity
         self._allow_short = parameters.allow_short
@@ -126,14 +153,19 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
             return []
         if wanted == SHORT and not self._allow_short:
             wanted = FLAT
-        delta = wanted * self._quantity - held
+        now = tick.exchange_timestamp
+        pending, since = slot.pending, slot.pending_since
+        if pending and since is not None and now - since >= self._signal_timeout:
+            pending = slot.pending = 0
+        delta = wanted * self._quantity - held - pending
         if delta == 0:
             return []
-        now = tick.exchange_timestamp
         last = slot.last_signal_at
         if last is not None and now - last < self._cooldown:
             return []
         slot.last_signal_at = now
+        slot.pending = pending + delta
+        slot.pending_since = now
         return [
             Signal(
                 strategy_id=self.strategy_id,
@@ -151,14 +183,28 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
     def on_fill(self, fill: OrderFilled) -> None:
         """Update the known position from one of this strategy's fills."""
         slot = self._slots.get(fill.instrument_token)
-        if slot is not None and fill.strategy_id == self.strategy_id:
-            slot.position += fill.side.sign * fill.quantity
+        if slot is None or fill.strategy_id != self.strategy_id:
+            return
+        filled = fill.side.sign * fill.quantity
+        slot.position += filled
+        slot.settle(filled)
+
+    def on_rejected(self, signal: Signal) -> None:
+        """Give up the quantity of one of this strategy's signals that risk refused."""
+        slot = self._slots.get(signal.instrument_token)
+        if slot is None or signal.strategy_id != self.strategy_id:
+            return
+        slot.settle(signal.side.sign * signal.quantity)
 
     def snapshot(self) -> bytes:
         """Return positions, cooldown clocks and indicators as compact, sorted JSON bytes."""
         instruments = {
             str(token): {
                 "position": slot.position,
+                "pending": slot.pending,
+                "pending_since": None
+                if slot.pending_since is None
+                else slot.pending_since.isoformat(),
                 "last_signal_at": None
                 if slot.last_signal_at is None
                 else slot.last_signal_at.isoformat(),
@@ -179,6 +225,9 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
             if slot is None:
                 continue
             slot.position = int(saved["position"])
+            slot.pending = int(saved.get("pending", 0))  # absent from earlier snapshots
+            since = saved.get("pending_since")
+            slot.pending_since = None if since is None else datetime.fromisoformat(since)
             stamp = saved["last_signal_at"]
             slot.last_signal_at = None if stamp is None else datetime.fromisoformat(stamp)
             slot.state = self.load_state(saved["state"])

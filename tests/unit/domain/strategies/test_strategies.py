@@ -149,12 +149,38 @@ def test_crossover_fast_crossing_above_slow_buys_and_holds_once_filled(tick, fil
     assert feed(strategy, tick, [104, 105], start=5) == []
 
 
-def test_crossover_buy_that_was_never_filled_is_sent_again_after_the_cooldown(tick):
-    strategy = build_strategy(
-        "x", "ma_crossover", [TOKEN], {"fast_window": 2, "slow_window": 3, "cooldown_seconds": 2}
-    )
-    emitted = feed(strategy, tick, [103, 102, 101, 100, 103, 104, 105, 106])
-    assert [(i, s.side) for i, s in emitted] == [(4, Side.BUY), (6, Side.BUY)]
+CROSS = {"fast_window": 2, "slow_window": 3, "cooldown_seconds": 0}
+UP_CROSS = [103, 102, 101, 100, 103, 104, 105, 106, 107]  # the fast average crosses up at [4]
+
+
+def test_crossover_buy_that_was_never_filled_is_sent_again_after_the_signal_timeout(tick):
+    strategy = build_strategy("x", "ma_crossover", [TOKEN], CROSS | {"signal_timeout_seconds": 2})
+    emitted = feed(strategy, tick, UP_CROSS)
+    assert [(i, s.side) for i, s in emitted] == [(4, Side.BUY), (6, Side.BUY), (8, Side.BUY)]
+
+
+def test_a_signal_on_its_way_is_not_asked_for_again_while_its_fill_lags(tick, fill):
+    strategy = build_strategy("x", "ma_crossover", [TOKEN], CROSS | {"quantity": 100})
+    emitted = feed(strategy, tick, UP_CROSS)
+    assert [(i, s.side, s.quantity) for i, s in emitted] == [(4, Side.BUY, 100)]
+    strategy.on_fill(fill(Side.BUY, 40, "103", strategy_id="x"))  # a partial fill
+    assert feed(strategy, tick, [108], start=9) == []  # the other 60 are still on their way
+
+
+def test_a_refused_signal_is_asked_for_again_on_the_next_tick(tick):
+    strategy = build_strategy("x", "ma_crossover", [TOKEN], CROSS)
+    [(_, buy)] = feed(strategy, tick, UP_CROSS[:5])
+    strategy.on_rejected(buy)
+    [(_, again)] = feed(strategy, tick, [104], start=5)
+    assert (again.side, again.quantity) == (Side.BUY, 1)
+
+
+def test_what_is_on_its_way_survives_a_snapshot(tick):
+    strategy = build_strategy("x", "ma_crossover", [TOKEN], CROSS)
+    feed(strategy, tick, UP_CROSS[:5])
+    restored = build_strategy("x", "ma_crossover", [TOKEN], CROSS)
+    restored.restore(strategy.snapshot())
+    assert feed(restored, tick, [104], start=5) == []
 
 
 def test_crossover_long_position_on_cross_below_sells_to_flat(tick, fill):
