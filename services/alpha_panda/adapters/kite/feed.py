@@ -36,7 +36,8 @@ class KiteFeedConfig(BaseModel):
     api_key: str
     access_token: SecretStr
     mode: Literal["ltp", "quote", "full"] = "full"
-    max_pending_batches: int = Field(default=1024, gt=0)
+    max_pending_ticks: int = Field(default=100_000, gt=0)
+    """Undelivered ticks kept (~5 s of 9,000 instruments at two ticks a second, ~50 MB)."""
     watchdog_seconds: float = Field(default=10.0, gt=0)
     initial_backoff_seconds: float = Field(default=0.5, gt=0)
     max_backoff_seconds: float = Field(default=30.0, gt=0)
@@ -64,9 +65,9 @@ class KiteFeed:
 
     Iterate the feed (`async for batch in feed`) to receive a `TickBatch` per binary frame,
     whose ticks are decoded as they are iterated. Backpressure policy: at most
-    `max_pending_batches` undelivered batches are kept; when the consumer falls behind the
-    oldest batch is discarded (fresh prices matter more than stale ones) and its ticks are
-    added to `counters.dropped_ticks`. A lost connection or one silent for `watchdog_seconds`
+    `max_pending_ticks` undelivered ticks are kept; when the consumer falls behind the oldest
+    batches are discarded (fresh prices matter more than stale ones) and their ticks are added
+    to `counters.dropped_ticks`. A lost connection or one silent for `watchdog_seconds`
     (Kite sends a heartbeat every second) is reopened after an exponential, jittered delay and
     resubscribed once. A rejected access token stops the feed for good: `failure` says why,
     `ready` stays false and iteration ends.
@@ -86,7 +87,8 @@ class KiteFeed:
         self._on_order_update = on_order_update
         self._jitter = jitter
         self._decoder = FrameDecoder()
-        self._pending: deque[TickBatch] = deque(maxlen=config.max_pending_batches)
+        self._pending: deque[TickBatch] = deque()
+        self._pending_ticks = 0
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._finished = asyncio.Event()
@@ -136,7 +138,9 @@ class KiteFeed:
                 raise StopAsyncIteration
             self._wakeup.clear()
             await self._wakeup.wait()
-        return self._pending.popleft()
+        batch = self._pending.popleft()
+        self._pending_ticks -= len(batch)
+        return batch
 
     async def _run(self) -> None:
         timeout = aiohttp.ClientTimeout(sock_connect=self.config.connect_timeout_seconds)
@@ -259,9 +263,12 @@ class KiteFeed:
         if not batch:
             return
         pending = self._pending
-        if len(pending) == pending.maxlen:
-            counters.dropped_ticks += len(pending[0])
+        while pending and self._pending_ticks + len(batch) > self.config.max_pending_ticks:
+            dropped = len(pending.popleft())
+            self._pending_ticks -= dropped
+            counters.dropped_ticks += dropped
         pending.append(batch)
+        self._pending_ticks += len(batch)
         counters.ticks += len(batch)
         self._wakeup.set()
 

@@ -189,7 +189,7 @@ async def test_slow_consumer_loses_oldest_batches_and_every_loss_is_counted(
     simulator: KiteSimulator, running: list[KiteFeed]
 ) -> None:
     tokens = equity_tokens(simulator, 20)
-    feed = await _start(running, KiteFeed(feed_config(simulator, max_pending_batches=2), tokens))
+    feed = await _start(running, KiteFeed(feed_config(simulator, max_pending_ticks=40), tokens))
     await eventually(_is(lambda: feed.counters.dropped_ticks > 0), what="a dropped batch")
     await feed.stop()
 
