@@ -189,17 +189,16 @@ class StreamProcessor:
             batch = await self._consumer.getmany(
                 timeout_ms=poll_ms, max_records=self.config.max_batch
             )
-            records = [record for part in batch.values() for record in part]
             async with self._batch_lock:
-                if records:
+                if batch:
                     try:
-                        await self._process_batch(records)
+                        await self._process_batch(batch)
                     except FatalError as error:  # what is not checkpointed is redelivered later
                         self.failure = str(error)
                         log.error("%s halted: %s", self.service_name, error)
                         self.stop()
                         break
-                    self._update_lag(records)
+                    self._update_lag(batch)
                 if time.monotonic() - self._checkpointed_at >= interval and self._checkpoint_idle():
                     await self._start_checkpoint()
         if self.failure is None:
@@ -220,8 +219,9 @@ class StreamProcessor:
             await self._producer.stop()
 
     # -- the batch -----------------------------------------------------------------------------
-    async def _process_batch(self, records: list[ConsumerRecord]) -> None:
+    async def _process_batch(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         assert self._ledger is not None and self._consumer is not None
+        records = [record for part in batch.values() for record in part]
         for topic, count in Counter(record.topic for record in records).items():
             metrics.child(metrics.EVENTS_CONSUMED, self.service_name, topic).inc(count)
         decoded: list[tuple[ConsumerRecord, EventEnvelope]] = []
@@ -244,10 +244,8 @@ class StreamProcessor:
                 self._unrecorded.add(event.id)
                 self._ledger.remember((event.id,))
         await self.flush()
-        for record in records:
-            self._pending_offsets[TopicPartition(record.topic, record.partition)] = (
-                record.offset + 1
-            )
+        for tp, part in batch.items():  # a partition's records come in offset order
+            self._pending_offsets[tp] = part[-1].offset + 1
 
     def _wanted(self, records: list[ConsumerRecord]) -> list[ConsumerRecord]:
         """Return the records worth decoding (see `__init__`), counting the others."""
@@ -457,13 +455,12 @@ class StreamProcessor:
             )
         return cached
 
-    def _update_lag(self, records: list[ConsumerRecord]) -> None:
+    def _update_lag(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         assert self._consumer is not None
-        last = {(record.topic, record.partition): record.offset for record in records}
-        for tp in self._consumer.assignment():
+        for tp, part in batch.items():
             highwater = self._consumer.highwater(tp)
-            if highwater is not None and (tp.topic, tp.partition) in last:
-                lag = max(0, highwater - last[tp.topic, tp.partition] - 1)
+            if highwater is not None:
+                lag = max(0, highwater - part[-1].offset - 1)
                 metrics.child(
                     metrics.CONSUMER_LAG, self.service_name, tp.topic, str(tp.partition)
                 ).set(lag)
