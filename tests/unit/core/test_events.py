@@ -14,9 +14,10 @@ from alpha_panda.core.events import (
     encode,
     new_envelope,
 )
+from alpha_panda.domain.control import ControlAction, ControlCommand
 from alpha_panda.domain.market import DepthLevel, Tick
-from alpha_panda.domain.orders import OrderFilled
-from alpha_panda.domain.signals import Signal, ValidatedSignal
+from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
+from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
 from alpha_panda.domain.values import OrderType, Side
 
 prices = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999.99"), places=2)
@@ -54,6 +55,7 @@ def test_tick_envelope_round_trips_exactly(token, at, price, depth):
     restored = decode(encode(original))
 
     assert restored == original
+    assert encode(original) == original.model_dump_json().encode()
     assert restored.data.last_price == price and str(restored.data.last_price) == str(price)
     assert restored.data.exchange_timestamp == at
     assert restored.data.exchange_timestamp.utcoffset() == timedelta(0)
@@ -78,7 +80,45 @@ def test_nested_validated_signal_round_trips(at, price, quantity):
     restored = decode(encode(original))
 
     assert restored == original
+    assert encode(original) == original.model_dump_json().encode()
     assert restored.data.signal.strategy_id == "momentum-1"
+
+
+@given(text=st.text(max_size=20), at=instants, price=prices, quantity=st.integers(1, 10**6))
+def test_every_event_type_encodes_as_pydantic_would(text, at, price, quantity):
+    signal = Signal(
+        strategy_id=text or "s",
+        instrument_token=1,
+        side=Side.BUY,
+        quantity=quantity,
+        reference_price=price,
+        generated_at=at,
+        reason=text,
+    )
+    order = {"order_id": text, "strategy_id": text, "instrument_token": 1, "side": Side.SELL}
+    payloads = {
+        EventType.SIGNAL_RAW: signal,
+        EventType.SIGNAL_REJECTED: RejectedSignal(signal=signal, rule=text, reason=text),
+        EventType.ORDER_PLACED: OrderPlaced(
+            **order,
+            quantity=quantity,
+            order_type=OrderType.SL,
+            limit_price=price,
+            tag=text,
+            placed_at=at,
+        ),
+        EventType.ORDER_FILLED: OrderFilled(
+            **order, fill_id=text, quantity=quantity, price=price, charges=price, filled_at=at
+        ),
+        EventType.ORDER_FAILED: OrderFailed(**order, quantity=quantity, reason=text, failed_at=at),
+        EventType.CONTROL_COMMAND: ControlCommand(
+            action=ControlAction.HALT, strategy_id=text or None, reason=text, issued_at=at
+        ),
+    }
+    for event_type, data in payloads.items():
+        original = envelope(event_type, data)
+        assert encode(original) == original.model_dump_json().encode()
+        assert decode(encode(original)) == original
 
 
 def test_money_travels_as_string_not_float():
