@@ -68,16 +68,17 @@ class StreamProcessorConfig:
     max_unflushed: int = 20_000
     checkpoint_interval_ms: int = 100
     """How often handled ids, service state and offsets are made durable. Emitted events are
-    flushed after every batch regardless, so this bounds redelivery after a crash, not latency."""
+    sent after every batch regardless, so this bounds redelivery after a crash, not latency."""
 
 
 class StreamProcessor:
     """Base of every service: the only code that publishes events.
 
-    A batch is handled in order and the events it emits are flushed (acks=all) before the next
-    batch starts. Every `checkpoint_interval_ms` the ids handled since the last checkpoint are
-    recorded with the service's state in one PostgreSQL transaction, and only then are their
-    offsets committed; the checkpoint runs while the next batches are handled. Emitted ids
+    A batch is handled in order and the events it emits are sent (acks=all) when it ends; their
+    acknowledgements are awaited while the next batches are handled. Every
+    `checkpoint_interval_ms` a checkpoint waits for those acknowledgements, records the ids
+    handled since the last checkpoint with the service's state in one PostgreSQL transaction,
+    and only then commits their offsets; it too runs while the next batches are handled. Emitted ids
     derive from the id of the event being handled, so a redelivered batch re-emits the same ids
     and every consumer deduplicates them.
     """
@@ -243,7 +244,7 @@ class StreamProcessor:
                 self._pending_ids.append(event.id)
                 self._unrecorded.add(event.id)
                 self._ledger.remember((event.id,))
-        await self.flush()
+        await self._send()  # delivered while the next batch is handled; a checkpoint awaits it
         for tp, part in batch.items():  # a partition's records come in offset order
             self._pending_offsets[tp] = part[-1].offset + 1
 
@@ -287,18 +288,23 @@ class StreamProcessor:
         self._checkpointed_at = time.monotonic()
         if not self._pending_offsets:
             return
+        deliveries, self._pending = self._pending, []
         ids, self._pending_ids = self._pending_ids, []
         offsets, self._pending_offsets = self._pending_offsets, {}
         writer = self.state_writer()
-        self._checkpointing = asyncio.create_task(self._checkpoint(ids, writer, offsets))
+        self._checkpointing = asyncio.create_task(
+            self._checkpoint(deliveries, ids, writer, offsets)
+        )
 
     async def _checkpoint(
         self,
+        deliveries: list[asyncio.Future[object]],
         ids: list[uuid.UUID],
         writer: StateWriter | None,
         offsets: dict[TopicPartition, int],
     ) -> None:
         assert self._ledger is not None
+        await asyncio.gather(*deliveries)  # what the handled events emitted is durable first
         await self._ledger.record(ids, writer)
         self._unrecorded.difference_update(ids)
         await self.after_batch()
@@ -382,7 +388,7 @@ class StreamProcessor:
 
         Causation and correlation come from `cause`; the event id derives from the cause's id
         and `index`, so re-handling the same event re-emits the same ids. Delivery is awaited
-        in `flush()`, which the batch loop calls before recording and committing.
+        by `flush()` or by the checkpoint that records the cause and commits its offset.
         """
         assert self._producer is not None, "start() the processor first"
         trace_carrier = self._trace_carrier(cause)
@@ -425,12 +431,17 @@ class StreamProcessor:
 
     async def flush(self) -> None:
         """Send what was emitted and wait until all in-sync replicas acknowledged it."""
+        await self._send()
+        deliveries, self._pending = self._pending, []
+        if deliveries:
+            await asyncio.gather(*deliveries)
+
+    async def _send(self) -> None:
+        """Hand every open batch to the producer; `flush()` or a checkpoint awaits delivery."""
         for target in list(self._batches):
             await self._dispatch(target)
-        pending, self._pending, self._unflushed = self._pending, [], 0
+        self._unflushed = 0
         emitted, self._emitted = self._emitted, Counter()
-        if pending:
-            await asyncio.gather(*pending)
         for topic, count in emitted.items():
             metrics.child(metrics.EVENTS_EMITTED, self.service_name, topic).inc(count)
 
