@@ -15,11 +15,12 @@ from alpha_panda.domain.portfolio.summary import (
     PositionView,
     StrategySummary,
 )
-from alpha_panda.domain.values import Frozen, Namespace
+from alpha_panda.domain.values import Frozen, Namespace, ist_date
 
 ZERO = Decimal(0)
 PAISA = Decimal("0.01")
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+_LOADABLE_VERSIONS = (1, SNAPSHOT_VERSION)  # version 1 kept fill ids without their day
 
 
 class PortfolioConfig(Frozen):
@@ -28,6 +29,33 @@ class PortfolioConfig(Frozen):
     namespace: Namespace
     initial_cash: Decimal = Decimal(0)
     margin_fraction: Decimal = Field(default=Decimal(1), gt=0, le=1)
+
+
+class _BookedFills:
+    """The fill ids of the last two IST trading days booked.
+
+    Enough to spot a fill booked twice: a fill belongs to one day's order, so the ids of older
+    days never come back, and the set no longer grows for as long as the service runs.
+    """
+
+    __slots__ = ("_days",)
+
+    def __init__(self, days: dict[str, set[str]] | None = None) -> None:
+        self._days = days or {}
+
+    def __contains__(self, fill_id: str) -> bool:
+        return any(fill_id in ids for ids in self._days.values())
+
+    def add(self, fill_id: str, day: str) -> None:
+        ids = self._days.get(day)
+        if ids is None:
+            ids = self._days[day] = set()
+            for old in sorted(self._days)[:-2]:
+                del self._days[old]
+        ids.add(fill_id)
+
+    def dump(self) -> dict[str, list[str]]:
+        return {day: sorted(ids) for day, ids in sorted(self._days.items())}
 
 
 class _Account:
@@ -72,7 +100,7 @@ class Portfolio:
         self._positions: dict[tuple[str, int], Position] = {}
         self._by_instrument: dict[int, list[Position]] = {}
         self._accounts: dict[str, _Account] = {}
-        self._fill_ids: set[str] = set()
+        self._fill_ids = _BookedFills()
 
     def has_fill(self, fill_id: str) -> bool:
         """Return whether a fill id was already booked."""
@@ -82,7 +110,7 @@ class Portfolio:
         """Book a fill; return False (and change nothing) if its fill id was seen before."""
         if fill.fill_id in self._fill_ids:
             return False
-        self._fill_ids.add(fill.fill_id)
+        self._fill_ids.add(fill.fill_id, ist_date(fill.filled_at))
         position = self._position(fill.strategy_id, fill.instrument_token)
         charges = fill.charges
         realized = position.apply(fill.side.sign * fill.quantity, fill.price, charges)
@@ -163,17 +191,21 @@ class Portfolio:
         return {
             "version": SNAPSHOT_VERSION,
             "positions": [position.to_dict() for _, position in sorted(self._positions.items())],
-            "fill_ids": sorted(self._fill_ids),
+            "fill_ids": self._fill_ids.dump(),
         }
 
     def restore(self, snapshot: dict[str, Any]) -> None:
         """Replace the state with a `snapshot` result, rebuilding the strategy totals."""
-        if snapshot.get("version") != SNAPSHOT_VERSION:
-            raise ValueError(f"unsupported portfolio snapshot version {snapshot.get('version')}")
+        version = snapshot.get("version")
+        if version not in _LOADABLE_VERSIONS:
+            raise ValueError(f"unsupported portfolio snapshot version {version}")
         self._positions.clear()
         self._by_instrument.clear()
         self._accounts.clear()
-        self._fill_ids = set(snapshot["fill_ids"])
+        fill_ids = snapshot["fill_ids"]
+        if version == 1:  # days unknown: kept under the oldest day there is, dropped in time
+            fill_ids = {"": fill_ids}
+        self._fill_ids = _BookedFills({day: set(ids) for day, ids in fill_ids.items()})
         for data in snapshot["positions"]:
             position = self._register(Position.from_dict(data))
             self._accounts[position.strategy_id].add(

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
-from alpha_panda.domain.values import Namespace, Side
+from alpha_panda.domain.values import Namespace, Side, ist_date
 
 TOKEN = 408065
 OTHER = 738561
@@ -97,3 +97,23 @@ def test_snapshot_round_trip_through_json_restores_every_figure(portfolio, fill,
 def test_restore_with_unknown_version_is_refused(portfolio):
     with pytest.raises(ValueError, match="version"):
         portfolio.restore({"version": 99, "positions": [], "fill_ids": []})
+
+
+def test_fill_ids_are_kept_for_the_last_two_trading_days_only(portfolio, fill):
+    day = 24 * 3600
+    fills = [fill(Side.BUY, 1, "100", seconds=n * day, fill_id=f"day{n}") for n in range(3)]
+    for booked in fills:
+        portfolio.apply_fill(booked)
+    assert not portfolio.has_fill("day0")  # two days on, its order can no longer fill
+    assert portfolio.has_fill("day1") and portfolio.has_fill("day2")
+    kept = [ist_date(booked.filled_at) for booked in fills[1:]]
+    assert portfolio.snapshot()["fill_ids"] == {day: [f"day{n}"] for n, day in enumerate(kept, 1)}
+    assert portfolio.apply_fill(fill(Side.BUY, 1, "100", seconds=day, fill_id="day1")) is False
+
+
+def test_a_version_1_snapshot_still_loads_and_its_fill_ids_age_out(portfolio, fill):
+    portfolio.restore({"version": 1, "positions": [], "fill_ids": ["old"]})
+    assert portfolio.apply_fill(fill(Side.BUY, 1, "100", fill_id="old")) is False
+    for n in (1, 2):
+        portfolio.apply_fill(fill(Side.BUY, 1, "100", seconds=n * 24 * 3600, fill_id=f"day{n}"))
+    assert not portfolio.has_fill("old")
