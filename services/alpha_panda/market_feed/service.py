@@ -38,7 +38,7 @@ class MarketFeed(StreamProcessor):
                         namespace=SHARED_NAMESPACE,
                     )
                 )
-            await self.flush()  # a frame's ticks go out together, without waiting for more
+            await self.send()  # a frame's ticks go out together, without waiting for more
 
     def stop(self) -> None:
         """Close the feed; iteration ends once its connections are closed."""
