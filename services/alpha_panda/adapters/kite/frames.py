@@ -2,7 +2,8 @@
 
 A frame is a big-endian packet count followed by length-prefixed packets. Decoding runs in two
 steps so the hot path stays cheap: `FrameDecoder.packets` unpacks each packet with one
-precompiled struct into a tuple of integers (its field count identifies the layout), and
+precompiled struct (a frame of equally long packets in a single call) into a tuple of integers
+(its field count identifies the layout), and
 `FrameDecoder.tick` turns such a tuple into a `Tick` with exact decimal prices and UTC times.
 `FrameDecoder.batch` defers the second step until its ticks are iterated.
 """
@@ -13,9 +14,9 @@ import struct
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import partial
 from itertools import repeat
-from typing import Any, TypeVar
+from operator import itemgetter
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -32,8 +33,21 @@ _LAYOUTS = {
     44: struct.Struct(">11I"),  # quote
     184: struct.Struct(">16I" + "IIHxx" * 10),  # full, with five bid and five ask levels
 }
+# The same layouts behind their 2-byte length prefix: Kite sends a mode's packets together, so a
+# frame of equally long packets unpacks in one `iter_unpack` call.
+_RUNS = {length: struct.Struct(">2x" + layout.format[1:]) for length, layout in _LAYOUTS.items()}
+_TOKEN = itemgetter(0)
 # Field counts of the layouts above: a packet's layout is known from its tuple length alone.
-_LTP, _INDEX_FULL, _QUOTE, _FULL = 2, 8, 11, 46
+_LTP, _INDEX_QUOTE, _INDEX_FULL, _QUOTE, _FULL = 2, 7, 8, 11, 46
+# Where each layout carries prices and epoch times, to fill the caches when a packet misses.
+_PRICE_FIELDS = {
+    _LTP: (1,),
+    _INDEX_QUOTE: (1, 2, 3, 4, 5),
+    _INDEX_FULL: (1, 2, 3, 4, 5),
+    _QUOTE: (1, 3, 7, 8, 9, 10),
+    _FULL: (1, 3, 7, 8, 9, 10, *range(17, _FULL, 3)),
+}
+_TIME_FIELDS = {_INDEX_FULL: (7,), _FULL: (11, 15)}
 
 # Price divisors by exchange segment (the low byte of the instrument token), as powers of ten.
 _CURRENCY_SEGMENTS = {3: 7, 6: 4, 12: 4}
@@ -42,60 +56,22 @@ _DEFAULT_PRICE_EXPONENT = 2
 # would be cleared on every sweep. At the limit it holds ~50 MB.
 _CACHE_LIMIT = 1 << 18
 
-_Model = TypeVar("_Model", bound=BaseModel)
-_Value = TypeVar("_Value")
+# A `Tick` is filled in directly, without validation: every value comes from a fixed-width wire
+# field whose range the model already accepts, and `model_construct` costs more than
+# validating. The slot setters are bound once; `object.__setattr__` would look each name up.
+# Unit tests check the result equals a validated instance.
+_new_tick = object.__new__
+_slots = vars(BaseModel)
+_set_dict = _slots["__dict__"].__set__
+_set_fields_set = _slots["__pydantic_fields_set__"].__set__
+_set_extra = _slots["__pydantic_extra__"].__set__
+_set_private = _slots["__pydantic_private__"].__set__
+_TICK_FIELDS = frozenset(Tick.model_fields)
+_TICK_DEFAULTS = {name: field.default for name, field in Tick.model_fields.items()}
 
 
 class FrameError(ValueError):
     """A binary frame is shorter than its own packet headers say."""
-
-
-class _Memo(dict[int, _Value]):
-    """Immutable values computed from wire integers, shared across frames; bounded in size.
-
-    Prices cluster around the last price and timestamps repeat within a second, so nearly every
-    conversion becomes a dictionary lookup.
-    """
-
-    def __init__(self, compute: Callable[[int], _Value]) -> None:
-        super().__init__()
-        self._compute = compute
-
-    def __missing__(self, raw: int) -> _Value:
-        if len(self) >= _CACHE_LIMIT:
-            self.clear()
-        value = self[raw] = self._compute(raw)
-        return value
-
-
-def _prices(exponent: int) -> _Memo[Decimal]:
-    return _Memo(lambda raw: Decimal(raw).scaleb(-exponent))
-
-
-def _assembler(model: type[_Model]) -> Callable[[dict[str, Any]], _Model]:
-    """Return a constructor for `model` from a complete, already-valid field mapping.
-
-    Validation is skipped because every value comes from a fixed-width wire field whose range
-    the model already accepts; `model_construct` is slower than validating, so the instance is
-    filled directly. Unit tests check the result equals a validated instance.
-    """
-    fields_set = frozenset(model.model_fields)
-    create = object.__new__
-    assign = object.__setattr__
-
-    def assemble(values: dict[str, Any]) -> _Model:
-        instance = create(model)
-        assign(instance, "__dict__", values)
-        assign(instance, "__pydantic_fields_set__", fields_set)
-        assign(instance, "__pydantic_extra__", None)
-        assign(instance, "__pydantic_private__", None)
-        return instance
-
-    return assemble
-
-
-_tick = _assembler(Tick)
-_TICK_DEFAULTS = {name: field.default for name, field in Tick.model_fields.items()}
 
 
 class TickBatch:
@@ -125,28 +101,48 @@ class TickBatch:
 class FrameDecoder:
     """Decode binary frames; keep bounded caches of decimal prices and UTC instants.
 
+    Prices cluster around the last price and timestamps repeat within a second, so nearly every
+    conversion becomes a lookup in a plain dict (CPython's fast path; a dict subclass with
+    `__missing__` costs nearly twice as much). A packet that misses fills the caches and decodes
+    again.
+
     Counts packets it cannot interpret (unknown length or a zero instrument token) in
     `skipped_packets` instead of failing the whole frame.
     """
 
     def __init__(self) -> None:
         self.skipped_packets = 0
-        self._default_prices = _prices(_DEFAULT_PRICE_EXPONENT)
-        self._segment_prices = {
-            segment: _prices(exponent) for segment, exponent in _CURRENCY_SEGMENTS.items()
-        }
-        self._instants: _Memo[datetime] = _Memo(partial(datetime.fromtimestamp, tz=UTC))
+        default: dict[int, Decimal] = {}
+        currency: dict[int, dict[int, Decimal]] = {segment: {} for segment in _CURRENCY_SEGMENTS}
+        # Indexed by segment, so choosing a packet's prices is one tuple subscript.
+        self._prices = tuple(currency.get(segment, default) for segment in range(256))
+        self._instants: dict[int, datetime] = {}
 
     def packets(self, frame: bytes) -> list[Packet]:
         """Unpack every packet of a frame; return [] for a heartbeat (a frame under 2 bytes)."""
         size = len(frame)
         if size < 2:
             return []
+        count = _COUNT.unpack_from(frame)[0]
+        if size >= 4:
+            length = _COUNT.unpack_from(frame, 2)[0]
+            run = _RUNS.get(length)
+            stride = length + 2
+            if (
+                run is not None
+                and size == 2 + count * stride
+                and frame[2::stride] == bytes((length >> 8,)) * count
+                and frame[3::stride] == bytes((length & 0xFF,)) * count
+            ):
+                # Dropping packets whose token is zero, as the loop below does.
+                packets = list(filter(_TOKEN, run.iter_unpack(memoryview(frame)[2:])))
+                self.skipped_packets += count - len(packets)
+                return packets
         offset = 2
-        packets: list[Packet] = []
+        packets = []
         layouts = _LAYOUTS
         try:
-            for _ in range(_COUNT.unpack_from(frame)[0]):
+            for _ in range(count):
                 length = _COUNT.unpack_from(frame, offset)[0]
                 offset += 2
                 layout = layouts.get(length)
@@ -180,78 +176,113 @@ class FrameDecoder:
         wall-clock time, IST on an Indian host); a zero or absent one falls back to
         `received_at`, which must be timezone-aware.
         """
-        v = packet
-        prices = self._segment_prices.get(v[0] & 0xFF, self._default_prices)
+        try:
+            values = self._values(packet, received_at)
+        except KeyError:
+            self._remember(packet)
+            values = self._values(packet, received_at)
+        tick = _new_tick(Tick)
+        _set_dict(tick, values)
+        _set_fields_set(tick, _TICK_FIELDS)
+        _set_extra(tick, None)
+        _set_private(tick, None)
+        return tick
+
+    def _values(self, v: Packet, received_at: datetime) -> dict[str, Any]:
+        """Return the `Tick` fields of a packet; raise KeyError if a price or time is uncached."""
+        prices = self._prices[v[0] & 0xFF]
         layout = len(v)
         if layout == _FULL:
+            # Spelt out rather than merged from `_quote_values`: the feed's hottest path.
+            (
+                token, last, last_quantity, average, volume, buy_quantity, sell_quantity,
+                open_, high, low, close, trade_time, oi, oi_high, oi_low, stamp,
+                q0, p0, n0, q1, p1, n1, q2, p2, n2, q3, p3, n3, q4, p4, n4,
+                q5, p5, n5, q6, p6, n6, q7, p7, n7, q8, p8, n8, q9, p9, n9,
+            ) = v  # fmt: skip
             instants = self._instants
-            # Spelt out rather than merged from `_quote_values`: the feed's hottest path. Levels
-            # are built in C: calling `DepthLevel(...)` would run its __new__ in Python.
+            # At most 15 entries: a longer literal compiles to one insertion at a time, with
+            # two resizes, instead of a presized build.
+            values = {
+                "instrument_token": token,
+                "exchange_timestamp": instants[stamp] if stamp else received_at,
+                "last_price": prices[last],
+                "last_quantity": last_quantity,
+                "average_price": prices[average],
+                "volume": volume,
+                "buy_quantity": buy_quantity,
+                "sell_quantity": sell_quantity,
+                "open": prices[open_],
+                "high": prices[high],
+                "low": prices[low],
+                "close": prices[close],
+                "oi": oi,
+                "oi_day_high": oi_high,
+                "oi_day_low": oi_low,
+            }
+            values["last_trade_time"] = instants[trade_time] if trade_time else None
+            # Levels are built in C: calling `DepthLevel(...)` would run its __new__ in Python.
+            # Each is (quantity, price, orders) on the wire.
             level = tuple.__new__
-            return _tick(
-                {
-                    "instrument_token": v[0],
-                    "exchange_timestamp": instants[v[15]] if v[15] else received_at,
-                    "last_price": prices[v[1]],
-                    "last_quantity": v[2],
-                    "average_price": prices[v[3]],
-                    "volume": v[4],
-                    "buy_quantity": v[5],
-                    "sell_quantity": v[6],
-                    "open": prices[v[7]],
-                    "high": prices[v[8]],
-                    "low": prices[v[9]],
-                    "close": prices[v[10]],
-                    "oi": v[12],
-                    "oi_day_high": v[13],
-                    "oi_day_low": v[14],
-                    "last_trade_time": instants[v[11]] if v[11] else None,
-                    # Five bids, then five asks, each (quantity, price, orders) on the wire.
-                    "bids": (
-                        level(DepthLevel, (prices[v[17]], v[16], v[18])),
-                        level(DepthLevel, (prices[v[20]], v[19], v[21])),
-                        level(DepthLevel, (prices[v[23]], v[22], v[24])),
-                        level(DepthLevel, (prices[v[26]], v[25], v[27])),
-                        level(DepthLevel, (prices[v[29]], v[28], v[30])),
-                    ),
-                    "asks": (
-                        level(DepthLevel, (prices[v[32]], v[31], v[33])),
-                        level(DepthLevel, (prices[v[35]], v[34], v[36])),
-                        level(DepthLevel, (prices[v[38]], v[37], v[39])),
-                        level(DepthLevel, (prices[v[41]], v[40], v[42])),
-                        level(DepthLevel, (prices[v[44]], v[43], v[45])),
-                    ),
-                    "mode": "full",
-                }
+            values["bids"] = (
+                level(DepthLevel, (prices[p0], q0, n0)),
+                level(DepthLevel, (prices[p1], q1, n1)),
+                level(DepthLevel, (prices[p2], q2, n2)),
+                level(DepthLevel, (prices[p3], q3, n3)),
+                level(DepthLevel, (prices[p4], q4, n4)),
             )
+            values["asks"] = (
+                level(DepthLevel, (prices[p5], q5, n5)),
+                level(DepthLevel, (prices[p6], q6, n6)),
+                level(DepthLevel, (prices[p7], q7, n7)),
+                level(DepthLevel, (prices[p8], q8, n8)),
+                level(DepthLevel, (prices[p9], q9, n9)),
+            )
+            values["mode"] = "full"
+            return values
         if layout == _QUOTE:
-            return _tick({**_quote_values(v, prices), "exchange_timestamp": received_at})
+            return {**_quote_values(v, prices), "exchange_timestamp": received_at}
         if layout == _LTP:
-            return _tick(
-                {
-                    **_TICK_DEFAULTS,
-                    "instrument_token": v[0],
-                    "exchange_timestamp": received_at,
-                    "last_price": prices[v[1]],
-                }
-            )
-        full = layout == _INDEX_FULL
-        return _tick(
-            {
+            return {
                 **_TICK_DEFAULTS,
                 "instrument_token": v[0],
-                "exchange_timestamp": self._instants[v[7]] if full and v[7] else received_at,
+                "exchange_timestamp": received_at,
                 "last_price": prices[v[1]],
-                "high": prices[v[2]],
-                "low": prices[v[3]],
-                "open": prices[v[4]],
-                "close": prices[v[5]],
-                "mode": "full" if full else "quote",
             }
-        )
+        full = layout == _INDEX_FULL
+        return {
+            **_TICK_DEFAULTS,
+            "instrument_token": v[0],
+            "exchange_timestamp": self._instants[v[7]] if full and v[7] else received_at,
+            "last_price": prices[v[1]],
+            "high": prices[v[2]],
+            "low": prices[v[3]],
+            "open": prices[v[4]],
+            "close": prices[v[5]],
+            "mode": "full" if full else "quote",
+        }
+
+    def _remember(self, packet: Packet) -> None:
+        """Cache every price and time of a packet, clearing a cache that has grown too large."""
+        segment = packet[0] & 0xFF
+        scale = -_CURRENCY_SEGMENTS.get(segment, _DEFAULT_PRICE_EXPONENT)
+        layout = len(packet)
+        prices = self._prices[segment]
+        for raw in _fresh(prices, packet, _PRICE_FIELDS[layout]):
+            prices[raw] = Decimal(raw).scaleb(scale)
+        instants = self._instants
+        for raw in _fresh(instants, packet, _TIME_FIELDS.get(layout, ())):
+            instants[raw] = datetime.fromtimestamp(raw, UTC)
 
 
-def _quote_values(v: Packet, prices: _Memo[Decimal]) -> dict[str, Any]:
+def _fresh(cache: dict[int, Any], packet: Packet, positions: tuple[int, ...]) -> list[int]:
+    """Return the packet's values at `positions` that `cache` lacks, making room for them."""
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    return [packet[position] for position in positions if packet[position] not in cache]
+
+
+def _quote_values(v: Packet, prices: dict[int, Decimal]) -> dict[str, Any]:
     return {
         **_TICK_DEFAULTS,
         "instrument_token": v[0],

@@ -6,6 +6,7 @@ import json
 import struct
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -91,6 +92,20 @@ def test_unknown_length_and_zero_token_packets_are_skipped_and_counted() -> None
 
     assert [tick.instrument_token for tick in ticks] == [NSE_TOKEN]
     assert decoder.skipped_packets == 2
+
+
+@pytest.mark.parametrize(
+    "packet", [_full_packet, lambda token: struct.pack(">II", token, 832_512_345)]
+)
+def test_a_frame_of_equally_long_packets_unpacks_as_packet_by_packet(packet: Any) -> None:
+    frame = _frame(packet(NSE_TOKEN), packet(0), packet(CDS_TOKEN))
+    at_once, one_by_one = FrameDecoder(), FrameDecoder()
+
+    # A trailing byte, which decoding ignores, makes the decoder walk the packets one by one.
+    assert at_once.packets(frame) == one_by_one.packets(frame + b"\x00")
+    assert [fields[0] for fields in at_once.packets(frame)] == [NSE_TOKEN, CDS_TOKEN]
+    assert at_once.skipped_packets == 2
+    assert one_by_one.skipped_packets == 1
 
 
 @pytest.mark.parametrize("cut", [1, 5, 40])

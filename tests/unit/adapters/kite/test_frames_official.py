@@ -85,6 +85,12 @@ def official() -> Iterator[KiteTicker]:
     time.tzset()
 
 
+@pytest.fixture(scope="module")
+def warm_decoder() -> FrameDecoder:
+    """Return one decoder for every example: its caches hold earlier examples' prices and times."""
+    return FrameDecoder()
+
+
 def _ist_wall_clock_to_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=IST).astimezone(UTC)
 
@@ -138,7 +144,7 @@ def _observed(tick: Tick, keys: set[str]) -> dict[str, Any]:
 @settings(max_examples=400, deadline=None)
 @given(frame=FRAME)
 def test_decoder_matches_official_parser_field_for_field(
-    official: KiteTicker, frame: bytes
+    official: KiteTicker, warm_decoder: FrameDecoder, frame: bytes
 ) -> None:
     ticks = FrameDecoder().ticks(frame, RECEIVED_AT)
     official_ticks = official._parse_binary(frame)
@@ -148,3 +154,4 @@ def test_decoder_matches_official_parser_field_for_field(
         expected = _expected(official_tick)
         assert _observed(tick, set(expected)) == expected
         assert tick.exchange_timestamp.utcoffset() is not None
+    assert warm_decoder.ticks(frame, RECEIVED_AT) == ticks
