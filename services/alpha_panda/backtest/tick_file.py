@@ -80,4 +80,4 @@ def _from_record(record: dict[str, Any]) -> Tick:
 def _level(price: Any, quantity: Any) -> tuple[DepthLevel, ...]:
     if price in (None, ""):
         return ()
-    return (DepthLevel(price=Decimal(str(price)), quantity=int(quantity or 0), orders=0),)
+    return ((Decimal(str(price)), int(quantity or 0), 0),)

@@ -149,7 +149,7 @@ def test_csv_rows_become_ticks_with_top_of_book():
     first, second = parse_csv(lines)
     assert first.last_price == Decimal("1500.05")
     assert first.exchange_timestamp == OPEN
-    assert (first.bids[0].price, first.asks[0].quantity) == (Decimal("1500.00"), 40)
+    assert (first.bids[0][0], first.asks[0][1]) == (Decimal("1500.00"), 40)
     assert (second.bids, second.volume) == ((), 0)
 
 
@@ -195,7 +195,7 @@ def test_simulated_session_is_deterministic_full_depth_and_feeds_a_backtest():
     assert result.orders > 0 and len(result.trades) >= result.orders
     first = result.trades[0]
     touches = {
-        (tick.asks if first.side is Side.BUY else tick.bids)[0].price
+        (tick.asks if first.side is Side.BUY else tick.bids)[0][0]
         for tick in ticks
         if tick.exchange_timestamp == first.filled_at
     }

@@ -15,7 +15,7 @@ from alpha_panda.core.events import (
     new_envelope,
 )
 from alpha_panda.domain.control import ControlAction, ControlCommand
-from alpha_panda.domain.market import DepthLevel, Tick
+from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
 from alpha_panda.domain.values import OrderType, Side
@@ -48,8 +48,7 @@ def envelope(event_type: EventType, data: object) -> EventEnvelope:
     depth=st.lists(st.tuples(prices, st.integers(0, 10**6), st.integers(0, 500)), max_size=5),
 )
 def test_tick_envelope_round_trips_exactly(token, at, price, depth):
-    levels = tuple(DepthLevel(price=p, quantity=q, orders=o) for p, q, o in depth)
-    tick = Tick(instrument_token=token, exchange_timestamp=at, last_price=price, bids=levels)
+    tick = Tick(instrument_token=token, exchange_timestamp=at, last_price=price, bids=tuple(depth))
     original = envelope(EventType.MARKET_TICK, tick)
 
     restored = decode(encode(original))

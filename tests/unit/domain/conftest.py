@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from alpha_panda.domain.market import DepthLevel, Tick
+from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.signals import Signal
 from alpha_panda.domain.values import IST, OrderType, Side
@@ -33,8 +33,8 @@ def make_tick(
         instrument_token=token,
         exchange_timestamp=at(seconds),
         last_price=Decimal(price),
-        bids=tuple(DepthLevel(price=Decimal(p), quantity=q, orders=1) for p, q in bids),
-        asks=tuple(DepthLevel(price=Decimal(p), quantity=q, orders=1) for p, q in asks),
+        bids=tuple((Decimal(p), q, 1) for p, q in bids),
+        asks=tuple((Decimal(p), q, 1) for p, q in asks),
         mode="full" if bids or asks else "ltp",
     )
 

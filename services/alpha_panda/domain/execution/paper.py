@@ -97,7 +97,7 @@ class PaperTrader:
     ) -> list[tuple[int, Decimal]]:
         buying = signal.side is Side.BUY
         levels = tick.asks if buying else tick.bids
-        book = [(level.price, level.quantity) for level in levels if level.quantity > 0]
+        book = [(price, quantity) for price, quantity, _ in levels if quantity > 0]
         if not book and not (tick.bids or tick.asks):
             book = [(tick.last_price, signal.quantity)]
         matches: list[tuple[int, Decimal]] = []
@@ -169,4 +169,4 @@ class PaperTrader:
 
 def _touch(tick: Tick, side: Side) -> Decimal:
     levels = tick.asks if side is Side.BUY else tick.bids
-    return levels[0].price if levels else tick.last_price
+    return levels[0][0] if levels else tick.last_price

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from alpha_panda.adapters.kite import frames
 from alpha_panda.adapters.kite.frames import FrameDecoder, FrameError
-from alpha_panda.domain.market import DepthLevel, Tick
+from alpha_panda.domain.market import Tick
 
 RECEIVED_AT = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 NSE_TOKEN = 408065  # low byte 1: NSE equity
@@ -62,8 +62,8 @@ def test_full_packet_converts_exchange_epoch_to_utc_and_paise_to_rupees() -> Non
     assert tick.exchange_timestamp == datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
     assert tick.exchange_timestamp.tzinfo is UTC
     assert tick.last_price == Decimal("1500.05")
-    assert tick.bids[0].price == Decimal("1499.75")
-    assert tick.asks[4].quantity == 100
+    assert tick.bids[0][0] == Decimal("1499.75")
+    assert tick.asks[4][1] == 100
     assert (tick.oi, tick.oi_day_high, tick.oi_day_low) == (700, 800, 600)
 
 
@@ -120,10 +120,15 @@ def test_depth_travels_as_json_arrays_and_depth_objects_still_validate() -> None
     document = json.loads(tick.model_dump_json())
 
     assert document["bids"][0] == ["1499.75", 10, 1]
-    document["bids"] = [DepthLevel(*level)._asdict() for level in document["bids"]]
+    document["bids"] = [
+        {"price": price, "quantity": quantity, "orders": orders}
+        for price, quantity, orders in document["bids"]
+    ]
     assert Tick.model_validate_json(json.dumps(document)) == tick
     with pytest.raises(ValidationError):
         Tick.model_validate({**document, "asks": [["1500.00", -1, 1]]})
+    with pytest.raises(ValidationError):
+        Tick.model_validate({**document, "asks": [{"price": "1500.00", "quantity": 1}]})
 
 
 def test_batch_decodes_its_ticks_on_each_iteration() -> None:

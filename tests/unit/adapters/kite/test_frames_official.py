@@ -136,7 +136,8 @@ def _observed(tick: Tick, keys: set[str]) -> dict[str, Any]:
             values[key] = float(value)
     for key in keys & {"bids", "asks"}:
         values[key] = [
-            {**level._asdict(), "price": float(level.price)} for level in getattr(tick, key)
+            {"price": float(price), "quantity": quantity, "orders": orders}
+            for price, quantity, orders in getattr(tick, key)
         ]
     return values
 
