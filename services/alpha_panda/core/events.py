@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from alpha_panda.core.ids import new_event_id
 from alpha_panda.domain.control import ControlCommand
 from alpha_panda.domain.market import Tick
-from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
+from alpha_panda.domain.orders import BrokerOrderUpdate, OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
 from alpha_panda.domain.values import UtcDatetime
 
@@ -30,6 +30,7 @@ class EventType(StrEnum):
     ORDER_PLACED = "order.placed"
     ORDER_FILLED = "order.filled"
     ORDER_FAILED = "order.failed"
+    ORDER_UPDATE = "order.update"
     CONTROL_COMMAND = "control.command"
 
 
@@ -93,6 +94,11 @@ class OrderFailedEvent(EventEnvelope):
     data: OrderFailed
 
 
+class OrderUpdateEvent(EventEnvelope):
+    type: Literal[EventType.ORDER_UPDATE]
+    data: BrokerOrderUpdate
+
+
 class ControlCommandEvent(EventEnvelope):
     type: Literal[EventType.CONTROL_COMMAND]
     data: ControlCommand
@@ -106,6 +112,7 @@ ENVELOPES: dict[EventType, type[EventEnvelope]] = {
     EventType.ORDER_PLACED: OrderPlacedEvent,
     EventType.ORDER_FILLED: OrderFilledEvent,
     EventType.ORDER_FAILED: OrderFailedEvent,
+    EventType.ORDER_UPDATE: OrderUpdateEvent,
     EventType.CONTROL_COMMAND: ControlCommandEvent,
 }
 _ANY_ENVELOPE: TypeAdapter[EventEnvelope] = TypeAdapter(
@@ -117,6 +124,7 @@ _ANY_ENVELOPE: TypeAdapter[EventEnvelope] = TypeAdapter(
         | OrderPlacedEvent
         | OrderFilledEvent
         | OrderFailedEvent
+        | OrderUpdateEvent
         | ControlCommandEvent,
         Field(discriminator="type"),
     ]

@@ -51,6 +51,11 @@ class TopicMap:
         return self._topic("orders.failed")
 
     @property
+    def order_updates(self) -> str:
+        """Return the topic of the broker's order updates (the zerodha namespace's orders)."""
+        return self._topic("orders.updates")
+
+    @property
     def control(self) -> str:
         """Return the topic of kill-switch commands."""
         return self._topic("control")
@@ -64,6 +69,7 @@ class TopicMap:
             self.orders_placed,
             self.orders_filled,
             self.orders_failed,
+            self.order_updates,
             self.control,
         ]
 

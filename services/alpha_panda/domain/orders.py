@@ -59,3 +59,17 @@ class OrderFailed(Frozen):
     quantity: int
     reason: str
     failed_at: UtcDatetime
+
+
+class BrokerOrderUpdate(Frozen):
+    """The broker's notice that one of the account's orders changed (Kite's order update).
+
+    A trigger, not a record of fills: the engine reads the order itself when one of its own
+    orders (found by `tag`) moves, since a notice can be lost or arrive more than once.
+    """
+
+    broker_order_id: str = Field(min_length=1)
+    tag: str | None = None
+    status: str = Field(min_length=1)
+    filled_quantity: int = Field(ge=0)
+    updated_at: UtcDatetime

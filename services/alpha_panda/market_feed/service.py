@@ -1,4 +1,5 @@
-"""Publish every tick the Kite feed delivers, keyed by instrument token."""
+"""Publish every tick the Kite feed delivers, keyed by instrument token, and the order updates
+Kite pushes on the same connections."""
 
 from __future__ import annotations
 
@@ -8,15 +9,24 @@ from alpha_panda.adapters.kite.feed import KiteFeed
 from alpha_panda.core.events import SHARED_NAMESPACE, EventType
 from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming import Outgoing, StreamProcessor
+from alpha_panda.domain.orders import BrokerOrderUpdate
+from alpha_panda.domain.values import Namespace
 
 
 class MarketFeed(StreamProcessor):
-    """A source-only processor: nothing consumed, ticks emitted as they arrive."""
+    """A source-only processor: nothing consumed, ticks emitted as they arrive.
+
+    Kite pushes the account's order updates over the market-data connections. In the zerodha
+    namespace they go to its order-updates topic, keyed by Kite's order id, so the live trading
+    engine reads an order as soon as it moves. A paper session places no orders at Kite: there
+    they are only counted.
+    """
 
     def __init__(self, settings: Settings, feed: KiteFeed) -> None:
         super().__init__(settings)
         self.feed = feed
         self._closing: asyncio.Task[None] | None = None
+        self._forwards_updates = settings.namespace is Namespace.ZERODHA
 
     @property
     def ready(self) -> bool:
@@ -25,13 +35,21 @@ class MarketFeed(StreamProcessor):
 
     async def run(self) -> None:
         """Publish ticks until stopped or until the feed fails (an expired token)."""
-        topic = self.settings.topics.market_ticks
+        topics = self.settings.topics
         await self.feed.start()
-        async for ticks in self.feed:
-            for tick in ticks:
+        async for item in self.feed:
+            if isinstance(item, BrokerOrderUpdate):
+                if self._forwards_updates:
+                    update = Outgoing(
+                        topics.order_updates, EventType.ORDER_UPDATE, item, item.broker_order_id
+                    )
+                    await self._emit_event(update)
+                    await self.send()
+                continue
+            for tick in item:
                 await self._emit_event(
                     Outgoing(
-                        topic,
+                        topics.market_ticks,
                         EventType.MARKET_TICK,
                         tick,
                         str(tick.instrument_token),

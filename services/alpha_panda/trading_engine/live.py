@@ -16,7 +16,7 @@ from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming import FatalError, Outgoing
 from alpha_panda.core.streaming.ledger import ProcessedLedger, StateWriter
 from alpha_panda.domain.execution.tags import order_tag
-from alpha_panda.domain.orders import OrderFailed, OrderFilled
+from alpha_panda.domain.orders import BrokerOrderUpdate, OrderFailed, OrderFilled
 from alpha_panda.domain.signals import ValidatedSignal
 from alpha_panda.trading_engine.service import TradingEngine, order_id_for
 from alpha_panda.trading_engine.zerodha import ZerodhaTrader
@@ -27,7 +27,8 @@ SNAPSHOT_VERSION = 1
 
 @dataclass(frozen=True)
 class OrderWatchConfig:
-    """How often orders still working at the exchange are looked at again."""
+    """How often orders still working at the exchange are looked at again, whether or not an
+    order update said they moved (an update can be lost with its connection)."""
 
     poll_seconds: float = 1.0
 
@@ -41,10 +42,12 @@ def still_working(results: Sequence[object]) -> bool:
 
 
 class LiveTradingEngine(TradingEngine):
-    """A trading engine that polls Kite for the orders its trader left working.
+    """A trading engine that follows the orders its trader left working at Kite.
 
-    A validated signal whose order is still open is remembered with its envelope. Each poll
-    reads the day's order book once; for an order whose status or filled quantity moved, the
+    A validated signal whose order is still open is remembered with its envelope. The order is
+    looked at again as soon as Kite's order update for it arrives (pushed over the market
+    feed's connections onto the order-updates topic), and on every poll, which reads the day's
+    order book once. For an order whose status or filled quantity moved, the
     trader reports the whole order again (found by its tag, never placed again) and the
     events go out with the signal as their cause: those already published carry the same
     derived ids and are dropped downstream, so only new fills and a final failure count.
@@ -58,7 +61,7 @@ class LiveTradingEngine(TradingEngine):
         trader: ZerodhaTrader,
         config: OrderWatchConfig | None = None,
     ) -> None:
-        super().__init__(settings, ledger, trader)
+        super().__init__(settings, ledger, trader, also_consumes=[settings.topics.order_updates])
         self.live_trader = trader
         self.watch = config or OrderWatchConfig()
         self.working: dict[uuid.UUID, EventEnvelope] = {}
@@ -72,6 +75,9 @@ class LiveTradingEngine(TradingEngine):
             self.working = {cause.id: cause for cause in causes}
 
     async def handle(self, event: EventEnvelope) -> Sequence[Outgoing]:
+        if isinstance(event.data, BrokerOrderUpdate):
+            await self._updated(event.data)
+            return []  # what the order did goes out with its signal as the cause
         outgoing = await super().handle(event)
         if isinstance(event.data, ValidatedSignal):
             self._follow(event, outgoing)
@@ -105,13 +111,26 @@ class LiveTradingEngine(TradingEngine):
     async def _poll_round(self) -> None:
         progress = await self.live_trader.progress()
         for cause in list(self.working.values()):
-            now = progress.get(order_tag(order_id_for(cause)))
-            if cause.id in self._progress and self._progress[cause.id] == now:
-                continue
-            self._progress[cause.id] = now
-            if not await self._guarded(self._refresh(cause)):
-                del self._progress[cause.id]  # look again next round
+            if not await self._look_again(cause, progress.get(order_tag(order_id_for(cause)))):
                 return
+
+    async def _updated(self, update: BrokerOrderUpdate) -> None:
+        """Look at once at the watched order an update names; others' updates are ignored."""
+        for cause in list(self.working.values()):
+            if order_tag(order_id_for(cause)) == update.tag:
+                await self._look_again(cause, (update.status, update.filled_quantity))
+                return
+
+    async def _look_again(self, cause: EventEnvelope, now: tuple[str, int] | None) -> bool:
+        """Refresh a watched order unless its status and filled quantity are as last seen;
+        return False if the refresh failed (the next poll looks again)."""
+        if cause.id in self._progress and self._progress[cause.id] == now:
+            return True
+        self._progress[cause.id] = now
+        if not await self._guarded(self._refresh(cause)):
+            self._progress.pop(cause.id, None)
+            return False
+        return True
 
     async def _guarded(self, step: Awaitable[None]) -> bool:
         """Run a poll step; halt on a fatal error, log any other and let the next round retry."""

@@ -33,11 +33,17 @@ def order_id_for(event: EventEnvelope) -> str:
 class TradingEngine(StreamProcessor):
     """Consume validated signals (strategy and instrument read from the nested signal)."""
 
-    def __init__(self, settings: Settings, ledger: ProcessedLedger, trader: Trader) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: ProcessedLedger,
+        trader: Trader,
+        also_consumes: Sequence[str] = (),
+    ) -> None:
         topics = settings.topics
         super().__init__(
             settings,
-            input_topics=[topics.market_ticks, topics.signals_validated],
+            input_topics=[topics.market_ticks, topics.signals_validated, *also_consumes],
             latest_only=[topics.market_ticks],  # orders are priced from the latest tick
             ledger=ledger,
         )

@@ -12,9 +12,10 @@ from decimal import Decimal
 
 import pytest
 
+from alpha_panda.adapters.kite.feed import KiteFeed
 from alpha_panda.app.containers import Container
 from alpha_panda.app.main import halted_check
-from alpha_panda.core.events import EventEnvelope
+from alpha_panda.core.events import EventEnvelope, EventType
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.ids import derived_event_id
 from alpha_panda.core.settings import Settings, load_settings
@@ -27,9 +28,11 @@ from alpha_panda.domain.orders import OrderFilled, OrderPlaced
 from alpha_panda.domain.values import OrderType, Side
 from alpha_panda.kite_sim import KiteSimulator
 from alpha_panda.kite_sim.rate_limits import RateLimit, RateLimiter
-from alpha_panda.trading_engine.live import LiveTradingEngine
+from alpha_panda.market_feed.service import MarketFeed
+from alpha_panda.trading_engine.live import LiveTradingEngine, OrderWatchConfig
 from alpha_panda.trading_engine.service import TradingEngine, order_id_for
 from tests.conftest import eventually
+from tests.integration.adapters.kite.conftest import feed_config
 from tests.integration.core.processors import Relay, ledger_pool
 from tests.integration.core.processors import running as run_processors
 from tests.integration.trading_engine.kite import (
@@ -65,6 +68,7 @@ class Live:
     infra: dict[str, str]
     prefix: str
     running: list[Running] = field(default_factory=list)
+    feeds: list[tuple[MarketFeed, asyncio.Task[None]]] = field(default_factory=list)
 
     def settings(self, service: str = "trading-engine", group: str = "") -> Settings:
         return load_settings(
@@ -80,10 +84,13 @@ class Live:
             kite_root=self.simulator.urls.rest,
         )
 
-    async def start_engine(self, group: str = "") -> Running:
+    async def start_engine(self, group: str = "", poll_seconds: float | None = None) -> Running:
         container = await Container.open(self.settings(group=group))
         engine = await container.build("trading-engine")
         assert isinstance(engine, TradingEngine)
+        if poll_seconds is not None:
+            assert isinstance(engine, LiveTradingEngine)
+            engine.watch = OrderWatchConfig(poll_seconds)
         emitted: list[Outgoing] = []
         handle = engine.handle
 
@@ -98,7 +105,21 @@ class Live:
         self.running.append(running)
         return running
 
+    async def start_feed(self) -> MarketFeed:
+        """Run the market feed on this session, as the zerodha BrokerSession's feed pod does."""
+        feed = MarketFeed(
+            self.settings("market-feed"), KiteFeed(feed_config(self.simulator), [INFY])
+        )
+        await feed.start()
+        self.feeds.append((feed, asyncio.create_task(feed.run())))
+        return feed
+
     async def stop(self) -> None:
+        for feed, task in self.feeds:
+            feed.stop()
+            await task
+            await feed.close()
+        self.feeds = []
         for engine in self.running:
             engine.engine.stop()
             await engine.task
@@ -278,3 +299,44 @@ async def test_the_order_watch_halts_the_engine_when_the_session_expires(
     assert running.engine.failure is not None and "TokenException" in running.engine.failure
     assert isinstance(running.engine, LiveTradingEngine)
     assert list(running.engine.working) == [sent.id]  # still to be watched after renewal
+
+
+@pytest.mark.parametrize("live", [FALLING], indirect=True)
+async def test_kites_order_update_reports_a_working_orders_fills_without_waiting_for_a_poll(
+    live: Live, source: SignalSource, postgres_dsn
+) -> None:
+    await live.start_feed()
+    running = await live.start_engine(poll_seconds=3600)  # only an update can bring the fills
+    sent = await source.send(validated(Side.BUY, 5, order_type=OrderType.LIMIT, limit_price="1535"))
+    await eventually(lambda: _has(running, OrderPlaced), what="the limit order placed")
+    assert isinstance(running.engine, LiveTradingEngine) and list(running.engine.working) == [
+        sent.id
+    ]
+
+    pool = await ledger_pool(postgres_dsn)
+    topics = live.settings().topics
+    observed = Relay(
+        live.settings("order-reader"),
+        ProcessedLedger(pool, "order-reader"),
+        inputs=[topics.orders_filled, topics.order_updates],
+    )
+    async with run_processors(observed):
+        live.simulator.clock.advance(timedelta(minutes=1))  # INFY falls through the limit
+        await eventually(lambda: _empty(running.engine.working), what="the order seen complete")
+        trades = live.simulator.broker.trades(live.simulator.api_key)
+        await eventually(
+            lambda: _holds(
+                [e for e in observed.handled if e.type is EventType.ORDER_FILLED], len(trades)
+            ),
+            what="the fills",
+        )
+    await pool.close()
+
+    [order] = live.orders()
+    updates = [e.data for e in observed.handled if e.type is EventType.ORDER_UPDATE]
+    assert updates and updates[-1].status == "COMPLETE" and updates[-1].tag == order.tag
+    assert {u.broker_order_id for u in updates} == {order.order_id}
+    fills = [e for e in observed.handled if e.type is EventType.ORDER_FILLED]
+    assert [(e.data.fill_id, e.causation_id) for e in fills] == [
+        (t.trade_id, sent.id) for t in trades
+    ]

@@ -16,7 +16,7 @@ from alpha_panda.core.events import (
 )
 from alpha_panda.domain.control import ControlAction, ControlCommand
 from alpha_panda.domain.market import Tick
-from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
+from alpha_panda.domain.orders import BrokerOrderUpdate, OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
 from alpha_panda.domain.values import OrderType, Side
 
@@ -110,10 +110,18 @@ def test_every_event_type_encodes_as_pydantic_would(text, at, price, quantity):
             **order, fill_id=text, quantity=quantity, price=price, charges=price, filled_at=at
         ),
         EventType.ORDER_FAILED: OrderFailed(**order, quantity=quantity, reason=text, failed_at=at),
+        EventType.ORDER_UPDATE: BrokerOrderUpdate(
+            broker_order_id=text or "1",
+            tag=text or None,
+            status="OPEN",
+            filled_quantity=quantity,
+            updated_at=at,
+        ),
         EventType.CONTROL_COMMAND: ControlCommand(
             action=ControlAction.HALT, strategy_id=text or None, reason=text, issued_at=at
         ),
     }
+    assert set(payloads) == set(EventType) - {EventType.MARKET_TICK, EventType.SIGNAL_VALIDATED}
     for event_type, data in payloads.items():
         original = envelope(event_type, data)
         assert encode(original) == original.model_dump_json().encode()

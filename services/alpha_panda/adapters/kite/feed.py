@@ -19,12 +19,19 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from alpha_panda.adapters.kite.backoff import backoff_delay
 from alpha_panda.adapters.kite.frames import FrameDecoder, FrameError, TickBatch
 from alpha_panda.adapters.kite.messages import FeedError, OrderUpdate, parse_text_message
+from alpha_panda.adapters.kite.orders import order_update
 from alpha_panda.adapters.kite.sharding import shard_instruments
+from alpha_panda.domain.orders import BrokerOrderUpdate
 
 logger = logging.getLogger(__name__)
 
 _AUTH_REJECTED = frozenset({401, 403})
 _CLOSED = frozenset({aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED})
+# Kite sends an order update to every connection of the API key: the feed keeps one copy,
+# recognising the others among the last updates it saw.
+_REMEMBERED_UPDATES = 256
+
+FeedItem = TickBatch | BrokerOrderUpdate
 
 
 class KiteFeedConfig(BaseModel):
@@ -57,38 +64,40 @@ class FeedCounters:
     dropped_ticks: int = 0
     malformed_frames: int = 0
     order_updates: int = 0
+    malformed_order_updates: int = 0
     errors: int = 0
 
 
 class KiteFeed:
     """Stream ticks for a set of instruments over up to three Kite WebSocket connections.
 
-    Iterate the feed (`async for batch in feed`) to receive a `TickBatch` per binary frame,
-    whose ticks are decoded as they are iterated. Backpressure policy: at most
-    `max_pending_ticks` undelivered ticks are kept; when the consumer falls behind the oldest
-    batches are discarded (fresh prices matter more than stale ones) and their ticks are added
-    to `counters.dropped_ticks`. A lost connection or one silent for `watchdog_seconds`
-    (Kite sends a heartbeat every second) is reopened after an exponential, jittered delay and
-    resubscribed once. A rejected access token stops the feed for good: `failure` says why,
-    `ready` stays false and iteration ends.
+    Iterate the feed (`async for item in feed`) to receive a `TickBatch` per binary frame,
+    whose ticks are decoded as they are iterated, and a `BrokerOrderUpdate` per order update
+    (once, though every connection receives it; ahead of waiting ticks, and never dropped).
+    Backpressure policy: at most `max_pending_ticks` undelivered ticks are kept; when the
+    consumer falls behind the oldest batches are discarded (fresh prices matter more than stale
+    ones) and their ticks are added to `counters.dropped_ticks`. A lost connection or one silent
+    for `watchdog_seconds` (Kite sends a heartbeat every second) is reopened after an
+    exponential, jittered delay and resubscribed once. A rejected access token stops the feed
+    for good: `failure` says why, `ready` stays false and iteration ends.
     """
 
     def __init__(
         self,
         config: KiteFeedConfig,
         instrument_tokens: Iterable[int],
-        on_order_update: Callable[[OrderUpdate], None] | None = None,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self.config = config
         self.counters = FeedCounters()
         self.failure: str | None = None
         self._shards = shard_instruments(instrument_tokens)
-        self._on_order_update = on_order_update
         self._jitter = jitter
         self._decoder = FrameDecoder()
         self._pending: deque[TickBatch] = deque()
         self._pending_ticks = 0
+        self._updates: deque[BrokerOrderUpdate] = deque()
+        self._seen_updates: dict[str | bytes, None] = {}
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._finished = asyncio.Event()
@@ -132,12 +141,14 @@ class KiteFeed:
     def __aiter__(self) -> KiteFeed:
         return self
 
-    async def __anext__(self) -> TickBatch:
-        while not self._pending:
+    async def __anext__(self) -> FeedItem:
+        while not self._pending and not self._updates:
             if self._finished.is_set():
                 raise StopAsyncIteration
             self._wakeup.clear()
             await self._wakeup.wait()
+        if self._updates:
+            return self._updates.popleft()
         batch = self._pending.popleft()
         self._pending_ticks -= len(batch)
         return batch
@@ -275,12 +286,27 @@ class KiteFeed:
     async def _on_text(self, payload: Any) -> None:
         message = parse_text_message(payload)
         if isinstance(message, OrderUpdate):
-            self.counters.order_updates += 1
-            if self._on_order_update is not None:
-                self._on_order_update(message)
+            self._on_order_update(payload, message)
         elif isinstance(message, FeedError):
             self.counters.errors += 1
             if message.is_token_error:
                 await self._fail(f"Kite rejected the access token: {message.message}")
             else:
                 logger.warning("Kite reported an error: %s", message.message)
+
+    def _on_order_update(self, payload: str | bytes, message: OrderUpdate) -> None:
+        seen = self._seen_updates
+        if payload in seen:
+            return
+        if len(seen) >= _REMEMBERED_UPDATES:
+            del seen[next(iter(seen))]
+        seen[payload] = None
+        try:
+            update = order_update(message.data, datetime.now(UTC))
+        except ValueError as error:
+            self.counters.malformed_order_updates += 1
+            logger.warning("discarded a malformed order update: %s", error)
+            return
+        self.counters.order_updates += 1
+        self._updates.append(update)
+        self._wakeup.set()

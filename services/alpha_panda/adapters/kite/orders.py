@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from alpha_panda.domain.execution.charges import ChargeSchedule, Product
-from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
+from alpha_panda.domain.orders import BrokerOrderUpdate, OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.domain.values import IST
 
 KiteRecord = Mapping[str, Any]
@@ -75,3 +75,22 @@ def failure(placed: OrderPlaced, order: KiteRecord, filled: int) -> OrderFailed 
     reason = order.get("status_message") or str(order["status"])
     stamp = order.get("exchange_timestamp") or order.get("order_timestamp")
     return placed.failure(remainder, reason, kite_instant(stamp, placed.placed_at))
+
+
+def order_update(record: KiteRecord, received_at: datetime) -> BrokerOrderUpdate:
+    """Return the notice an order update message's `data` gives; raise ValueError if malformed.
+
+    Stamped with the exchange's last update of the order, else its placing, else `received_at`.
+    """
+    stamp = (
+        record.get("exchange_update_timestamp")
+        or record.get("exchange_timestamp")
+        or record.get("order_timestamp")
+    )
+    return BrokerOrderUpdate(
+        broker_order_id=str(record.get("order_id") or ""),
+        tag=record.get("tag") or None,
+        status=str(record.get("status") or ""),
+        filled_quantity=record.get("filled_quantity", 0),
+        updated_at=kite_instant(stamp, received_at),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -11,8 +12,8 @@ from pydantic import SecretStr
 
 from alpha_panda.adapters.kite.feed import KiteFeed
 from alpha_panda.adapters.kite.frames import TickBatch
-from alpha_panda.adapters.kite.messages import OrderUpdate
 from alpha_panda.domain.market import Tick
+from alpha_panda.domain.orders import BrokerOrderUpdate
 from alpha_panda.kite_sim.frames import StreamMode
 from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig
 from tests.conftest import eventually
@@ -141,21 +142,35 @@ async def test_silent_connection_is_reopened_by_the_watchdog(running: list[KiteF
         await feed.stop()
 
 
-async def test_order_updates_reach_the_callback(
+async def test_order_updates_are_delivered_once_each_and_malformed_ones_counted(
     simulator: KiteSimulator, running: list[KiteFeed]
 ) -> None:
-    updates: list[OrderUpdate] = []
-    tokens = equity_tokens(simulator, 1)
-    feed = await _start(
-        running, KiteFeed(feed_config(simulator), tokens, on_order_update=updates.append)
-    )
+    feed = await _start(running, KiteFeed(feed_config(simulator), equity_tokens(simulator, 1)))
     await eventually(_is(lambda: feed.ready), what="the feed to be ready")
+    opened = {"order_id": "42", "tag": "APTAG", "status": "OPEN", "filled_quantity": 0}
+    completed = {
+        **opened,
+        "status": "COMPLETE",
+        "filled_quantity": 5,
+        "exchange_update_timestamp": "2026-11-25 10:00:04",
+    }
+    for update in (opened, opened, {"order_id": "43", "filled_quantity": 1}, completed):
+        simulator.hub.publish_order(simulator.api_key, update)  # the repeat: a second connection
 
-    simulator.hub.publish_order(simulator.api_key, {"order_id": "42", "status": "COMPLETE"})
+    updates: list[BrokerOrderUpdate] = []
+    async with asyncio.timeout(20):
+        async for item in feed:
+            if isinstance(item, BrokerOrderUpdate):
+                updates.append(item)
+                if item.status == "COMPLETE":
+                    break
 
-    await eventually(_is(lambda: bool(updates)), what="an order update")
-    assert updates == [OrderUpdate({"order_id": "42", "status": "COMPLETE"})]
-    assert feed.counters.order_updates == 1
+    assert [(u.broker_order_id, u.tag, u.status, u.filled_quantity) for u in updates] == [
+        ("42", "APTAG", "OPEN", 0),
+        ("42", "APTAG", "COMPLETE", 5),
+    ]
+    assert updates[1].updated_at == datetime(2026, 11, 25, 4, 30, 4, tzinfo=UTC)
+    assert (feed.counters.order_updates, feed.counters.malformed_order_updates) == (2, 1)
 
 
 async def test_nine_thousand_instruments_stream_over_three_connections(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from alpha_panda.adapters.kite.orders import failure, fills, kite_instant
+import pytest
+
+from alpha_panda.adapters.kite.orders import failure, fills, kite_instant, order_update
 from alpha_panda.domain.execution.charges import ChargeSchedule, Product
 from alpha_panda.domain.orders import OrderPlaced
 from alpha_panda.domain.values import IST, OrderType, Side
@@ -55,3 +57,37 @@ def test_a_cancelled_rest_fails_with_kites_message_and_ends_the_watch() -> None:
     assert failure(PLACED, {"status": "OPEN"}, filled=15) is None
     assert failure(PLACED, {"status": "CANCELLED"}, filled=30) is None
     assert not still_working([PLACED, rest])
+
+
+def test_an_order_update_is_stamped_with_the_exchanges_last_update_in_utc() -> None:
+    received = datetime(2026, 11, 25, 4, 31, tzinfo=UTC)
+    record = {
+        "order_id": "151220000000000",
+        "tag": "APTAG",
+        "status": "COMPLETE",
+        "filled_quantity": 30,
+        "order_timestamp": "2026-11-25 10:00:00",
+        "exchange_update_timestamp": "2026-11-25 10:00:04",
+    }
+    update = order_update(record, received)
+
+    assert (update.broker_order_id, update.tag, update.status, update.filled_quantity) == (
+        "151220000000000",
+        "APTAG",
+        "COMPLETE",
+        30,
+    )
+    assert update.updated_at == datetime(2026, 11, 25, 4, 30, 4, tzinfo=UTC)
+    placed_only = order_update({**record, "exchange_update_timestamp": None, "tag": ""}, received)
+    assert placed_only.updated_at == datetime(2026, 11, 25, 4, 30, tzinfo=UTC)
+    assert placed_only.tag is None
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [{"status": None}, {"order_id": ""}, {"filled_quantity": -1}, {"order_timestamp": "soon"}],
+)
+def test_a_malformed_order_update_is_refused(broken: dict[str, object]) -> None:
+    record = {"order_id": "1", "status": "OPEN", "filled_quantity": 0, **broken}
+    with pytest.raises(ValueError):
+        order_update(record, datetime(2026, 11, 25, 4, 31, tzinfo=UTC))
