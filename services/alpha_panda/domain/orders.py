@@ -1,4 +1,4 @@
-"""Order lifecycle records produced by the trading engine."""
+"""Order lifecycle records the trading engine reports, and the broker's notices it reads."""
 
 from __future__ import annotations
 
