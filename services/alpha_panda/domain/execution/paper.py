@@ -169,4 +169,7 @@ class PaperTrader:
 
 def _touch(tick: Tick, side: Side) -> Decimal:
     levels = tick.asks if side is Side.BUY else tick.bids
-    return levels[0][0] if levels else tick.last_price
+    if not levels:
+        return tick.last_price
+    best_price, _quantity, _orders = levels[0]
+    return best_price
