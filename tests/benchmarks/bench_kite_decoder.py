@@ -1,7 +1,8 @@
-"""Print full-mode decode rates: the official kiteconnect parser beside our frame decoder.
+"""Print decode rates: the official kiteconnect parser beside our frame decoder.
 
-Frames come from the simulator's seeded market (realistic prices and depth), 200 full-mode
-packets per frame as Kite batches them. Runs on one core; prints ticks per CPU-second for:
+Frames come from the simulator's seeded market (realistic prices and depth), 200 packets per
+frame as Kite batches them, in full mode or the mode given (`python bench_kite_decoder.py
+[full|quote|ltp]`). Runs on one core; prints ticks per CPU-second for:
 the official parser (bytes -> dicts of floats), our decoder to packets (bytes -> integer
 tuples) and our decoder to domain ticks (bytes -> `Tick` with Decimal prices and depth),
 both as a list and one at a time as the market feed consumes them.
@@ -9,6 +10,7 @@ both as a list and one at a time as the market feed consumes them.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -26,7 +28,7 @@ FRAMES = 100
 ROUNDS = 7
 
 
-def _frames() -> list[bytes]:
+def _frames(mode: StreamMode = StreamMode.FULL) -> list[bytes]:
     start = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
     registry = InstrumentRegistry.build(start.date(), synthetic_count=PACKETS_PER_FRAME)
     market = GeneratedMarket(registry, start, seed=7)
@@ -35,9 +37,7 @@ def _frames() -> list[bytes]:
     for step in range(FRAMES):
         instant = start + timedelta(seconds=step / 2)
         quotes = [market.quote(token, instant) for token in tokens]
-        frames.append(
-            encode_frame([encode_packet(quote, StreamMode.FULL) for quote in quotes if quote])
-        )
+        frames.append(encode_frame([encode_packet(quote, mode) for quote in quotes if quote]))
     return frames
 
 
@@ -59,7 +59,7 @@ def _rates(decoders: dict[str, Callable[[bytes], object]], frames: list[bytes]) 
 
 def main() -> None:
     """Measure and print the decode rates and their ratios to the official parser."""
-    frames = _frames()
+    frames = _frames(StreamMode(sys.argv[1]) if len(sys.argv) > 1 else StreamMode.FULL)
     official = KiteTicker("api_key", "access_token")
     decoder = FrameDecoder()
     received_at = datetime.now(UTC)

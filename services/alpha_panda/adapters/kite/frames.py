@@ -193,7 +193,8 @@ class FrameDecoder:
         prices = self._prices[v[0] & 0xFF]
         layout = len(v)
         if layout == _FULL:
-            # Spelt out rather than merged from `_quote_values`: the feed's hottest path.
+            # Every field spelt out, here and for quotes (the feed's usual modes): merging a
+            # defaults dict made a quote tick ~20 % dearer. A unit test fails on a missing field.
             (
                 token, last, last_quantity, average, volume, buy_quantity, sell_quantity,
                 open_, high, low, close, trade_time, oi, oi_high, oi_low, stamp,
@@ -239,7 +240,27 @@ class FrameDecoder:
             values["mode"] = "full"
             return values
         if layout == _QUOTE:
-            return {**_quote_values(v, prices), "exchange_timestamp": received_at}
+            values = {
+                "instrument_token": v[0],
+                "exchange_timestamp": received_at,
+                "last_price": prices[v[1]],
+                "last_quantity": v[2],
+                "average_price": prices[v[3]],
+                "volume": v[4],
+                "buy_quantity": v[5],
+                "sell_quantity": v[6],
+                "open": prices[v[7]],
+                "high": prices[v[8]],
+                "low": prices[v[9]],
+                "close": prices[v[10]],
+                "oi": None,
+                "oi_day_high": None,
+                "oi_day_low": None,
+            }
+            values["last_trade_time"] = None
+            values["bids"] = values["asks"] = ()
+            values["mode"] = "quote"
+            return values
         if layout == _LTP:
             return {
                 **_TICK_DEFAULTS,
@@ -278,21 +299,3 @@ def _fresh(cache: dict[int, Any], packet: Packet, positions: tuple[int, ...]) ->
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
     return [packet[position] for position in positions if packet[position] not in cache]
-
-
-def _quote_values(v: Packet, prices: dict[int, Decimal]) -> dict[str, Any]:
-    return {
-        **_TICK_DEFAULTS,
-        "instrument_token": v[0],
-        "last_price": prices[v[1]],
-        "last_quantity": v[2],
-        "average_price": prices[v[3]],
-        "volume": v[4],
-        "buy_quantity": v[5],
-        "sell_quantity": v[6],
-        "open": prices[v[7]],
-        "high": prices[v[8]],
-        "low": prices[v[9]],
-        "close": prices[v[10]],
-        "mode": "quote",
-    }

@@ -67,9 +67,34 @@ def test_full_packet_converts_exchange_epoch_to_utc_and_paise_to_rupees() -> Non
     assert (tick.oi, tick.oi_day_high, tick.oi_day_low) == (700, 800, 600)
 
 
-def test_assembled_tick_equals_validated_tick_and_round_trips_json() -> None:
-    (tick,) = FrameDecoder().ticks(_frame(_full_packet(NSE_TOKEN)), RECEIVED_AT)
+EXCHANGE_TIME = int(datetime(2026, 11, 25, 4, 0, tzinfo=UTC).timestamp())
+INDEX_TOKEN = 256265  # low byte 9: NSE indices
+LAYOUTS = {
+    "full": _full_packet(NSE_TOKEN),
+    "quote": _full_packet(NSE_TOKEN)[:44],
+    "ltp": struct.pack(">II", NSE_TOKEN, 150_005),
+    "index quote": struct.pack(
+        ">7I", INDEX_TOKEN, 2_400_000, 2_410_000, 2_390_000, 2_395_000, 2_380_000, 20_000
+    ),
+    "index full": struct.pack(
+        ">8I",
+        INDEX_TOKEN,
+        2_400_000,
+        2_410_000,
+        2_390_000,
+        2_395_000,
+        2_380_000,
+        20_000,
+        EXCHANGE_TIME,
+    ),
+}
 
+
+@pytest.mark.parametrize("packet", LAYOUTS.values(), ids=LAYOUTS.keys())
+def test_assembled_tick_equals_validated_tick_and_round_trips_json(packet: bytes) -> None:
+    (tick,) = FrameDecoder().ticks(_frame(packet), RECEIVED_AT)
+
+    # Equality compares the field dicts: a field the decoder leaves out fails it.
     assert Tick.model_validate(tick.model_dump()) == tick
     assert Tick.model_validate_json(tick.model_dump_json()) == tick
     with pytest.raises(ValueError, match="frozen"):
