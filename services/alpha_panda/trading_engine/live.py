@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from prometheus_client import Counter
+
 from alpha_panda.adapters.postgres.state import state_writer
 from alpha_panda.core.events import EventEnvelope, decode, encode
 from alpha_panda.core.settings import Settings
@@ -22,6 +24,11 @@ from alpha_panda.trading_engine.service import TradingEngine, order_id_for
 from alpha_panda.trading_engine.zerodha import ZerodhaTrader
 
 log = logging.getLogger(__name__)
+ORDER_READS = Counter(
+    "alpha_panda_working_order_reads_total",
+    "Working orders read again from Kite, by what showed they moved: an order update or a poll",
+    ["service", "trigger"],
+)
 SNAPSHOT_VERSION = 1
 
 
@@ -111,17 +118,20 @@ class LiveTradingEngine(TradingEngine):
     async def _poll_round(self) -> None:
         progress = await self.live_trader.progress()
         for cause in list(self.working.values()):
-            if not await self._look_again(cause, progress.get(order_tag(order_id_for(cause)))):
+            now = progress.get(order_tag(order_id_for(cause)))
+            if not await self._look_again(cause, now, "poll"):
                 return
 
     async def _updated(self, update: BrokerOrderUpdate) -> None:
         """Look at once at the watched order an update names; others' updates are ignored."""
         for cause in list(self.working.values()):
             if order_tag(order_id_for(cause)) == update.tag:
-                await self._look_again(cause, (update.status, update.filled_quantity))
+                await self._look_again(cause, (update.status, update.filled_quantity), "update")
                 return
 
-    async def _look_again(self, cause: EventEnvelope, now: tuple[str, int] | None) -> bool:
+    async def _look_again(
+        self, cause: EventEnvelope, now: tuple[str, int] | None, trigger: str
+    ) -> bool:
         """Refresh a watched order unless its status and filled quantity are as last seen;
         return False if the refresh failed (the next poll looks again)."""
         if cause.id in self._progress and self._progress[cause.id] == now:
@@ -130,6 +140,7 @@ class LiveTradingEngine(TradingEngine):
         if not await self._guarded(self._refresh(cause)):
             self._progress.pop(cause.id, None)
             return False
+        ORDER_READS.labels(self.service_name, trigger).inc()
         return True
 
     async def _guarded(self, step: Awaitable[None]) -> bool:

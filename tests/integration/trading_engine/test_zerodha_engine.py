@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from prometheus_client import REGISTRY
 
 from alpha_panda.adapters.kite.feed import KiteFeed
 from alpha_panda.app.containers import Container
@@ -307,6 +308,7 @@ async def test_kites_order_update_reports_a_working_orders_fills_without_waiting
 ) -> None:
     await live.start_feed()
     running = await live.start_engine(poll_seconds=3600)  # only an update can bring the fills
+    reads_before = {trigger: _order_reads(running, trigger) for trigger in ("update", "poll")}
     sent = await source.send(validated(Side.BUY, 5, order_type=OrderType.LIMIT, limit_price="1535"))
     await eventually(lambda: _has(running, OrderPlaced), what="the limit order placed")
     assert isinstance(running.engine, LiveTradingEngine) and list(running.engine.working) == [
@@ -336,7 +338,14 @@ async def test_kites_order_update_reports_a_working_orders_fills_without_waiting
     updates = [e.data for e in observed.handled if e.type is EventType.ORDER_UPDATE]
     assert updates and updates[-1].status == "COMPLETE" and updates[-1].tag == order.tag
     assert {u.broker_order_id for u in updates} == {order.order_id}
+    assert _order_reads(running, "update") > reads_before["update"]
+    assert _order_reads(running, "poll") == reads_before["poll"]
     fills = [e for e in observed.handled if e.type is EventType.ORDER_FILLED]
     assert [(e.data.fill_id, e.causation_id) for e in fills] == [
         (t.trade_id, sent.id) for t in trades
     ]
+
+
+def _order_reads(running: Running, trigger: str) -> float:
+    labels = {"service": running.engine.service_name, "trigger": trigger}
+    return REGISTRY.get_sample_value("alpha_panda_working_order_reads_total", labels) or 0.0
