@@ -64,6 +64,8 @@ class FeedCounters:
     dropped_ticks: int = 0
     malformed_frames: int = 0
     order_updates: int = 0
+    duplicate_order_updates: int = 0
+    """Copies of an update that other connections of the API key received too."""
     malformed_order_updates: int = 0
     errors: int = 0
 
@@ -297,6 +299,7 @@ class KiteFeed:
     def _on_order_update(self, payload: str | bytes, message: OrderUpdate) -> None:
         seen = self._seen_updates
         if payload in seen:
+            self.counters.duplicate_order_updates += 1
             return
         if len(seen) >= _REMEMBERED_UPDATES:
             del seen[next(iter(seen))]

@@ -45,7 +45,8 @@ async def _ticks_until(feed: KiteFeed, tokens: set[int]) -> dict[int, Tick]:
     latest: dict[int, Tick] = {}
     async with asyncio.timeout(20):
         async for batch in feed:
-            latest.update((tick.instrument_token, tick) for tick in batch)
+            if isinstance(batch, TickBatch):
+                latest.update((tick.instrument_token, tick) for tick in batch)
             if tokens <= latest.keys():
                 return latest
     pytest.fail(f"the feed ended before {len(tokens - latest.keys())} instruments ticked")
@@ -170,7 +171,9 @@ async def test_order_updates_are_delivered_once_each_and_malformed_ones_counted(
         ("42", "APTAG", "COMPLETE", 5),
     ]
     assert updates[1].updated_at == datetime(2026, 11, 25, 4, 30, 4, tzinfo=UTC)
-    assert (feed.counters.order_updates, feed.counters.malformed_order_updates) == (2, 1)
+    counters = feed.counters
+    assert (counters.order_updates, counters.duplicate_order_updates) == (2, 1)
+    assert counters.malformed_order_updates == 1
 
 
 async def test_nine_thousand_instruments_stream_over_three_connections(
@@ -189,6 +192,14 @@ async def test_nine_thousand_instruments_stream_over_three_connections(
         assert sorted(len(connection.modes) for connection in connections) == [3000] * 3
         assert set().union(*(connection.modes for connection in connections)) == set(tokens)
         assert feed.ready
+
+        # Kite sends the account's order updates on every connection: the feed keeps one.
+        simulator.hub.publish_order(simulator.api_key, {"order_id": "7", "status": "OPEN"})
+        await eventually(
+            _is(lambda: feed.counters.duplicate_order_updates == 2), what="all three copies"
+        )
+        update = await anext(item async for item in feed if isinstance(item, BrokerOrderUpdate))
+        assert (update.broker_order_id, feed.counters.order_updates) == ("7", 1)
         await feed.stop()
         assert feed.counters.dropped_ticks == 0
 
