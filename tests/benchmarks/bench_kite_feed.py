@@ -183,7 +183,7 @@ async def _measure_published(config: KiteFeedConfig, tokens: list[int], seconds:
     topic = settings.topics.market_ticks
     await ensure_topics(settings.kafka_bootstrap, settings.topics, TopicConfig(partitions=6))
     feed = KiteFeed(config, tokens)
-    service = MarketFeed(settings, feed)
+    service = MarketFeed.for_settings(settings, feed)
     await service.start()
     running = asyncio.create_task(service.run())
     sample = ("alpha_panda_events_emitted_total", {"service": "market-feed", "topic": topic})

@@ -1,4 +1,5 @@
-"""Benchmark a pass-through StreamProcessor on the local Kafka, beside an asyncio echo floor.
+"""Benchmark a pass-through service on the streaming runtime and the local Kafka, beside an
+asyncio echo floor.
 
 Prints hop latency p50/p99 at a paced rate, maximum sustained throughput, and the processor's
 resident memory. Run: `make bench` or `python tests/benchmarks/bench_stream_processor.py`.
@@ -24,11 +25,11 @@ sys.path[:0] = [str(ROOT / "services"), str(ROOT)]
 
 from aiokafka import AIOKafkaConsumer, TopicPartition  # noqa: E402
 
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints  # noqa: E402
 from alpha_panda.adapters.postgres.migrations import connect  # noqa: E402
 from alpha_panda.core.events import decode  # noqa: E402
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics  # noqa: E402
 from alpha_panda.core.streaming.lag import group_lag  # noqa: E402
-from alpha_panda.core.streaming.ledger import ProcessedLedger  # noqa: E402
 from alpha_panda.domain.market import Tick  # noqa: E402
 from tests.integration.core.processors import Relay, Source, running, settings_for  # noqa: E402
 
@@ -109,7 +110,7 @@ async def paced(source: Source, topic: str, rate: int, seconds: float) -> int:
 
 
 def relay_process(env: dict[str, str], prefix: str) -> subprocess.Popen[bytes]:
-    """Start the pass-through processor as its own process, so its memory can be read."""
+    """Start the pass-through service as its own process, so its memory can be read."""
     return subprocess.Popen(
         [sys.executable, __file__, "--relay", prefix], env={**os.environ, **env}, cwd=ROOT
     )
@@ -135,11 +136,11 @@ async def run_relay(prefix: str) -> None:
     topics = settings.topics
     relay = Relay(
         settings,
-        ProcessedLedger(pool, settings.consumer_group),
+        PostgresCheckpoints(pool, settings.consumer_group),
         inputs=[topics.market_ticks],
         output=topics.signals_raw,
     )
-    relay.handled = _Discard()
+    relay.forwarder.handled = _Discard()
     async with running(relay):
         await asyncio.Event().wait()
 
@@ -246,9 +247,7 @@ async def main() -> None:
     env = infra()
     floor = await echo_figures(args.rate, args.seconds, args.burst)
     kafka = await kafka_figures(env, args.rate, args.seconds, args.burst)
-    print(
-        f"pass-through StreamProcessor, {args.rate} events/s for {args.seconds:g} s, burst {args.burst}"
-    )
+    print(f"pass-through runtime, {args.rate} events/s for {args.seconds:g} s, burst {args.burst}")
     print(
         f"  hop latency  p50 {kafka['hop_p50_ms']:.2f} ms  p99 {kafka['hop_p99_ms']:.2f} ms "
         "(source → Kafka → processor → Kafka → sink)"

@@ -16,8 +16,32 @@ DOMAIN = ROOT / "services" / "alpha_panda" / "domain"
 TOPIC_NAME = re.compile(
     r"(^|\.)(market\.ticks|(paper|zerodha)\.(signals|orders)\.[a-z]+)(\.dlq)?$|\.dlq$"
 )
+PUBLISH_MODULE = STREAMING_CORE / "publish.py"
 KAFKA_CLIENTS = {"AIOKafkaProducer", "AIOKafkaConsumer", "KafkaProducer", "KafkaConsumer"}
-FORBIDDEN_IN_DOMAIN = ("aiokafka", "asyncpg", "redis", "aiohttp", "kiteconnect", "fastapi", "kopf")
+PRODUCERS = {"AIOKafkaProducer", "KafkaProducer"}
+FORBIDDEN_IN_DOMAIN = (
+    "aiokafka",
+    "asyncpg",
+    "redis",
+    "aiohttp",
+    "kiteconnect",
+    "fastapi",
+    "kopf",
+    "kubernetes",
+)
+PRODUCT_PACKAGES = {
+    "alpha_panda.adapters",
+    "alpha_panda.api",
+    "alpha_panda.app",
+    "alpha_panda.core.streaming",
+    "alpha_panda.market_feed",
+    "alpha_panda.portfolio_manager",
+    "alpha_panda.risk_manager",
+    "alpha_panda.strategy_runner",
+    "alpha_panda.trading_engine",
+    "alpha_panda_operator",
+}
+"""What the domain may never import: I/O adapters, the streaming core and the services."""
 
 
 def parsed(path: Path) -> ast.AST:
@@ -32,17 +56,45 @@ def test_the_product_tree_is_scanned():
     assert len(PRODUCT) > 10 and any(p.is_relative_to(STREAMING_CORE) for p in PRODUCT)
 
 
+def names_used(path: Path) -> list[tuple[str, int]]:
+    """Return every name, alias and attribute spelt in a module, with its line."""
+    found = []
+    for node in ast.walk(parsed(path)):
+        if isinstance(node, ast.Name | ast.alias | ast.Attribute):
+            name = getattr(node, "id", None) or getattr(node, "name", None)
+            found.append((name or getattr(node, "attr", ""), node.lineno))
+    return found
+
+
+def imports_of(path: Path) -> set[str]:
+    """Return the modules a module imports."""
+    imported: set[str] = set()
+    for node in ast.walk(parsed(path)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+    return imported
+
+
+def test_only_the_publish_module_creates_producers():
+    offenders = [
+        f"{relative(path)}:{line}"
+        for path in PRODUCT
+        if path != PUBLISH_MODULE
+        for name, line in names_used(path)
+        if name in PRODUCERS
+    ]
+    assert offenders == [], "producers belong in alpha_panda.core.streaming.publish"
+
+
 def test_only_the_streaming_core_touches_kafka_clients():
     offenders = [
-        f"{relative(path)}:{node.lineno}"
+        f"{relative(path)}:{line}"
         for path in PRODUCT
         if not path.is_relative_to(STREAMING_CORE)
-        for node in ast.walk(parsed(path))
-        if isinstance(node, ast.Name | ast.alias | ast.Attribute)
-        and (
-            getattr(node, "id", None) or getattr(node, "name", None) or getattr(node, "attr", None)
-        )
-        in KAFKA_CLIENTS
+        for name, line in names_used(path)
+        if name in KAFKA_CLIENTS
     ]
     assert offenders == [], "Kafka clients outside alpha_panda.core.streaming"
 
@@ -62,21 +114,28 @@ def test_no_topic_name_is_spelt_outside_the_topic_map():
 
 @pytest.mark.parametrize("path", sorted(DOMAIN.rglob("*.py")), ids=relative)
 def test_the_domain_does_no_io(path):
-    imported = set()
-    for node in ast.walk(parsed(path)):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module)
     bad = {
         name
-        for name in imported
+        for name in imports_of(path)
         if name.split(".")[0] in FORBIDDEN_IN_DOMAIN
-        or name.startswith(
-            ("alpha_panda.adapters", "alpha_panda.core.streaming", "alpha_panda.services")
-        )
+        or any(name == p or name.startswith(p + ".") for p in PRODUCT_PACKAGES)
     }
     assert bad == set()
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p
+        for package in ("strategy_runner", "risk_manager", "trading_engine", "portfolio_manager")
+        for p in (ROOT / "services" / "alpha_panda" / package).glob("service.py")
+    ),
+    ids=relative,
+)
+def test_service_handlers_touch_no_kafka_client_and_no_sql(path):
+    imported = imports_of(path)
+    assert not {name for name in imported if name.split(".")[0] in ("aiokafka", "asyncpg")}
+    assert not {name for name in imported if name.startswith("alpha_panda.adapters.postgres")}
 
 
 def test_the_detectors_catch_what_they_look_for():
@@ -84,4 +143,4 @@ def test_the_detectors_catch_what_they_look_for():
     assert not TOPIC_NAME.search("alpha_panda.core.topics")
     sample = ast.parse("from aiokafka import AIOKafkaProducer\np = AIOKafkaProducer()")
     names = {getattr(n, "id", None) or getattr(n, "name", None) for n in ast.walk(sample)}
-    assert names & KAFKA_CLIENTS
+    assert names & KAFKA_CLIENTS and names & PRODUCERS

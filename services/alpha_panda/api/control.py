@@ -6,13 +6,30 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from alpha_panda.core.events import EventType
-from alpha_panda.core.streaming import Outgoing, StreamProcessor
+from alpha_panda.core.settings import Settings
+from alpha_panda.core.streaming import Outgoing, Publisher
 from alpha_panda.domain.control import ControlAction, ControlCommand
 from alpha_panda.domain.values import Namespace
 
 
-class ControlPublisher(StreamProcessor):
-    """A source-only processor: consumes nothing, emits one command per call."""
+class ControlPublisher:
+    """An event source: one command per call, acknowledged before the call returns."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._publisher = Publisher(
+            settings.kafka_bootstrap,
+            source=settings.service_name,
+            namespace=settings.namespace.value,
+        )
+
+    async def start(self) -> None:
+        """Connect to Kafka."""
+        await self._publisher.start()
+
+    async def close(self) -> None:
+        """Deliver what was published and disconnect."""
+        await self._publisher.close()
 
     async def publish(
         self, namespace: Namespace, action: ControlAction, strategy_id: str, reason: str
@@ -23,14 +40,9 @@ class ControlPublisher(StreamProcessor):
         )
         # The API serves every namespace; each namespace's risk manager reads its own topic.
         topics = replace(self.settings.topics, namespace=namespace)
-        await self._emit_event(
-            Outgoing(
-                topics.control,
-                EventType.CONTROL_COMMAND,
-                command,
-                key=strategy_id,
-                namespace=namespace.value,
-            )
+        control = Outgoing(
+            topics.control, EventType.CONTROL_COMMAND, command, namespace=namespace.value
         )
-        await self.flush()
+        await self._publisher.publish([control])
+        await self._publisher.flush()
         return command

@@ -13,7 +13,7 @@ import redis.asyncio as redis
 
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.api.schemas import DeadLetterView, OrderStatus, OrderView
-from alpha_panda.core.streaming.dlq import DeadLetter, read_dead_letters
+from alpha_panda.core.streaming.dead_letters import DeadLetter, read_dead_letters
 from alpha_panda.core.topics import original_of
 from alpha_panda.domain.execution import order_tag
 from alpha_panda.domain.orders import OrderFilled

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
+from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.api.control import ControlPublisher
 from alpha_panda.api.schemas import StrategyView
 from alpha_panda.domain.control import ControlAction
+from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
 
 

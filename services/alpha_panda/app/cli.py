@@ -13,14 +13,15 @@ from pathlib import Path
 import asyncpg
 
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
-from alpha_panda.app.containers import SERVICES
+from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.app.pre_trading_checks import infrastructure_checks
+from alpha_panda.app.wiring import SERVICES
 from alpha_panda.auth.user_commands import configure_users_parser, run_users_command
 from alpha_panda.auth.users import UserStore
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.settings import Settings, SettingsError, load_settings
-from alpha_panda.core.streaming.dlq import read_dead_letters, replay_dead_letters
+from alpha_panda.core.streaming.dead_letters import read_dead_letters, replay_dead_letters
+from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
 
 PASS_THROUGH = {"backtest", "simulator", "run"}

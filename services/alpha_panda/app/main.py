@@ -10,9 +10,9 @@ import sys
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from alpha_panda.app.containers import ConfigurationError, Container
 from alpha_panda.app.health_server import HealthServer
 from alpha_panda.app.pre_trading_checks import infrastructure_checks
+from alpha_panda.app.wiring import ConfigurationError, Service, Wiring
 from alpha_panda.auth.redaction import SecretScrubber
 from alpha_panda.core.health import (
     CachedReadiness,
@@ -22,7 +22,6 @@ from alpha_panda.core.health import (
     StartupCheckError,
 )
 from alpha_panda.core.settings import Settings, SettingsError, load_settings
-from alpha_panda.core.streaming import StreamProcessor
 from alpha_panda.core.streaming.bootstrap import ensure_topics
 from alpha_panda.market_feed.service import MarketFeed
 
@@ -57,8 +56,8 @@ def feed_check(feed: MarketFeed) -> HealthCheck:
     return HealthCheck("market-feed", probe, "check the Kite session and network")
 
 
-def halted_check(processor: StreamProcessor) -> HealthCheck:
-    """Unready once the processor halted on a fatal error, such as an expired Kite session."""
+def halted_check(processor: Service) -> HealthCheck:
+    """Unready once the service halted on a fatal error, such as an expired Kite session."""
 
     async def probe() -> str:
         if processor.failure:
@@ -77,12 +76,12 @@ async def serve(service: str, settings: Settings) -> int:
     except StartupCheckError as error:
         log.error("%s cannot start:\n%s", service, error.report.render())
         return 1
-    container = await Container.open(settings)
+    wiring = await Wiring.open(settings)
     try:
-        processor = await container.build(service)
+        processor = await wiring.build(service)
     except ConfigurationError as error:
         log.error("%s cannot start: %s", service, error)
-        await container.close()
+        await wiring.close()
         return 2
     if isinstance(processor, MarketFeed):
         registry.register(feed_check(processor))
@@ -107,7 +106,7 @@ async def serve(service: str, settings: Settings) -> int:
             await terminated.wait()
     finally:
         await processor.close()  # flush the producer, commit, leave the group
-        await container.close()
+        await wiring.close()
         await probes.stop()
         log.info("%s stopped", service)
     return 0

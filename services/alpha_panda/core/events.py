@@ -131,6 +131,26 @@ _ANY_ENVELOPE: TypeAdapter[EventEnvelope] = TypeAdapter(
 )
 
 
+def partition_key(data: BaseModel) -> str:
+    """Return the partition key of an event's payload: the one rule every emitter follows.
+
+    Ticks go by instrument; what a strategy does about an instrument (signals, verdicts,
+    orders) by strategy and instrument, so its order holds; commands by strategy; the broker's
+    order updates by the broker's order id.
+    """
+    if isinstance(data, Tick):
+        return str(data.instrument_token)
+    if isinstance(data, ValidatedSignal | RejectedSignal):
+        data = data.signal
+    if isinstance(data, Signal | OrderPlaced | OrderFilled | OrderFailed):
+        return f"{data.strategy_id}:{data.instrument_token}"
+    if isinstance(data, ControlCommand):
+        return data.strategy_id or "*"  # a namespace-wide command has a key of its own
+    if isinstance(data, BrokerOrderUpdate):
+        return data.broker_order_id
+    raise TypeError(f"{type(data).__name__} is not an event payload")
+
+
 def new_envelope(event_type: EventType, data: BaseModel, **fields: Any) -> EventEnvelope:
     """Build a validated envelope of the subclass that `event_type` selects."""
     return ENVELOPES[event_type](type=event_type, data=data, **fields)

@@ -43,13 +43,17 @@ def new_event_id() -> uuid.UUID:
     return _pack(time.time_ns() // 1_000_000, _ENTROPY.take_80_bits())
 
 
-def derived_event_id(cause: uuid.UUID, index: int) -> uuid.UUID:
-    """Return the id of the index-th event emitted in reaction to `cause`.
+def derived_event_id(cause: uuid.UUID, index: int, emitter: str) -> uuid.UUID:
+    """Return the id of the index-th event `emitter` emits in reaction to `cause`.
 
     Deterministic, so an event re-emitted after a redelivery carries the same id and every
-    downstream consumer deduplicates it; it keeps the cause's millisecond so ids stay sortable.
+    downstream consumer deduplicates it; distinct per emitter, so two services (two strategies)
+    reacting to one tick never share an id; it keeps the cause's millisecond so ids stay
+    sortable.
     """
-    digest = hashlib.blake2b(cause.bytes + index.to_bytes(4, "big"), digest_size=10).digest()
+    digest = hashlib.blake2b(
+        cause.bytes + index.to_bytes(4, "big") + emitter.encode(), digest_size=10
+    ).digest()
     return _pack(cause.int >> 80, int.from_bytes(digest))
 
 

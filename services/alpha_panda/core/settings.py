@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     kite_root: str = "https://api.kite.trade"
     kite_ws_url: str = "wss://ws.kite.trade"
     strategy_id: str = ""
+    order_poll_seconds: float = Field(
+        default=1.0, gt=0, description="how often the live engine reads its working orders"
+    )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("kafka_bootstrap")

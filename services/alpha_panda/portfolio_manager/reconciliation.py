@@ -11,7 +11,7 @@ import asyncpg
 from kiteconnect import KiteConnect
 
 from alpha_panda.adapters.kite.client import call_kite, kite_client
-from alpha_panda.adapters.postgres.state import load_state
+from alpha_panda.adapters.postgres.checkpoints import load_snapshot
 from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming import FatalError, TransientError
 from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
@@ -90,7 +90,7 @@ async def reconcile_on_start(portfolio: Portfolio, settings: Settings) -> None:
 async def reconcile_saved(settings: Settings, pool: asyncpg.Pool) -> list[PositionDifference]:
     """Reconcile the positions the namespace's portfolio manager last saved with Kite's."""
     portfolio = Portfolio(PortfolioConfig(namespace=settings.namespace))
-    snapshot = await load_state(pool, f"{settings.group_prefix}.{PORTFOLIO_SERVICE}")
+    snapshot = await load_snapshot(pool, f"{settings.group_prefix}.{PORTFOLIO_SERVICE}")
     if snapshot:
         portfolio.restore(snapshot)
     return await reconcile(portfolio, kite_client(settings))

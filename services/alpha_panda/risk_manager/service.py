@@ -2,62 +2,57 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from alpha_panda.adapters.postgres.state import state_writer
 from alpha_panda.core.events import EventEnvelope, EventType
-from alpha_panda.core.settings import Settings
-from alpha_panda.core.streaming import Outgoing, StreamProcessor
-from alpha_panda.core.streaming.ledger import ProcessedLedger, StateWriter
+from alpha_panda.core.streaming import NOTHING, Outgoing, Outputs, Snapshot, Subscription
+from alpha_panda.core.topics import TopicMap
 from alpha_panda.domain.control import ControlAction, ControlCommand
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.risk.engine import RiskEngine
 from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
-from alpha_panda.strategy_runner.service import signal_key
 
 
-class RiskManager(StreamProcessor):
+class RiskManager:
     """The namespace's risk engine between strategies and the trading engine."""
 
-    def __init__(self, settings: Settings, ledger: ProcessedLedger, engine: RiskEngine) -> None:
-        topics = settings.topics
-        super().__init__(
-            settings,
-            input_topics=[
-                topics.market_ticks,
-                topics.signals_raw,
-                topics.orders_filled,
-                topics.control,
-            ],
-            latest_only=[topics.market_ticks],  # the engine keeps only the last price
-            ledger=ledger,
-        )
+    def __init__(self, topics: TopicMap, engine: RiskEngine) -> None:
+        self.topics = topics
         self.engine = engine
+        self.subscription = Subscription(
+            topics=[topics.market_ticks, topics.signals_raw, topics.orders_filled, topics.control],
+            latest_only=[topics.market_ticks],  # the engine keeps only the last price
+        )
         self._changed = False
 
-    def restore(self, snapshot: dict[str, Any] | None) -> None:
+    def restore(self, snapshot: Snapshot | None) -> None:
         """Restore positions, daily counters and halts saved by a previous run."""
         if snapshot:
             self.engine.restore(snapshot)
 
+    def snapshot(self) -> Snapshot | None:
+        """Return positions, counters and halts if a signal, fill or command moved them."""
+        if not self._changed:
+            return None
+        self._changed = False
+        return self.engine.snapshot()
+
     def deduplicates(self, event: EventEnvelope) -> bool:
         return event.type is not EventType.MARKET_TICK
 
-    async def handle(self, event: EventEnvelope) -> Sequence[Outgoing]:
+    async def handle(self, event: EventEnvelope) -> Outputs:
+        """Judge signals, book fills, apply commands; ticks only update prices."""
         data = event.data
         if isinstance(data, Tick):
             self.engine.on_tick(data)
-            return []
+            return NOTHING
         self._changed = True
         if isinstance(data, Signal):
-            return [self._verdict(self.engine.evaluate(data))]
+            return Outputs([self._verdict(self.engine.evaluate(data))])
         if isinstance(data, OrderFilled):
             self.engine.on_fill(data)
-            return []
+            return NOTHING
         if isinstance(data, ControlCommand):
-            return [self._verdict(closing) for closing in self._apply(data)]
+            return Outputs([self._verdict(closing) for closing in self._apply(data)])
         raise TypeError(f"unexpected {event.type} on the risk manager's topics")
 
     def _apply(self, command: ControlCommand) -> list[ValidatedSignal]:
@@ -72,14 +67,6 @@ class RiskManager(StreamProcessor):
         )
 
     def _verdict(self, verdict: ValidatedSignal | RejectedSignal) -> Outgoing:
-        topics = self.settings.topics
-        key = signal_key(verdict.signal)
         if isinstance(verdict, ValidatedSignal):
-            return Outgoing(topics.signals_validated, EventType.SIGNAL_VALIDATED, verdict, key)
-        return Outgoing(topics.signals_rejected, EventType.SIGNAL_REJECTED, verdict, key)
-
-    def state_writer(self) -> StateWriter | None:
-        if not self._changed:
-            return None
-        self._changed = False
-        return state_writer(self.settings.consumer_group, self.engine.snapshot())
+            return Outgoing(self.topics.signals_validated, EventType.SIGNAL_VALIDATED, verdict)
+        return Outgoing(self.topics.signals_rejected, EventType.SIGNAL_REJECTED, verdict)

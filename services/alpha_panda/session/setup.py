@@ -11,11 +11,12 @@ import asyncpg
 from kiteconnect import KiteConnect
 
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
+from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.auth.key_generation import generate_hmac_key
 from alpha_panda.auth.roles import Role
 from alpha_panda.auth.users import UserStore, generate_password
 from alpha_panda.domain.risk.limits import RiskLimits
+from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
 from alpha_panda.kite_sim.simulator import KiteSimulator
 

@@ -16,7 +16,7 @@ import httpx
 import redis.asyncio as redis
 from pydantic import SecretStr
 
-from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
+from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.api.container import ApiContainer, ensure_api_topics
 from alpha_panda.api.serve import api_server
@@ -29,6 +29,7 @@ from alpha_panda.auth.users import UserStore
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.settings import Settings, load_settings
 from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
+from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
 from tests.conftest import eventually
 

@@ -10,16 +10,17 @@ import httpx
 import pytest
 import redis.asyncio as redis
 
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
+from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.auth.roles import Role
-from alpha_panda.core.streaming.ledger import ProcessedLedger
 from alpha_panda.domain.control import ControlCommand
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.risk.limits import RiskLimits
 from alpha_panda.domain.signals import Signal
+from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace, Side
 from tests.conftest import eventually
 from tests.integration.api.stack import api_settings, login, opened_api, seed_users
@@ -93,7 +94,7 @@ async def test_the_api_shows_the_pipelines_figures_and_its_pause_halts_the_strat
     reader_settings = pipeline.settings("rejection-reader")
     rejected = Relay(
         reader_settings,
-        ProcessedLedger(pool, reader_settings.consumer_group),
+        PostgresCheckpoints(pool, reader_settings.consumer_group),
         inputs=[settings.topics.signals_rejected],
     )
     source = Source(pipeline.settings("market-feed"))

@@ -9,13 +9,14 @@ import httpx
 import pytest
 import redis.asyncio as redis
 
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
+from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.auth.roles import Role
 from alpha_panda.core.events import EventType
-from alpha_panda.core.streaming.ledger import ProcessedLedger
 from alpha_panda.core.topics import dlq
 from alpha_panda.domain.control import ControlAction
+from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
 from tests.conftest import eventually
 from tests.integration.api.stack import (
@@ -154,7 +155,7 @@ async def test_pause_and_resume_flip_the_row_and_reach_the_risk_managers_topic(
     )
     reader = Relay(
         relay_settings,
-        ProcessedLedger(pool, relay_settings.consumer_group),
+        PostgresCheckpoints(pool, relay_settings.consumer_group),
         inputs=[settings.topics.control],
     )
     headers = await login(api, Role.TRADER)
@@ -206,7 +207,7 @@ async def test_dead_letters_are_read_back_from_their_topic(api, settings, pool, 
 
     failing = Relay(
         failing_settings,
-        ProcessedLedger(pool, failing_settings.consumer_group),
+        PostgresCheckpoints(pool, failing_settings.consumer_group),
         inputs=[topic],
         fail=refuse,
     )
@@ -253,7 +254,7 @@ async def test_pausing_a_zerodha_strategy_sends_the_command_to_the_zerodha_contr
     zerodha_control = replace(settings.topics, namespace=Namespace.ZERODHA).control
     reader = Relay(
         relay_settings,
-        ProcessedLedger(pool, relay_settings.consumer_group),
+        PostgresCheckpoints(pool, relay_settings.consumer_group),
         inputs=[zerodha_control],
     )
     headers = await login(api, Role.TRADER)

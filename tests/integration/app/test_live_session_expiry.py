@@ -12,7 +12,7 @@ import pytest
 
 from alpha_panda.core.settings import load_settings
 from alpha_panda.core.streaming.bootstrap import ensure_topics
-from alpha_panda.core.streaming.dlq import read_dead_letters
+from alpha_panda.core.streaming.dead_letters import read_dead_letters
 from tests.conftest import ROOT, eventually
 from tests.integration.app.throwaway_servers import free_port
 from tests.integration.trading_engine.kite import SignalSource, frozen_simulator, validated

@@ -1,4 +1,4 @@
-"""Small processors that exercise the streaming core in tests."""
+"""Small services that exercise the streaming core in tests."""
 
 from __future__ import annotations
 
@@ -10,15 +10,26 @@ from decimal import Decimal
 
 import asyncpg
 
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.core.events import EventEnvelope, EventType
 from alpha_panda.core.settings import Settings, load_settings
-from alpha_panda.core.streaming import Outgoing, StreamProcessor, StreamProcessorConfig
-from alpha_panda.core.streaming.ledger import ProcessedLedger
+from alpha_panda.core.streaming import (
+    NOTHING,
+    Outgoing,
+    Outputs,
+    Publisher,
+    Runtime,
+    RuntimeConfig,
+    Snapshot,
+    Subscription,
+)
+from alpha_panda.core.streaming.checkpoint import CheckpointStore
+from alpha_panda.core.streaming.handler import SideWork
 from alpha_panda.core.streaming.retry import Backoff
 from alpha_panda.domain.market import Tick
 
-FAST_RETRY = StreamProcessorConfig(max_attempts=3, backoff=Backoff(initial=0.001, maximum=0.01))
+FAST_RETRY = RuntimeConfig(max_attempts=3, backoff=Backoff(initial=0.001, maximum=0.01))
 
 
 def settings_for(service: str, prefix: str, kafka: str, postgres: str, redis: str) -> Settings:
@@ -42,77 +53,142 @@ def tick(token: int, sequence: int) -> Tick:
     )
 
 
-class Source(StreamProcessor):
+class Source:
     """Publishes ticks without consuming, as the market feed does."""
 
+    def __init__(self, settings: Settings) -> None:
+        self.publisher = Publisher(
+            settings.kafka_bootstrap,
+            source=settings.service_name,
+            namespace=settings.namespace.value,
+        )
+
+    async def start(self) -> None:
+        await self.publisher.start()
+
+    def stop(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        await self.publisher.close()
+
     async def publish(self, topic: str, ticks: Sequence[Tick]) -> list[EventEnvelope]:
-        sent = [
-            await self._emit_event(
-                Outgoing(topic, EventType.MARKET_TICK, t, str(t.instrument_token))
-            )
-            for t in ticks
-        ]
-        await self.flush()
+        sent = await self.publisher.publish(
+            [Outgoing(topic, EventType.MARKET_TICK, t) for t in ticks]
+        )
+        await self.publisher.flush()
         return sent
 
 
-class Relay(StreamProcessor):
-    """Records what it handles and forwards it to `output` (when given)."""
+class Forwarder:
+    """A handler that records what it handles and forwards it to `output` (when given)."""
 
     def __init__(
         self,
-        settings: Settings,
-        ledger: ProcessedLedger,
-        *,
         inputs: Sequence[str],
-        output: str | None = None,
-        fail: Callable[[EventEnvelope], None] | None = None,
-        config: StreamProcessorConfig = FAST_RETRY,
-        latest_only: Sequence[str] = (),
-        only_keys: dict[str, list[str]] | None = None,
+        output: str | None,
+        fail: Callable[[EventEnvelope], None] | None,
+        latest_only: Sequence[str],
+        only_keys: dict[str, list[str]] | None,
     ) -> None:
-        super().__init__(
-            settings,
-            input_topics=inputs,
-            latest_only=latest_only,
-            only_keys=only_keys,
-            ledger=ledger,
-            config=config,
+        self.subscription = Subscription(
+            topics=inputs, latest_only=latest_only, only_keys=only_keys or {}
         )
         self.output = output
         self.fail = fail
         self.handled: list[EventEnvelope] = []
         self.attempts = 0
 
-    async def handle(self, event: EventEnvelope) -> Sequence[Outgoing]:
+    def deduplicates(self, event: EventEnvelope) -> bool:
+        return True
+
+    def snapshot(self) -> Snapshot | None:
+        return None
+
+    def restore(self, snapshot: Snapshot | None) -> None:
+        pass
+
+    async def handle(self, event: EventEnvelope) -> Outputs:
         self.attempts += 1
         if self.fail is not None:
             self.fail(event)
         self.handled.append(event)
         if self.output is None:
-            return []
-        return [Outgoing(self.output, event.type, event.data, event.key)]
+            return NOTHING
+        return Outputs([Outgoing(self.output, event.type, event.data)])
+
+
+class Relay:
+    """A `Forwarder` run by the real runtime, with the runtime's lifecycle."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: CheckpointStore,
+        *,
+        inputs: Sequence[str],
+        output: str | None = None,
+        fail: Callable[[EventEnvelope], None] | None = None,
+        config: RuntimeConfig = FAST_RETRY,
+        latest_only: Sequence[str] = (),
+        only_keys: dict[str, list[str]] | None = None,
+        side_work: Sequence[tuple[float, SideWork]] = (),
+    ) -> None:
+        self.settings = settings
+        self.forwarder = Forwarder(inputs, output, fail, latest_only, only_keys)
+        self.runtime = Runtime(self.forwarder, settings, store, config=config, side_work=side_work)
+
+    @property
+    def handled(self) -> list[EventEnvelope]:
+        return self.forwarder.handled
+
+    @property
+    def attempts(self) -> int:
+        return self.forwarder.attempts
+
+    @property
+    def failure(self) -> str | None:
+        return self.runtime.failure
+
+    async def start(self) -> None:
+        await self.runtime.start()
+
+    async def run(self) -> None:
+        await self.runtime.run()
+
+    def stop(self) -> None:
+        self.runtime.stop()
+
+    async def close(self) -> None:
+        await self.runtime.close()
+
+    async def checkpoint(self) -> None:
+        await self.runtime.checkpoint()
 
     def assigned_partitions(self) -> set[tuple[str, int]]:
-        assert self._consumer is not None
-        return {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
+        return {(tp.topic, tp.partition) for tp in self.runtime.consumer.assignment()}
 
 
 @contextlib.asynccontextmanager
-async def running(*processors: StreamProcessor) -> AsyncIterator[None]:
-    """Start processors, run the consuming ones, then stop and close them all."""
-    for processor in processors:
-        await processor.start()
-    tasks = [asyncio.create_task(p.run()) for p in processors if p.input_topics]
+async def running(*services: Source | Relay) -> AsyncIterator[None]:
+    """Start services, run the consuming ones, then stop and close them all."""
+    for service in services:
+        await service.start()
+    tasks = [asyncio.create_task(s.run()) for s in services if isinstance(s, Relay)]
     try:
         yield
     finally:
-        for processor in processors:
-            processor.stop()
+        for service in services:
+            service.stop()
         await asyncio.gather(*tasks)
-        for processor in processors:
-            await processor.close()
+        for service in services:
+            await service.close()
 
 
 async def ledger_pool(dsn: str) -> asyncpg.Pool:
     return await connect(dsn, max_size=10)
+
+
+def checkpoints(pool: asyncpg.Pool, settings: Settings) -> PostgresCheckpoints:
+    """Return the checkpoint store of a test service's consumer group."""
+    return PostgresCheckpoints(pool, settings.consumer_group)

@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.core.streaming import FatalError
 from alpha_panda.core.streaming.bootstrap import ensure_topics
-from alpha_panda.core.streaming.dlq import read_dead_letters
-from alpha_panda.core.streaming.ledger import ProcessedLedger
+from alpha_panda.core.streaming.dead_letters import read_dead_letters
 from tests.conftest import eventually
 from tests.integration.core.processors import Relay, Source, ledger_pool, settings_for, tick
 
@@ -25,7 +25,7 @@ async def test_a_fatal_error_stops_consumption_without_dead_letter_record_or_com
     topics = settings("relay").topics
     await ensure_topics(kafka_bootstrap, topics)
     pool = await ledger_pool(postgres_dsn)
-    ledger = ProcessedLedger(pool, settings("relay").consumer_group)
+    ledger = PostgresCheckpoints(pool, settings("relay").consumer_group)
 
     def session_expired(event) -> None:
         if event.data.instrument_token == 13:

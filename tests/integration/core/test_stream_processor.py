@@ -9,12 +9,12 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from prometheus_client import REGISTRY
 
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.core.events import EventDecodeError
 from alpha_panda.core.streaming import TransientError
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
-from alpha_panda.core.streaming.dlq import read_dead_letters, replay_dead_letters
+from alpha_panda.core.streaming.dead_letters import read_dead_letters, replay_dead_letters
 from alpha_panda.core.streaming.lag import group_lag
-from alpha_panda.core.streaming.ledger import ProcessedLedger
 from tests.conftest import eventually
 from tests.integration.core.processors import (
     FAST_RETRY,
@@ -40,8 +40,8 @@ async def env(kafka_bootstrap, postgres_dsn, redis_url, unique):
     topics = settings("probe").topics
     await ensure_topics(kafka_bootstrap, topics, TopicConfig(partitions=4))
 
-    def ledger(service: str) -> ProcessedLedger:
-        return ProcessedLedger(pool, settings(service).consumer_group)
+    def ledger(service: str) -> PostgresCheckpoints:
+        return PostgresCheckpoints(pool, settings(service).consumer_group)
 
     yield settings, topics, ledger
     await pool.close()

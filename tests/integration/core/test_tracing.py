@@ -10,8 +10,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
-from alpha_panda.core.streaming.ledger import ProcessedLedger
 from tests.conftest import eventually
 from tests.integration.core.processors import (
     Relay,
@@ -47,13 +47,13 @@ async def test_three_hops_share_one_trace_and_chain_causation(
     relays = [
         Relay(
             settings(f"hop{i}"),
-            ProcessedLedger(pool, f"hop{i}"),
+            PostgresCheckpoints(pool, f"hop{i}"),
             inputs=[hops[i]],
             output=hops[i + 1],
         )
         for i in range(3)
     ]
-    sink = Relay(settings("sink"), ProcessedLedger(pool, "sink"), inputs=[hops[3]])
+    sink = Relay(settings("sink"), PostgresCheckpoints(pool, "sink"), inputs=[hops[3]])
     source = Source(settings("source"))
     tracer = trace.get_tracer("test")
     async with running(source, *relays, sink):

@@ -51,7 +51,7 @@ async def test_every_tick_the_feed_receives_reaches_kafka_and_the_metrics(
     config = SimulatorConfig(tick_interval=0.02, rate_limits={}, synthetic_instruments=400)
     async with KiteSimulator(config) as simulator:
         tokens = equity_tokens(simulator, 400)
-        service = MarketFeed(settings, KiteFeed(feed_config(simulator), tokens))
+        service = MarketFeed.for_settings(settings, KiteFeed(feed_config(simulator), tokens))
         await service.start()
         running = asyncio.create_task(service.run())
 

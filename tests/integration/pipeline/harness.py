@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from alpha_panda.app.containers import Container
+from alpha_panda.app.wiring import Wiring
 from alpha_panda.core.events import EventEnvelope
 from alpha_panda.core.settings import Settings, load_settings
-from alpha_panda.core.streaming import StreamProcessor
+from alpha_panda.core.streaming import Runtime
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.values import IST
@@ -39,9 +39,9 @@ class Pipeline:
     strategy_id: str
     overrides: dict[str, str] = field(default_factory=dict)
     """Further settings, such as the Kite session of the zerodha namespace."""
-    services: dict[str, StreamProcessor] = field(default_factory=dict)
+    services: dict[str, Runtime] = field(default_factory=dict)
     handled: dict[str, list[EventEnvelope]] = field(default_factory=dict)
-    containers: list[Container] = field(default_factory=list)
+    wirings: list[Wiring] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def settings(self, service: str) -> Settings:
@@ -64,12 +64,13 @@ class Pipeline:
             self.settings("x").kafka_bootstrap, self.settings("x").topics, TopicConfig(partitions=3)
         )
         for service in PIPELINE:
-            container = await Container.open(self.settings(service))
-            processor = await container.build(service)
+            wiring = await Wiring.open(self.settings(service))
+            processor = await wiring.build(service)
+            assert isinstance(processor, Runtime)
             self.handled.setdefault(service, [])
             _record(processor, self.handled[service])
             await processor.start()
-            self.containers.append(container)
+            self.wirings.append(wiring)
             self.services[service] = processor
             self.tasks.append(asyncio.create_task(processor.run()))
 
@@ -79,9 +80,9 @@ class Pipeline:
         await asyncio.gather(*self.tasks)
         for processor in self.services.values():
             await processor.close()
-        for container in self.containers:
-            await container.close()
-        self.services, self.containers, self.tasks = {}, [], []
+        for wiring in self.wirings:
+            await wiring.close()
+        self.services, self.wirings, self.tasks = {}, [], []
 
     async def checkpoint(self) -> None:
         """Make what every service handled durable (their ledgers and state in PostgreSQL)."""
@@ -103,12 +104,13 @@ class Pipeline:
             await self.wait_for(service, Tick, len(ticks), f"{service} to see {len(ticks)} ticks")
 
 
-def _record(processor: StreamProcessor, sink: list[EventEnvelope]) -> None:
-    handle = processor.handle
+def _record(runtime: Runtime, sink: list[EventEnvelope]) -> None:
+    handler = runtime.handler
+    handle = handler.handle
 
     async def recording(event: EventEnvelope):
         result = await handle(event)
         sink.append(event)
         return result
 
-    processor.handle = recording  # type: ignore[method-assign]
+    handler.handle = recording  # type: ignore[method-assign]

@@ -11,13 +11,14 @@ import redis.asyncio as redis
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
+from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.backtest.config import BacktestConfig, StrategySpec
 from alpha_panda.backtest.engine import Backtest
 from alpha_panda.core.streaming.lag import group_lag
 from alpha_panda.domain.orders import OrderFilled, OrderPlaced
 from alpha_panda.domain.risk.limits import RiskEngineConfig, RiskLimits
 from alpha_panda.domain.signals import Signal, ValidatedSignal
+from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace, Side
 from tests.conftest import eventually
 from tests.integration.core.processors import Source

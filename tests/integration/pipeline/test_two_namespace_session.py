@@ -23,14 +23,16 @@ import pytest
 import redis.asyncio as redis
 
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
+from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.core.events import SHARED_NAMESPACE, EventType
-from alpha_panda.core.streaming import Outgoing, StreamProcessor
+from alpha_panda.core.settings import Settings
+from alpha_panda.core.streaming import Outgoing, Publisher
 from alpha_panda.domain.execution.tags import order_tag
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFilled, OrderPlaced
 from alpha_panda.domain.risk.limits import RiskLimits
 from alpha_panda.domain.signals import Signal
+from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace, Side
 from alpha_panda.kite_sim import KiteSimulator, SimulatorConfig
 from alpha_panda.portfolio_manager.reconciliation import reconcile
@@ -46,16 +48,29 @@ TRADES_AT = {4: "the buy", 6: "the sell"}
 FILL_CONSUMERS = ("strategy-runner", "risk-manager", "portfolio-manager")
 
 
-class MarketSource(StreamProcessor):
+class MarketSource:
     """Publishes ticks to the shared market topic, in the shared namespace, as the feed does."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.publisher = Publisher(
+            settings.kafka_bootstrap,
+            source=settings.service_name,
+            namespace=settings.namespace.value,
+        )
+
+    async def start(self) -> None:
+        await self.publisher.start()
+
+    async def close(self) -> None:
+        await self.publisher.close()
 
     async def publish(self, market: Tick) -> None:
         topic = self.settings.topics.market_ticks
-        key = str(market.instrument_token)
-        await self._emit_event(
-            Outgoing(topic, EventType.MARKET_TICK, market, key, namespace=SHARED_NAMESPACE)
+        await self.publisher.publish(
+            [Outgoing(topic, EventType.MARKET_TICK, market, namespace=SHARED_NAMESPACE)]
         )
-        await self.flush()
+        await self.publisher.flush()
 
 
 def strategy(strategy_id: str, namespace: Namespace) -> StrategyConfig:
@@ -135,7 +150,7 @@ async def test_paper_and_zerodha_trade_the_same_ticks_exactly_and_apart(
                 for service in FILL_CONSUMERS:
                     await pipeline.wait_for(service, OrderFilled, fills, TRADES_AT[second])
         if second == 4:  # long 100 on both sides of the broker
-            manager = live.services["portfolio-manager"]
+            manager = live.services["portfolio-manager"].handler
             assert isinstance(manager, PortfolioManager)
             assert await reconcile(manager.portfolio, client(simulator)) == []
     await source.close()
@@ -151,7 +166,8 @@ async def test_paper_and_zerodha_trade_the_same_ticks_exactly_and_apart(
         own = f"t{pipeline.prefix}.{pipeline.namespace}."
         for processor in pipeline.services.values():
             assert processor.settings.consumer_group.startswith(own)
-            assert all(t == market or t.startswith(own) for t in processor.input_topics)
+            topics = processor.handler.subscription.topics
+            assert all(t == market or t.startswith(own) for t in topics)
 
     orders = simulator.broker.orders(simulator.api_key)
     placed = live.data("portfolio-manager", OrderPlaced)

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from kiteconnect import KiteConnect
 
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.state import state_writer
 from alpha_panda.app import cli
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
@@ -84,11 +84,8 @@ async def test_the_reconcile_command_reads_the_saved_portfolio_and_reports_diffe
     kite = client(simulator)
     await buy(kite, "INFY", 7)
     pool = await connect(postgres_dsn)
-    write = state_writer(
-        f"t{unique}.zerodha.portfolio-manager", portfolio_holding(("cross", INFY, 10)).snapshot()
-    )
-    async with pool.acquire() as connection:
-        await write(connection)
+    store = PostgresCheckpoints(pool, f"t{unique}.zerodha.portfolio-manager")
+    await store.save([], portfolio_holding(("cross", INFY, 10)).snapshot(), [])
     await pool.close()
     for name, value in {
         "NAMESPACE": "zerodha",

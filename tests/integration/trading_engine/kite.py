@@ -8,7 +8,8 @@ from decimal import Decimal
 from kiteconnect import KiteConnect
 
 from alpha_panda.core.events import EventEnvelope, EventType
-from alpha_panda.core.streaming import Outgoing, StreamProcessor
+from alpha_panda.core.settings import Settings
+from alpha_panda.core.streaming import Outgoing, Publisher
 from alpha_panda.domain.signals import Signal, ValidatedSignal
 from alpha_panda.domain.values import IST, OrderType, Side
 from alpha_panda.kite_sim import KiteSimulator, SimulatorConfig
@@ -54,12 +55,25 @@ def validated(
     return ValidatedSignal(signal=signal, checks_passed=("max_position",))
 
 
-class SignalSource(StreamProcessor):
+class SignalSource:
     """Publishes validated signals, as the risk manager does."""
 
+    def __init__(self, settings: Settings) -> None:
+        self.topics = settings.topics
+        self.publisher = Publisher(
+            settings.kafka_bootstrap,
+            source=settings.service_name,
+            namespace=settings.namespace.value,
+        )
+
+    async def start(self) -> None:
+        await self.publisher.start()
+
+    async def close(self) -> None:
+        await self.publisher.close()
+
     async def send(self, signal: ValidatedSignal) -> EventEnvelope:
-        key = f"{signal.signal.strategy_id}:{signal.signal.instrument_token}"
-        topic = self.settings.topics.signals_validated
-        sent = await self._emit_event(Outgoing(topic, EventType.SIGNAL_VALIDATED, signal, key))
-        await self.flush()
+        topic = self.topics.signals_validated
+        [sent] = await self.publisher.publish([Outgoing(topic, EventType.SIGNAL_VALIDATED, signal)])
+        await self.publisher.flush()
         return sent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -14,23 +14,23 @@ import pytest
 from prometheus_client import REGISTRY
 
 from alpha_panda.adapters.kite.feed import KiteFeed
-from alpha_panda.app.containers import Container
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.app.main import halted_check
+from alpha_panda.app.wiring import Wiring
 from alpha_panda.core.events import EventEnvelope, EventType
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.ids import derived_event_id
 from alpha_panda.core.settings import Settings, load_settings
-from alpha_panda.core.streaming import Outgoing
+from alpha_panda.core.streaming import Outgoing, Outputs, Runtime
 from alpha_panda.core.streaming.bootstrap import ensure_topics
-from alpha_panda.core.streaming.dlq import read_dead_letters
-from alpha_panda.core.streaming.ledger import ProcessedLedger
+from alpha_panda.core.streaming.dead_letters import read_dead_letters
 from alpha_panda.domain.execution.tags import order_tag
 from alpha_panda.domain.orders import OrderFilled, OrderPlaced
 from alpha_panda.domain.values import OrderType, Side
 from alpha_panda.kite_sim import KiteSimulator
 from alpha_panda.kite_sim.rate_limits import RateLimit, RateLimiter
 from alpha_panda.market_feed.service import MarketFeed
-from alpha_panda.trading_engine.live import LiveTradingEngine, OrderWatchConfig
+from alpha_panda.trading_engine.live import LiveTradingEngine
 from alpha_panda.trading_engine.service import TradingEngine, order_id_for
 from tests.conftest import eventually
 from tests.integration.adapters.kite.conftest import feed_config
@@ -50,9 +50,11 @@ pytestmark = pytest.mark.integration
 
 @dataclass
 class Running:
-    """One engine, the container it was built from, its task and what its handler returned."""
+    """One engine, the runtime that drives it, the wiring it was built from, its task and what
+    its handler returned."""
 
-    container: Container
+    wiring: Wiring
+    runtime: Runtime
     engine: TradingEngine
     task: asyncio.Task[None]
     emitted: list[Outgoing] = field(default_factory=list)
@@ -71,8 +73,11 @@ class Live:
     running: list[Running] = field(default_factory=list)
     feeds: list[tuple[MarketFeed, asyncio.Task[None]]] = field(default_factory=list)
 
-    def settings(self, service: str = "trading-engine", group: str = "") -> Settings:
+    def settings(
+        self, service: str = "trading-engine", group: str = "", poll_seconds: float = 1.0
+    ) -> Settings:
         return load_settings(
+            order_poll_seconds=poll_seconds,
             service_name=service,
             namespace="zerodha",
             group_prefix=f"t{self.prefix}{group}",
@@ -86,29 +91,28 @@ class Live:
         )
 
     async def start_engine(self, group: str = "", poll_seconds: float | None = None) -> Running:
-        container = await Container.open(self.settings(group=group))
-        engine = await container.build("trading-engine")
-        assert isinstance(engine, TradingEngine)
-        if poll_seconds is not None:
-            assert isinstance(engine, LiveTradingEngine)
-            engine.watch = OrderWatchConfig(poll_seconds)
+        wiring = await Wiring.open(self.settings(group=group, poll_seconds=poll_seconds or 1.0))
+        runtime = await wiring.build("trading-engine")
+        assert isinstance(runtime, Runtime) and isinstance(runtime.handler, LiveTradingEngine)
+        engine = runtime.handler
         emitted: list[Outgoing] = []
         handle = engine.handle
 
-        async def recording(event: EventEnvelope) -> Sequence[Outgoing]:
+        async def recording(event: EventEnvelope) -> Outputs:
             result = await handle(event)
-            emitted.extend(result)
+            emitted.extend(result.events)
             return result
 
         engine.handle = recording  # type: ignore[method-assign]
-        await engine.start()
-        running = Running(container, engine, asyncio.create_task(engine.run()), emitted)
+        await runtime.start()
+        task = asyncio.create_task(runtime.run())
+        running = Running(wiring, runtime, engine, task, emitted)
         self.running.append(running)
         return running
 
     async def start_feed(self) -> MarketFeed:
         """Run the market feed on this session, as the zerodha BrokerSession's feed pod does."""
-        feed = MarketFeed(
+        feed = MarketFeed.for_settings(
             self.settings("market-feed"), KiteFeed(feed_config(self.simulator), [INFY])
         )
         await feed.start()
@@ -122,10 +126,10 @@ class Live:
             await feed.close()
         self.feeds = []
         for engine in self.running:
-            engine.engine.stop()
+            engine.runtime.stop()
             await engine.task
-            await engine.engine.close()
-            await engine.container.close()
+            await engine.runtime.close()
+            await engine.wiring.close()
         self.running = []
 
     def orders(self) -> list:
@@ -197,10 +201,10 @@ async def test_an_expired_session_halts_the_engine_unready_with_nothing_dead_let
     sent = await source.send(validated())
 
     await asyncio.wait_for(running.task, timeout=30)  # run() returned: consumption stopped
-    report = await HealthRegistry([halted_check(running.engine)]).run()
+    report = await HealthRegistry([halted_check(running.runtime)]).run()
     assert not report.ready and "TokenException" in report.failures[0].detail
     assert await dead_letters(live) == []
-    assert await running.container.ledger().seen([sent.id]) == set()
+    assert await running.wiring.checkpoints().seen([sent.id]) == set()
     assert live.orders() == [] and running.emitted == []
 
     await live.stop()
@@ -256,7 +260,7 @@ async def test_a_working_limit_order_is_watched_across_a_restart_until_it_fills(
     pool = await ledger_pool(postgres_dsn)
     fills = Relay(
         live.settings("fill-reader"),
-        ProcessedLedger(pool, "fill-reader"),
+        PostgresCheckpoints(pool, "fill-reader"),
         inputs=[live.settings().topics.orders_filled],
     )
     async with run_processors(fills):
@@ -275,7 +279,8 @@ async def test_a_working_limit_order_is_watched_across_a_restart_until_it_fills(
     assert all(e.data.price <= Decimal("1535") for e in fills.handled)
     assert [e.causation_id for e in fills.handled] == [sent.id] * len(trades)
     assert [e.id for e in fills.handled] == [
-        derived_event_id(sent.id, index) for index in range(1, len(trades) + 1)
+        derived_event_id(sent.id, index, live.settings().consumer_group)
+        for index in range(1, len(trades) + 1)
     ]
 
 
@@ -297,7 +302,7 @@ async def test_the_order_watch_halts_the_engine_when_the_session_expires(
     await live.simulator.expire_tokens()
 
     await asyncio.wait_for(running.task, timeout=30)  # the watch met the expired token
-    assert running.engine.failure is not None and "TokenException" in running.engine.failure
+    assert running.runtime.failure is not None and "TokenException" in running.runtime.failure
     assert isinstance(running.engine, LiveTradingEngine)
     assert list(running.engine.working) == [sent.id]  # still to be watched after renewal
 
@@ -319,7 +324,7 @@ async def test_kites_order_update_reports_a_working_orders_fills_without_waiting
     topics = live.settings().topics
     observed = Relay(
         live.settings("order-reader"),
-        ProcessedLedger(pool, "order-reader"),
+        PostgresCheckpoints(pool, "order-reader"),
         inputs=[topics.orders_filled, topics.order_updates],
     )
     async with run_processors(observed):

@@ -13,11 +13,18 @@ def test_new_ids_are_valid_version_7_and_sort_by_creation():
 
 def test_derived_ids_are_deterministic_distinct_and_keep_the_cause_millisecond():
     cause = new_event_id()
-    first = [derived_event_id(cause, i) for i in range(5)]
-    assert first == [derived_event_id(cause, i) for i in range(5)]
+    first = [derived_event_id(cause, i, "risk-manager") for i in range(5)]
+    assert first == [derived_event_id(cause, i, "risk-manager") for i in range(5)]
     assert len(set(first)) == 5
     assert all(i.version == 7 and event_id_millis(i) == event_id_millis(cause) for i in first)
-    assert derived_event_id(new_event_id(), 0) != first[0]
+    assert derived_event_id(new_event_id(), 0, "risk-manager") != first[0]
+
+
+def test_two_emitters_reacting_to_one_event_never_share_an_id():
+    tick = new_event_id()
+    momentum = [derived_event_id(tick, i, "alpha-panda.strategy-runner.momo") for i in range(3)]
+    crossover = [derived_event_id(tick, i, "alpha-panda.strategy-runner.cross") for i in range(3)]
+    assert set(momentum).isdisjoint(crossover)
 
 
 def test_a_forked_child_draws_other_ids_than_its_parent():

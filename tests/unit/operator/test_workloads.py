@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from alpha_panda.adapters.postgres.strategies import StrategyConfig
+from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda_operator.config import OperatorConfig
 from alpha_panda_operator.models import BrokerSessionSpec, TradingStrategySpec
 from alpha_panda_operator.workloads import (

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import asyncpg
-from pydantic import Field
 
 from alpha_panda.domain.risk.limits import RiskLimits
-from alpha_panda.domain.values import Frozen, Namespace
-
-
-class StrategyConfig(Frozen):
-    """One configured strategy, as a TradingStrategy resource or the CLI describes it."""
-
-    strategy_id: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-    namespace: Namespace
-    strategy_type: str
-    instruments: tuple[int, ...] = Field(min_length=1)
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    risk_limits: RiskLimits = RiskLimits()
-    paused: bool = False
+from alpha_panda.domain.strategies.config import StrategyConfig
+from alpha_panda.domain.values import Namespace
 
 
 class StrategyRepository:

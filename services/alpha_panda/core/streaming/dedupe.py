@@ -1,30 +1,26 @@
-"""The durable record of handled event ids that makes redelivery harmless."""
+"""The ids a consumer group already handled, which make redelivery harmless."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
-
-import asyncpg
+from collections.abc import Iterable
 
 from alpha_panda.core.ids import event_id_millis, first_id_of_millis
+from alpha_panda.core.streaming.checkpoint import CheckpointStore
 
-StateWriter = Callable[[asyncpg.Connection], Awaitable[None]]
 
-
-class ProcessedLedger:
-    """Event ids per consumer group, stored in PostgreSQL (`processed_events`).
+class ProcessedIds:
+    """Answer "was this event handled before?" for one consumer group.
 
     Event ids are UUIDv7s stamped with their (cause's) creation time. After `load_recent()` the
-    ledger also holds in memory every id of the group stamped within the last `window_ms`, so a
-    fresh event is answered without a PostgreSQL round trip; older ones are looked up there.
+    window of ids stamped within the last `window_ms` is held in memory, so a fresh event is
+    answered without a round trip to the store; older ones are looked up there.
     """
 
-    def __init__(self, pool: asyncpg.Pool, consumer_group: str, window_ms: int = 10_000) -> None:
-        self._pool = pool
-        self._group = consumer_group
+    def __init__(self, store: CheckpointStore, window_ms: int = 10_000) -> None:
+        self._store = store
         self._window_ms = window_ms
         self._recent: set[uuid.UUID] = set()
         self._arrival: deque[uuid.UUID] = deque()
@@ -36,15 +32,10 @@ class ProcessedLedger:
         Whoever owned the partitions before checkpointed on revocation, so from now on the
         window in memory is complete for them.
         """
-        since = self._horizon()
-        rows = await self._pool.fetch(
-            "SELECT event_id FROM processed_events WHERE consumer_group = $1 AND event_id >= $2",
-            self._group,
-            first_id_of_millis(since),
-        )
+        ids = await self._store.ids_since(first_id_of_millis(self._horizon()))
         self._recent.clear()
         self._arrival.clear()
-        self.remember(row["event_id"] for row in rows)
+        self.remember(ids)
         self._loaded = True
 
     def remember(self, event_ids: Iterable[uuid.UUID]) -> None:
@@ -66,31 +57,8 @@ class ProcessedLedger:
             else:
                 old.append(event_id)
         if old:
-            rows = await self._pool.fetch(
-                "SELECT event_id FROM processed_events"
-                " WHERE consumer_group = $1 AND event_id = ANY($2::uuid[])",
-                self._group,
-                old,
-            )
-            found.update(row["event_id"] for row in rows)
+            found.update(await self._store.seen(old))
         return found
-
-    async def record(
-        self, event_ids: Iterable[uuid.UUID], state: StateWriter | None = None
-    ) -> None:
-        """Record handled ids, and the service's state when given, in one transaction."""
-        ids = list(event_ids)
-        if not ids and state is None:
-            return
-        async with self._pool.acquire() as connection, connection.transaction():
-            if state is not None:
-                await state(connection)
-            await connection.execute(
-                "INSERT INTO processed_events (consumer_group, event_id)"
-                " SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
-                self._group,
-                ids,
-            )
 
     def _horizon(self) -> int:
         return time.time_ns() // 1_000_000 - self._window_ms

@@ -1,4 +1,4 @@
-"""The processed-events ledger: PostgreSQL for old ids, memory for the recent window."""
+"""The processed-event ids: PostgreSQL for old ids, memory for the recent window."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import time
 
 import pytest
 
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.core.ids import derived_event_id, first_id_of_millis, new_event_id
-from alpha_panda.core.streaming.ledger import ProcessedLedger
+from alpha_panda.core.streaming.dedupe import ProcessedIds
 from tests.integration.core.processors import ledger_pool
 
 pytestmark = pytest.mark.integration
@@ -16,41 +17,43 @@ pytestmark = pytest.mark.integration
 def stamped_ago(seconds: float):
     """Return an event id whose UUIDv7 time lies `seconds` in the past."""
     millis = time.time_ns() // 1_000_000 - int(seconds * 1000)
-    return derived_event_id(first_id_of_millis(millis), 0)
+    return derived_event_id(first_id_of_millis(millis), 0, "test")
 
 
 async def test_recent_ids_recorded_before_the_load_and_remembered_ids_are_seen(
     postgres_dsn, unique
 ):
     pool = await ledger_pool(postgres_dsn)
-    group = f"ledger-{unique}"
+    group = f"processed-{unique}"
     earlier, handled_now, unknown = new_event_id(), new_event_id(), new_event_id()
-    await ProcessedLedger(pool, group).record([earlier])
+    await PostgresCheckpoints(pool, group).save([earlier], None, [])
 
-    ledger = ProcessedLedger(pool, group)
-    await ledger.load_recent()
-    ledger.remember([handled_now])
-    assert await ledger.seen([earlier, handled_now, unknown]) == {earlier, handled_now}
+    processed = ProcessedIds(PostgresCheckpoints(pool, group))
+    await processed.load_recent()
+    processed.remember([handled_now])
+    assert await processed.seen([earlier, handled_now, unknown]) == {earlier, handled_now}
     await pool.close()
 
 
 async def test_ids_older_than_the_window_are_looked_up_in_postgres(postgres_dsn, unique):
     pool = await ledger_pool(postgres_dsn)
-    group = f"ledger-{unique}"
+    group = f"processed-{unique}"
     old, old_unknown = stamped_ago(60), stamped_ago(60)
-    ledger = ProcessedLedger(pool, group, window_ms=10_000)
-    await ledger.load_recent()
-    await ProcessedLedger(pool, group).record([old])  # by another member, after our load
-    assert await ledger.seen([old, old_unknown]) == {old}
+    processed = ProcessedIds(PostgresCheckpoints(pool, group), window_ms=10_000)
+    await processed.load_recent()
+    await PostgresCheckpoints(pool, group).save(
+        [old], None, []
+    )  # by another member, after our load
+    assert await processed.seen([old, old_unknown]) == {old}
     await pool.close()
 
 
 async def test_memory_answers_only_for_ids_inside_the_window(postgres_dsn, unique):
     pool = await ledger_pool(postgres_dsn)
-    ledger = ProcessedLedger(pool, f"ledger-{unique}", window_ms=10_000)
-    await ledger.load_recent()
+    processed = ProcessedIds(PostgresCheckpoints(pool, f"processed-{unique}"), window_ms=10_000)
+    await processed.load_recent()
     inside, outside = stamped_ago(5), stamped_ago(11)
-    ledger.remember([inside, outside])
+    processed.remember([inside, outside])
     # `outside` is unrecorded and older than the window: PostgreSQL is asked and never saw it.
-    assert await ledger.seen([inside, outside]) == {inside}
+    assert await processed.seen([inside, outside]) == {inside}
     await pool.close()

@@ -1,4 +1,4 @@
-"""Build each service process from settings: one instance of every component, wired once."""
+"""Wire each service process from settings: one instance of every component, built once."""
 
 from __future__ import annotations
 
@@ -6,24 +6,26 @@ import json
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import asyncpg
 import redis.asyncio as redis
 from pydantic import SecretStr
 
 from alpha_panda.adapters.kite.feed import KiteFeed, KiteFeedConfig
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
+from alpha_panda.adapters.postgres.ledger import write_ledger
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.state import load_state
-from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
+from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.core.health import HealthCheck
 from alpha_panda.core.settings import Settings
-from alpha_panda.core.streaming import StreamProcessor
-from alpha_panda.core.streaming.ledger import ProcessedLedger
+from alpha_panda.core.streaming import Runtime
 from alpha_panda.domain.execution.paper import PaperTrader, PaperTraderConfig
 from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
 from alpha_panda.domain.risk.engine import RiskEngine
 from alpha_panda.domain.risk.limits import RiskEngineConfig
+from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
 from alpha_panda.market_feed.service import MarketFeed
 from alpha_panda.portfolio_manager.service import PortfolioManager
@@ -40,8 +42,19 @@ class ConfigurationError(RuntimeError):
     """A service cannot be built from the configuration it was given."""
 
 
+class Service(Protocol):
+    """A running service process: a handler's runtime, or the market feed (a source)."""
+
+    failure: str | None
+
+    async def start(self) -> None: ...
+    async def run(self) -> None: ...
+    def stop(self) -> None: ...
+    async def close(self) -> None: ...
+
+
 @dataclass
-class Container:
+class Wiring:
     """The process's shared clients; closed in reverse order of opening."""
 
     settings: Settings
@@ -51,7 +64,7 @@ class Container:
     closers: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
     @classmethod
-    async def open(cls, settings: Settings) -> Container:
+    async def open(cls, settings: Settings) -> Wiring:
         """Open the PostgreSQL pool (migrating the schema) and the Redis client."""
         pool = await connect(settings.postgres_dsn.get_secret_value(), max_size=5)
         client = redis.from_url(settings.redis_url.get_secret_value())
@@ -62,11 +75,11 @@ class Container:
         for close in reversed(self.closers):
             await close()
 
-    def ledger(self) -> ProcessedLedger:
-        return ProcessedLedger(self.pool, self.settings.consumer_group)
+    def checkpoints(self) -> PostgresCheckpoints:
+        return PostgresCheckpoints(self.pool, self.settings.consumer_group)
 
-    async def build(self, service: str) -> StreamProcessor:
-        """Return the named service, its state restored from its last run."""
+    async def build(self, service: str) -> Service:
+        """Return the named service; a runtime restores its handler's state when it starts."""
         builders = {
             "market-feed": self._market_feed,
             "strategy-runner": self._strategy_runner,
@@ -81,7 +94,7 @@ class Container:
     async def _strategies(self) -> list[StrategyConfig]:
         return await StrategyRepository(self.pool).list(self.settings.namespace)
 
-    async def _strategy_runner(self) -> StreamProcessor:
+    async def _strategy_runner(self) -> Service:
         repository = StrategyRepository(self.pool)
         spec = os.environ.get(STRATEGY_SPEC_ENV)
         if spec:  # the operator passes the TradingStrategy spec; the table follows it
@@ -92,42 +105,46 @@ class Container:
             raise ConfigurationError(
                 f"ALPHA_PANDA_STRATEGY_ID={strategy_id!r} names no configured strategy"
             )
-        runner = StrategyRunner(self.settings, self.ledger(), config)
-        runner.restore(await load_state(self.pool, self.settings.consumer_group))
-        return runner
+        runner = StrategyRunner(self.settings.topics, config)
+        return Runtime(runner, self.settings, self.checkpoints())
 
-    async def _risk_manager(self) -> StreamProcessor:
+    async def _risk_manager(self) -> Service:
         config = RiskEngineConfig(
             namespace=self.settings.namespace,
             strategies={s.strategy_id: s.risk_limits for s in await self._strategies()},
         )
-        manager = RiskManager(self.settings, self.ledger(), RiskEngine(config))
-        manager.restore(await load_state(self.pool, self.settings.consumer_group))
-        return manager
+        manager = RiskManager(self.settings.topics, RiskEngine(config))
+        return Runtime(manager, self.settings, self.checkpoints())
 
-    async def _trading_engine(self) -> StreamProcessor:
-        if self.settings.namespace is Namespace.PAPER:
+    async def _trading_engine(self) -> Service:
+        settings = self.settings
+        if settings.namespace is Namespace.PAPER:
             trader = PaperExecution(PaperTrader(PaperTraderConfig()))
-            return TradingEngine(self.settings, self.ledger(), trader)
+            return Runtime(TradingEngine(settings.topics, trader), settings, self.checkpoints())
         from alpha_panda.trading_engine.live import LiveTradingEngine
         from alpha_panda.trading_engine.zerodha import zerodha_trader
 
         self._kite_token()
-        engine = LiveTradingEngine(self.settings, self.ledger(), zerodha_trader(self.settings))
-        engine.restore(await load_state(self.pool, self.settings.consumer_group))
-        return engine
+        engine = LiveTradingEngine(settings.topics, zerodha_trader(settings), settings.service_name)
+        side_work = [(engine.watch.poll_seconds, engine.poll)]
+        return Runtime(engine, settings, self.checkpoints(), side_work=side_work)
 
-    async def _portfolio_manager(self) -> StreamProcessor:
+    async def _portfolio_manager(self) -> Service:
         settings = self.settings
         portfolio = Portfolio(PortfolioConfig(namespace=settings.namespace))
         cache = PortfolioCache(self.redis, settings.namespace, settings.topic_prefix)
-        manager = PortfolioManager(settings, self.ledger(), portfolio, cache)
-        manager.restore(await load_state(self.pool, settings.consumer_group))
+        manager = PortfolioManager(settings.topics, portfolio)
+        store = PostgresCheckpoints(self.pool, settings.consumer_group, records=write_ledger)
         if settings.namespace is Namespace.ZERODHA:
             from alpha_panda.portfolio_manager.reconciliation import reconcile_on_start
 
+            manager.restore(await store.load_snapshot())
             await reconcile_on_start(portfolio, settings)
-        return manager
+
+        async def publish_view() -> None:
+            await manager.publish_view(cache)
+
+        return Runtime(manager, settings, store, after_checkpoint=publish_view)
 
     def _kite_token(self) -> SecretStr:
         token = self.settings.access_token()
@@ -137,7 +154,7 @@ class Container:
             )
         return token
 
-    async def _market_feed(self) -> StreamProcessor:
+    async def _market_feed(self) -> Service:
         settings = self.settings
         instruments = sorted({t for s in await self._strategies() for t in s.instruments})
         if not instruments:
@@ -148,4 +165,4 @@ class Container:
         config = KiteFeedConfig(
             ws_url=settings.kite_ws_url, api_key=settings.kite_api_key, access_token=token
         )
-        return MarketFeed(settings, KiteFeed(config, instruments))
+        return MarketFeed.for_settings(settings, KiteFeed(config, instruments))

@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from alpha_panda.core.streaming.publish import Publisher
 from alpha_panda.core.topics import dlq, original_of
 
 HEADER_PREFIX = "dlq."
@@ -87,13 +88,6 @@ class DeadLetter:
         )
 
 
-async def send_dead_letter(producer: AIOKafkaProducer, letter: DeadLetter) -> None:
-    """Publish a dead letter to the `.dlq` companion of its topic and wait until it is durable."""
-    await producer.send_and_wait(
-        dlq(letter.topic), value=letter.value, key=letter.key, headers=letter.dlq_headers()
-    )
-
-
 async def _assign_all(
     consumer: AIOKafkaConsumer, bootstrap: str, topic: str
 ) -> dict[TopicPartition, int]:
@@ -160,21 +154,19 @@ async def replay_dead_letters(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    publisher = Publisher(bootstrap, source=replay_group, namespace="replay")
     await consumer.start()
-    await producer.start()
+    await publisher.start()
     replayed = 0
     try:
         ends = await _assign_all(consumer, bootstrap, dlq(topic))
         async for records in _drain(consumer, ends, limit):
             for record in records:
                 letter = DeadLetter.from_dlq_record(record)
-                await producer.send_and_wait(
-                    letter.topic, value=letter.value, key=letter.key, headers=list(letter.headers)
-                )
+                await publisher.send_record(letter.topic, letter.key, letter.value, letter.headers)
                 replayed += 1
             await consumer.commit()
     finally:
-        await producer.stop()
+        await publisher.close()
         await consumer.stop()
     return replayed

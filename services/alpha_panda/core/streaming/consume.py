@@ -1,0 +1,140 @@
+"""Consuming: join the group, fetch batches, pick the records worth decoding, commit."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
+
+from alpha_panda.core.streaming import metrics
+from alpha_panda.core.streaming.handler import Subscription
+
+log = logging.getLogger(__name__)
+
+Batch = dict[TopicPartition, list[ConsumerRecord]]
+
+
+class TopicConsumer:
+    """One consumer-group member reading a handler's subscription."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        group: str,
+        service: str,
+        subscription: Subscription,
+        max_batch: int,
+        fetch_max_wait_ms: int,
+    ) -> None:
+        self.service = service
+        self.subscription = subscription
+        self._latest_only = frozenset(subscription.latest_only)
+        self._only_keys = {
+            topic: frozenset(key.encode() for key in keys)
+            for topic, keys in subscription.only_keys.items()
+        }
+        self._max_batch = max_batch
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            client_id=service,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=fetch_max_wait_ms,
+            max_poll_records=max_batch,
+        )
+
+    async def start(
+        self,
+        on_revoked: Callable[[], Awaitable[None]],
+        on_assigned: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Join the group: `on_revoked` runs before partitions move, `on_assigned` after."""
+        listener = _Rebalance(on_revoked, on_assigned)
+        self._consumer.subscribe(list(self.subscription.topics), listener=listener)
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        """Leave the group."""
+        await self._consumer.stop()
+
+    async def fetch(self, timeout_ms: int) -> Batch:
+        """Return the next batch (empty after `timeout_ms` without records)."""
+        batch: Batch = await self._consumer.getmany(
+            timeout_ms=timeout_ms, max_records=self._max_batch
+        )
+        return batch
+
+    def wanted(self, batch: Batch) -> list[ConsumerRecord]:
+        """Return the batch's records worth decoding (see `Subscription`), counting the others."""
+        records = [record for part in batch.values() for record in part]
+        for topic, count in Counter(record.topic for record in records).items():
+            metrics.child(metrics.EVENTS_CONSUMED, self.service, topic).inc(count)
+        kept = records
+        if self._only_keys:
+            only = self._only_keys
+            kept = [r for r in kept if r.topic not in only or r.key in only[r.topic]]
+            self._count_skipped("other key", len(records) - len(kept))
+        if self._latest_only:
+            latest = self._latest_only
+            newest = {(r.topic, r.key): i for i, r in enumerate(kept) if r.topic in latest}
+            wanted = [
+                r
+                for i, r in enumerate(kept)
+                if r.topic not in latest or newest[r.topic, r.key] == i
+            ]
+            self._count_skipped("superseded", len(kept) - len(wanted))
+            kept = wanted
+        return kept
+
+    def _count_skipped(self, reason: str, count: int) -> None:
+        if count:
+            metrics.child(metrics.EVENTS_SKIPPED, self.service, reason).inc(count)
+
+    async def commit(self, offsets: dict[object, int]) -> None:
+        """Commit offsets; after a rebalance the batch is redelivered instead."""
+        try:
+            await self._consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError):
+            log.warning("offsets not committed after a rebalance; the batch will be redelivered")
+
+    def assignment(self) -> set[TopicPartition]:
+        """Return the partitions this member holds."""
+        return set(self._consumer.assignment())
+
+    def record_lag(self, batch: Batch) -> None:
+        """Publish each partition's lag behind its high watermark."""
+        for tp, part in batch.items():
+            highwater = self._consumer.highwater(tp)
+            if highwater is not None:
+                lag = max(0, highwater - part[-1].offset - 1)
+                metrics.child(metrics.CONSUMER_LAG, self.service, tp.topic, str(tp.partition)).set(
+                    lag
+                )
+
+
+def next_offsets(batch: Batch) -> dict[object, int]:
+    """Return the offset to resume from per partition: a partition's records come in order."""
+    return {tp: part[-1].offset + 1 for tp, part in batch.items()}
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Checkpoint before partitions move; reload the recent handled ids when they arrive."""
+
+    def __init__(
+        self,
+        on_revoked: Callable[[], Awaitable[None]],
+        on_assigned: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._on_revoked = on_revoked
+        self._on_assigned = on_assigned
+
+    async def on_partitions_revoked(self, revoked: object) -> None:
+        await self._on_revoked()
+
+    async def on_partitions_assigned(self, assigned: object) -> None:
+        await self._on_assigned()
