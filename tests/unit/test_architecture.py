@@ -18,6 +18,8 @@ TOPIC_NAME = re.compile(
 )
 KAFKA_CLIENTS = {"AIOKafkaProducer", "AIOKafkaConsumer", "KafkaProducer", "KafkaConsumer"}
 FORBIDDEN_IN_DOMAIN = ("aiokafka", "asyncpg", "redis", "aiohttp", "kiteconnect", "fastapi", "kopf")
+DEVTOOLS = ROOT / "devtools"
+DEVTOOL_PACKAGES = {path.parent.name for path in DEVTOOLS.glob("*/__init__.py")}
 
 
 def parsed(path: Path) -> ast.AST:
@@ -79,9 +81,35 @@ def test_the_domain_does_no_io(path):
     assert bad == set()
 
 
+def imported_modules(tree: ast.AST) -> set[str]:
+    """Return every module an import statement of the tree names (absolute imports only)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_product_imports_no_devtools():
+    assert {"kite_sim", "local_run"} <= DEVTOOL_PACKAGES
+    offenders = {
+        f"{relative(path)}: {name}"
+        for path in PRODUCT
+        for name in imported_modules(parsed(path))
+        if name.split(".")[0] in DEVTOOL_PACKAGES
+    }
+    assert offenders == set(), "devtools depend on the product, never the reverse"
+
+
 def test_the_detectors_catch_what_they_look_for():
     assert TOPIC_NAME.search("paper.orders.filled") and TOPIC_NAME.search("x.market.ticks.dlq")
     assert not TOPIC_NAME.search("alpha_panda.core.topics")
     sample = ast.parse("from aiokafka import AIOKafkaProducer\np = AIOKafkaProducer()")
     names = {getattr(n, "id", None) or getattr(n, "name", None) for n in ast.walk(sample)}
     assert names & KAFKA_CLIENTS
+    assert imported_modules(ast.parse("import kite_sim.rest\nfrom local_run import run")) == {
+        "kite_sim.rest",
+        "local_run",
+    }

@@ -10,8 +10,8 @@ import requests
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kite_errors
 
-from alpha_panda.kite_sim.background import BackgroundSimulator
-from alpha_panda.kite_sim.rate_limits import RateLimit
+from kite_sim.background import BackgroundSimulator
+from kite_sim.rate_limits import RateLimit
 from tests.integration.kite_sim.support import frozen_config
 
 

@@ -11,7 +11,7 @@ from alpha_panda.core.events import EventEnvelope, EventType
 from alpha_panda.core.streaming import Outgoing, StreamProcessor
 from alpha_panda.domain.signals import Signal, ValidatedSignal
 from alpha_panda.domain.values import IST, OrderType, Side
-from alpha_panda.kite_sim import KiteSimulator, SimulatorConfig
+from kite_sim import KiteSimulator, SimulatorConfig
 
 INFY = 408065
 SESSION = datetime(2026, 11, 25, 10, 0, tzinfo=IST)

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from alpha_panda.backtest.generated_market.generator import GeneratedMarket
+from alpha_panda.backtest.generated_market.instruments import InstrumentRegistry
 from alpha_panda.domain.values import IST
-from alpha_panda.kite_sim.broker import Broker
-from alpha_panda.kite_sim.clock import SimulatedClock
-from alpha_panda.kite_sim.errors import InputError
-from alpha_panda.kite_sim.instruments import InstrumentRegistry
-from alpha_panda.kite_sim.market import GeneratedMarket
+from kite_sim.broker import Broker
+from kite_sim.clock import SimulatedClock
+from kite_sim.errors import InputError
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=IST)
 KEY = "sim_key"

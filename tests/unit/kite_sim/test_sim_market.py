@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from alpha_panda.backtest.generated_market.generator import GeneratedMarket
+from alpha_panda.backtest.generated_market.instruments import (
+    DUMP_COLUMNS,
+    InstrumentRegistry,
+    monthly_expiry,
+)
+from alpha_panda.backtest.generated_market.quotes import to_paise
 from alpha_panda.domain.values import IST
-from alpha_panda.kite_sim.clock import SessionPhase, SimulatedClock, session_phase, token_expiry
-from alpha_panda.kite_sim.instruments import DUMP_COLUMNS, InstrumentRegistry, monthly_expiry
-from alpha_panda.kite_sim.market import GeneratedMarket
-from alpha_panda.kite_sim.quotes import to_paise
-from alpha_panda.kite_sim.replay import ReplayMarket, first_instant, read_tick_file
+from kite_sim.clock import SessionPhase, SimulatedClock, session_phase, token_expiry
+from kite_sim.replay import ReplayMarket, first_instant, read_tick_file
 
 OPEN = datetime(2026, 11, 25, 9, 15, tzinfo=IST)
 RELIANCE = 738561

@@ -8,10 +8,10 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from alpha_panda.backtest.generated_market.instruments import InstrumentRegistry, ListedInstrument
+from alpha_panda.backtest.generated_market.quotes import json_rupees, to_paise
 from alpha_panda.domain.values import IST
-from alpha_panda.kite_sim.errors import InputError
-from alpha_panda.kite_sim.instruments import InstrumentRegistry, ListedInstrument
-from alpha_panda.kite_sim.quotes import json_rupees, to_paise
+from kite_sim.errors import InputError
 
 VARIETIES = ("regular", "amo")
 ORDER_TYPES = ("MARKET", "LIMIT", "SL", "SL-M")

@@ -19,9 +19,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from alpha_panda.backtest.generated_market.instruments import InstrumentRegistry
+from alpha_panda.backtest.generated_market.quotes import (
+    Quote,
+    depth_shape,
+    synthetic_depth,
+    to_paise,
+)
 from alpha_panda.domain.values import IST
-from alpha_panda.kite_sim.instruments import InstrumentRegistry
-from alpha_panda.kite_sim.quotes import Quote, depth_shape, synthetic_depth, to_paise
 
 _DEFAULT_TICK_PAISE = 5
 

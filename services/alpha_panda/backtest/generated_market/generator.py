@@ -13,10 +13,9 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from alpha_panda.domain.values import IST
-from alpha_panda.kite_sim.clock import MARKET_CLOSE, MARKET_OPEN
-from alpha_panda.kite_sim.instruments import InstrumentRegistry, ListedInstrument
-from alpha_panda.kite_sim.quotes import (
+from alpha_panda.backtest.generated_market.hours import MARKET_CLOSE, MARKET_OPEN
+from alpha_panda.backtest.generated_market.instruments import InstrumentRegistry, ListedInstrument
+from alpha_panda.backtest.generated_market.quotes import (
     DepthShape,
     Level,
     Quote,
@@ -25,6 +24,7 @@ from alpha_panda.kite_sim.quotes import (
     synthetic_depth,
     to_paise,
 )
+from alpha_panda.domain.values import IST
 
 SESSION_SECONDS = (MARKET_CLOSE.hour * 60 + MARKET_CLOSE.minute) * 60 - (
     MARKET_OPEN.hour * 60 + MARKET_OPEN.minute

@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig, SimulatorUrls
+from kite_sim.simulator import KiteSimulator, SimulatorConfig, SimulatorUrls
 
 Result = TypeVar("Result")
 

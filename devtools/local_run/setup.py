@@ -17,7 +17,7 @@ from alpha_panda.auth.roles import Role
 from alpha_panda.auth.users import UserStore, generate_password
 from alpha_panda.domain.risk.limits import RiskLimits
 from alpha_panda.domain.values import Namespace
-from alpha_panda.kite_sim.simulator import KiteSimulator
+from kite_sim.simulator import KiteSimulator
 
 DASHBOARD_USER = "trader"
 

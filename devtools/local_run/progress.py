@@ -9,7 +9,7 @@ from decimal import Decimal
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from alpha_panda.session.processes import ServiceProcess
+from local_run.processes import ServiceProcess
 
 Counts = dict[tuple[str, str, str], float]
 """(metric, service, topic) -> value."""

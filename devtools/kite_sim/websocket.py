@@ -14,17 +14,17 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from alpha_panda.kite_sim.auth import SessionStore
-from alpha_panda.kite_sim.clock import SimulatedClock
-from alpha_panda.kite_sim.errors import KiteError
-from alpha_panda.kite_sim.frames import (
+from alpha_panda.backtest.generated_market.frames import (
     HEARTBEAT,
     MAX_PACKETS_PER_FRAME,
     StreamMode,
     encode_frame,
     encode_packet,
 )
-from alpha_panda.kite_sim.quotes import MarketModel
+from alpha_panda.backtest.generated_market.quotes import MarketModel
+from kite_sim.auth import SessionStore
+from kite_sim.clock import SimulatedClock
+from kite_sim.errors import KiteError
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
 from enum import StrEnum
 
+from alpha_panda.backtest.generated_market.hours import MARKET_CLOSE, MARKET_OPEN
 from alpha_panda.domain.values import IST
 
 PRE_OPEN_START = time_of_day(9, 0)
-MARKET_OPEN = time_of_day(9, 15)
-MARKET_CLOSE = time_of_day(15, 30)
 TOKEN_EXPIRY_TIME = time_of_day(6, 0)
 
 

@@ -10,7 +10,7 @@ import struct
 from collections.abc import Sequence
 from enum import StrEnum
 
-from alpha_panda.kite_sim.quotes import DEPTH_LEVELS, Level, Quote
+from alpha_panda.backtest.generated_market.quotes import DEPTH_LEVELS, Level, Quote
 
 HEARTBEAT = b"\x00"
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import asyncpg
 
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
-from alpha_panda.session.progress import EquityCurve
+from local_run.progress import EquityCurve
 
 
 async def ledger_totals(dsn: str) -> dict[str, tuple[int, Decimal]]:

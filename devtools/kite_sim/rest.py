@@ -8,20 +8,20 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from alpha_panda.kite_sim.auth import Session
-from alpha_panda.kite_sim.errors import (
+from alpha_panda.backtest.generated_market.quotes import Level, Quote, json_rupees
+from kite_sim.auth import Session
+from kite_sim.errors import (
     InputError,
     KiteError,
     NotFoundError,
     RateLimitError,
     TokenError,
 )
-from alpha_panda.kite_sim.orders import kite_time
-from alpha_panda.kite_sim.portfolio import holdings_json, margins_json, positions_json
-from alpha_panda.kite_sim.quotes import Level, Quote, json_rupees
+from kite_sim.orders import kite_time
+from kite_sim.portfolio import holdings_json, margins_json, positions_json
 
 if TYPE_CHECKING:
-    from alpha_panda.kite_sim.simulator import KiteSimulator
+    from kite_sim.simulator import KiteSimulator
 
 KITE_VERSION = "3"
 QUOTE_LIMIT = 500

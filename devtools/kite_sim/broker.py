@@ -15,17 +15,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from alpha_panda.kite_sim.clock import SessionPhase, SimulatedClock
-from alpha_panda.kite_sim.errors import InputError
-from alpha_panda.kite_sim.instruments import InstrumentRegistry
-from alpha_panda.kite_sim.orders import (
+from alpha_panda.backtest.generated_market.instruments import InstrumentRegistry
+from alpha_panda.backtest.generated_market.quotes import MarketModel, Quote, json_rupees
+from kite_sim.clock import SessionPhase, SimulatedClock
+from kite_sim.errors import InputError
+from kite_sim.orders import (
     VARIETIES,
     Order,
     apply_modification,
     kite_time,
     parse_order_request,
 )
-from alpha_panda.kite_sim.quotes import MarketModel, Quote, json_rupees
 
 AUTO_MARKET_PROTECTION = Decimal(2)
 OrderListener = Callable[[str, dict[str, Any]], None]

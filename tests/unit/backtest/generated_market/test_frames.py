@@ -1,4 +1,4 @@
-"""The simulator's frame encoder checked against the official kiteconnect parser."""
+"""The frame encoder of the generated market checked against the official kiteconnect parser."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from kiteconnect import KiteTicker
 
-from alpha_panda.kite_sim.frames import (
+from alpha_panda.backtest.generated_market.frames import (
     HEARTBEAT,
     PACKET_SIZES,
     StreamMode,
     encode_frame,
     encode_packet,
 )
-from alpha_panda.kite_sim.quotes import DEPTH_LEVELS, Quote
+from alpha_panda.backtest.generated_market.quotes import DEPTH_LEVELS, Quote
 
 OFFICIAL = KiteTicker("api-key", "access-token")
 u32 = st.integers(min_value=0, max_value=2**32 - 1)

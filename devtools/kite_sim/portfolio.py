@@ -8,9 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from alpha_panda.kite_sim.broker import Trade
-from alpha_panda.kite_sim.instruments import ListedInstrument
-from alpha_panda.kite_sim.quotes import MarketModel, json_rupees
+from alpha_panda.backtest.generated_market.instruments import ListedInstrument
+from alpha_panda.backtest.generated_market.quotes import MarketModel, json_rupees
+from kite_sim.broker import Trade
 
 
 @dataclass

@@ -10,10 +10,10 @@ In an async test::
         await simulator.drop_connections()   # cut every ticker socket
 
 Synchronous callers (the official `kiteconnect` client) use `BackgroundSimulator`, which runs
-the same server on its own loop thread. `python -m alpha_panda.kite_sim` runs it as a process.
+the same server on its own loop thread. `kite-sim` (or `python -m kite_sim`) runs it as a process.
 """
 
-from alpha_panda.kite_sim.background import BackgroundSimulator
-from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig, SimulatorUrls
+from kite_sim.background import BackgroundSimulator
+from kite_sim.simulator import KiteSimulator, SimulatorConfig, SimulatorUrls
 
 __all__ = ["BackgroundSimulator", "KiteSimulator", "SimulatorConfig", "SimulatorUrls"]

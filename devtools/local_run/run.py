@@ -1,4 +1,4 @@
-"""`alpha-panda run`: a local paper-trading session against the Kite simulator.
+"""`make run` (`python -m local_run`): a local paper-trading session against the Kite simulator.
 
 Starts the simulator on an accelerated trading day, the pipeline services and one strategy
 runner per example strategy as separate processes, prints live progress, and on Ctrl-C or
@@ -27,10 +27,10 @@ from alpha_panda.core.streaming.bootstrap import ensure_topics
 from alpha_panda.core.streaming.lag import group_lag
 from alpha_panda.core.topics import TopicMap
 from alpha_panda.domain.values import Namespace
-from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig, generate_credentials
-from alpha_panda.session.processes import ServiceProcess, start_service
-from alpha_panda.session.progress import EquityCurve, scrape, total
-from alpha_panda.session.setup import (
+from kite_sim.simulator import KiteSimulator, SimulatorConfig, generate_credentials
+from local_run.processes import ServiceProcess, start_service
+from local_run.progress import EquityCurve, scrape, total
+from local_run.setup import (
     DASHBOARD_USER,
     api_environment,
     configure,
@@ -39,13 +39,13 @@ from alpha_panda.session.setup import (
     instrument_tokens,
     login,
 )
-from alpha_panda.session.summary import print_summary
+from local_run.summary import print_summary
 
 REQUIRED = ("ALPHA_PANDA_KAFKA_BOOTSTRAP", "ALPHA_PANDA_POSTGRES_DSN", "ALPHA_PANDA_REDIS_URL")
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="alpha-panda run", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local_run", description=__doc__)
     parser.add_argument("--duration", type=float, default=60, help="seconds; 0 runs until Ctrl-C")
     parser.add_argument("--speed", type=float, default=60, help="simulated seconds per second")
     parser.add_argument("--seed", type=int, default=7)
@@ -59,15 +59,15 @@ def main(argv: Sequence[str] = ()) -> int:
     missing = [name for name in REQUIRED if not os.environ.get(name)]
     if missing:
         print(
-            f"alpha-panda run needs {', '.join(missing)}: start the local infrastructure with "
+            f"python -m local_run needs {', '.join(missing)}: start the local infrastructure with "
             '`make run` (or `eval "$(scripts/infra.sh up)"` and export them).',
             file=sys.stderr,
         )
         return 2
-    return asyncio.run(Session(arguments).run())
+    return asyncio.run(PaperSession(arguments).run())
 
 
-class Session:
+class PaperSession:
     """One run of the paper pipeline, with its own database, topic prefix and cache keys."""
 
     def __init__(self, arguments: argparse.Namespace) -> None:

@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from alpha_panda.domain.values import IST
-from alpha_panda.kite_sim.rate_limits import KITE_RATE_LIMITS
-from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig, generate_credentials
+from kite_sim.rate_limits import KITE_RATE_LIMITS
+from kite_sim.simulator import KiteSimulator, SimulatorConfig, generate_credentials
 
 
 def _ist_instant(text: str) -> datetime:
@@ -22,7 +22,7 @@ def _ist_instant(text: str) -> datetime:
 
 def parse_arguments(argv: Sequence[str] | None = None) -> SimulatorConfig:
     """Turn command-line arguments into a simulator configuration."""
-    parser = argparse.ArgumentParser(prog="python -m alpha_panda.kite_sim", description=__doc__)
+    parser = argparse.ArgumentParser(prog="kite-sim", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=0)
@@ -74,7 +74,7 @@ async def serve(config: SimulatorConfig) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of `python -m alpha_panda.kite_sim`."""
+    """Entry point of the `kite-sim` command and `python -m kite_sim`."""
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(parse_arguments(argv)))
 

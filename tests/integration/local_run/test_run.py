@@ -19,8 +19,7 @@ async def test_a_short_session_trades_and_its_summary_matches_the_ledger(infra):
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "alpha_panda.app.cli",
-        "run",
+        "local_run",
         "--duration",
         "25",
         "--quiet",

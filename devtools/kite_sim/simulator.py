@@ -15,17 +15,17 @@ from typing import Any
 
 from aiohttp import web
 
+from alpha_panda.backtest.generated_market.generator import GeneratedMarket
+from alpha_panda.backtest.generated_market.instruments import InstrumentRegistry
+from alpha_panda.backtest.generated_market.quotes import MarketModel
 from alpha_panda.domain.values import IST
-from alpha_panda.kite_sim.auth import Session, SessionStore
-from alpha_panda.kite_sim.broker import Broker
-from alpha_panda.kite_sim.clock import SimulatedClock, default_session_start
-from alpha_panda.kite_sim.instruments import InstrumentRegistry
-from alpha_panda.kite_sim.market import GeneratedMarket
-from alpha_panda.kite_sim.quotes import MarketModel
-from alpha_panda.kite_sim.rate_limits import KITE_RATE_LIMITS, RateLimit, RateLimiter
-from alpha_panda.kite_sim.replay import ReplayMarket, first_instant, read_tick_file
-from alpha_panda.kite_sim.rest import RestApi, kite_errors
-from alpha_panda.kite_sim.websocket import TickerHub
+from kite_sim.auth import Session, SessionStore
+from kite_sim.broker import Broker
+from kite_sim.clock import SimulatedClock, default_session_start
+from kite_sim.rate_limits import KITE_RATE_LIMITS, RateLimit, RateLimiter
+from kite_sim.replay import ReplayMarket, first_instant, read_tick_file
+from kite_sim.rest import RestApi, kite_errors
+from kite_sim.websocket import TickerHub
 
 
 def generate_credentials() -> dict[str, str]:

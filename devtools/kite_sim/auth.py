@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from alpha_panda.kite_sim.clock import SimulatedClock, token_expiry
-from alpha_panda.kite_sim.errors import InputError, TokenError
+from kite_sim.clock import SimulatedClock, token_expiry
+from kite_sim.errors import InputError, TokenError
 
 REQUEST_TOKEN_SECONDS = 300.0
 
