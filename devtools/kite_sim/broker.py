@@ -19,6 +19,7 @@ from alpha_panda.backtest.generated_market.instruments import InstrumentRegistry
 from alpha_panda.backtest.generated_market.quotes import MarketModel, Quote, json_rupees
 from kite_sim.clock import SessionPhase, SimulatedClock
 from kite_sim.errors import InputError
+from kite_sim.order_rules import check_order_type, check_session, check_stoploss
 from kite_sim.orders import (
     VARIETIES,
     Order,
@@ -87,10 +88,16 @@ class Broker:
             raise InputError("Invalid `variety`.")
         request = parse_order_request(params, self._registry)
         now = self._clock.now()
-        if variety == "regular" and self._clock.phase() is not SessionPhase.OPEN:
-            raise InputError(
-                "Markets are closed right now. Use GTT for placing long standing orders instead."
-            )
+        instrument = request.instrument
+        check_session(variety, instrument, request.order_type, now)
+        check_order_type(variety, instrument, request.order_type)
+        check_stoploss(
+            request.transaction_type,
+            request.order_type,
+            request.price,
+            request.trigger_price,
+            self._market.quote(instrument.instrument_token, now),
+        )
         number = next(self._numbers)
         order = Order(
             order_id=f"{now:%y%m%d}{number:09d}",
@@ -124,9 +131,15 @@ class Broker:
     def modify(self, api_key: str, variety: str, order_id: str, params: Mapping[str, str]) -> Order:
         """Modify an open order's quantity, price, trigger or type; match it again."""
         order = self._own(api_key, order_id, variety)
-        apply_modification(order, params)
-        order.modified = True
         now = self._clock.now()
+        quote = self._market.quote(order.instrument.instrument_token, now)
+
+        def check(order_type: str, price: int, trigger: int) -> None:
+            check_order_type(variety, order.instrument, order_type)
+            check_stoploss(order.transaction_type, order_type, price, trigger, quote)
+
+        apply_modification(order, params, check)
+        order.modified = True
         status = (
             "TRIGGER PENDING"
             if order.order_type in ("SL", "SL-M") and not order.triggered
@@ -197,8 +210,10 @@ class Broker:
         self._match(order, now)
 
     def _match(self, order: Order, now: datetime) -> None:
+        if not order.is_open or self._clock.phase() is not SessionPhase.OPEN:
+            return  # orders collected in the pre-open wait for continuous trading
         quote = self._market.quote(order.instrument.instrument_token, now)
-        if quote is None or not order.is_open:
+        if quote is None:
             return
         buying = order.transaction_type == "BUY"
         if order.order_type in ("SL", "SL-M") and not order.triggered:

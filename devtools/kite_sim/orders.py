@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -128,7 +128,13 @@ def parse_order_request(params: Mapping[str, str], registry: InstrumentRegistry)
     )
 
 
-def apply_modification(order: Order, params: Mapping[str, str]) -> None:
+ModificationCheck = Callable[[str, int, int], None]
+"""Validates a modified order's type, price and trigger (paise) before it changes."""
+
+
+def apply_modification(
+    order: Order, params: Mapping[str, str], check: ModificationCheck | None = None
+) -> None:
     """Apply modify-order fields to an open order; on bad input raise and change nothing."""
     instrument = order.instrument
     order_type = order.order_type
@@ -149,6 +155,8 @@ def apply_modification(order: Order, params: Mapping[str, str]) -> None:
         raise InputError("Missing or invalid `price`.")
     if order_type in ("SL", "SL-M") and not trigger:
         raise InputError("Missing or invalid `trigger_price`.")
+    if check is not None:
+        check(order_type, price, trigger)
     order.order_type, order.quantity, order.price = order_type, quantity, price
     order.trigger_price, order.market_protection = trigger, protection
 
