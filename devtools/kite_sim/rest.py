@@ -17,6 +17,7 @@ from kite_sim.errors import (
     RateLimitError,
     TokenError,
 )
+from kite_sim.gtt_routes import GttRoutes
 from kite_sim.orders import kite_time
 from kite_sim.portfolio import holdings_json, margins_json, positions_json
 
@@ -96,6 +97,7 @@ class RestApi:
             web.get("/trades", self.trades),
             web.get("/portfolio/positions", self.positions),
             web.get("/portfolio/holdings", self.holdings),
+            *GttRoutes(self._sim.gtts, self._authorize).routes(),
         ]
 
     def _authorize(self, request: web.Request, endpoint_class: str = "other") -> Session:

@@ -22,6 +22,7 @@ from alpha_panda.domain.values import IST
 from kite_sim.auth import Session, SessionStore
 from kite_sim.broker import Broker
 from kite_sim.clock import SimulatedClock, default_session_start
+from kite_sim.gtt import GttBook
 from kite_sim.rate_limits import KITE_RATE_LIMITS, RateLimit, RateLimiter
 from kite_sim.replay import ReplayMarket, first_instant, read_tick_file
 from kite_sim.rest import RestApi, kite_errors
@@ -101,7 +102,8 @@ class KiteSimulator:
             heartbeat_interval=self.config.heartbeat_interval,
         )
         self.broker = Broker(self.registry, self.market, self.clock, self._on_order_update)
-        self.hub.on_tick_round = self.broker.match_open_orders
+        self.gtts = GttBook(self.registry, self.market, self.clock, self.broker)
+        self.hub.on_tick_round = self.on_tick_round
         self._runner: web.AppRunner | None = None
         self._streamer: asyncio.Task[None] | None = None
         self._urls: SimulatorUrls | None = None
@@ -184,6 +186,11 @@ class KiteSimulator:
     async def drop_connections(self, abrupt: bool = True) -> int:
         """Drop every ticker socket, by default without a close frame, as a network cut would."""
         return await self.hub.close_connections(abrupt=abrupt)
+
+    def on_tick_round(self) -> None:
+        """Match open orders and fire crossed GTTs at the quotes of this tick round."""
+        self.broker.match_open_orders()
+        self.gtts.fire_triggered()
 
     def _on_order_update(self, api_key: str, order: dict[str, Any]) -> None:
         secret = self.config.credentials.get(api_key, "")

@@ -20,7 +20,7 @@ class Desk:
 
     def __init__(self, start: datetime = START) -> None:
         self.clock = SimulatedClock(start, speed=0)
-        registry = InstrumentRegistry.build(start.date())
+        self.registry = registry = InstrumentRegistry.build(start.date())
         self.market = GeneratedMarket(registry, start, seed=4)
         self.updates: list[tuple[str, dict[str, Any]]] = []
         self.broker = Broker(
