@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from kite_sim.errors import (
     TokenError,
 )
 from kite_sim.gtt_routes import GttRoutes
+from kite_sim.historical import parse_candle_request
 from kite_sim.orders import kite_time
 from kite_sim.portfolio import holdings_json, margins_json, positions_json
 
@@ -85,6 +87,7 @@ class RestApi:
             web.get("/user/margins/{segment}", self.margins),
             web.get("/instruments", self.instruments),
             web.get("/instruments/{exchange}", self.instruments),
+            web.get("/instruments/historical/{instrument_token}/{interval}", self.historical),
             web.get("/quote", self.quote),
             web.get("/quote/ltp", self.quote),
             web.get("/quote/ohlc", self.quote),
@@ -211,6 +214,19 @@ class RestApi:
             else:
                 data[key] = _full_quote(quote)
         return _ok(data)
+
+    async def historical(self, request: web.Request) -> web.StreamResponse:
+        """Serve `GET /instruments/historical/{instrument_token}/{interval}`."""
+        self._authorize(request, "historical")
+        candle_request = parse_candle_request(
+            request.match_info["instrument_token"],
+            request.match_info["interval"],
+            request.query,
+            self._sim.registry,
+        )
+        # Retracing a day of steps takes a while: keep the ticker's loop free meanwhile.
+        candles = await asyncio.to_thread(self._sim.candles, candle_request)
+        return _ok({"candles": candles})
 
     async def place_order(self, request: web.Request) -> web.StreamResponse:
         """Serve `POST /orders/{variety}`."""

@@ -23,6 +23,7 @@ from kite_sim.auth import Session, SessionStore
 from kite_sim.broker import Broker
 from kite_sim.clock import SimulatedClock, default_session_start
 from kite_sim.gtt import GttBook
+from kite_sim.historical import Candle, CandleRequest, build_candles, open_instants
 from kite_sim.rate_limits import KITE_RATE_LIMITS, RateLimit, RateLimiter
 from kite_sim.replay import ReplayMarket, first_instant, read_tick_file
 from kite_sim.rest import RestApi, kite_errors
@@ -83,6 +84,7 @@ class KiteSimulator:
         replay_start = first_instant(records) if records else None
         start = self.config.start or replay_start or default_session_start(datetime.now(UTC))
         self.clock = SimulatedClock(start, self.config.speed)
+        self.market_origin = start
         trading_day = start.astimezone(IST).date()
         self.registry = InstrumentRegistry.build(trading_day, self.config.synthetic_instruments)
         self.market: MarketModel
@@ -186,6 +188,21 @@ class KiteSimulator:
     async def drop_connections(self, abrupt: bool = True) -> int:
         """Drop every ticker socket, by default without a close frame, as a network cut would."""
         return await self.hub.close_connections(abrupt=abrupt)
+
+    def candles(self, request: CandleRequest) -> list[Candle]:
+        """Return the request's candles up to now, retracing the path the market has shown."""
+        end = min(request.end, self.clock.now())
+        if not isinstance(self.market, GeneratedMarket):
+            # From the day's open, so the first candle's volume is its own, not the day's.
+            day_open = request.start.astimezone(IST).replace(hour=0, minute=0, second=0)
+            instants = open_instants(day_open, end, self.config.step_seconds)
+            return build_candles(self.market, request, instants)
+        token = request.instrument_token
+        begin = self.market.first_seen(token) or self.market_origin
+        fresh = GeneratedMarket(
+            self.registry, self.market_origin, self.config.seed, self.config.step_seconds
+        )
+        return build_candles(fresh, request, open_instants(begin, end, self.config.step_seconds))
 
     def on_tick_round(self) -> None:
         """Match open orders and fire crossed GTTs at the quotes of this tick round."""

@@ -102,6 +102,7 @@ class GeneratedMarket:
         self._step_seconds = step_seconds
         self._steps_per_day = max(1, int(SESSION_SECONDS / step_seconds))
         self._states: dict[int, _PathState] = {}
+        self._first_seen: dict[int, datetime] = {}
         self._last_instant: datetime | None = None
         self._last_step = 0
         self._last_stamp = origin
@@ -118,12 +119,22 @@ class GeneratedMarket:
             if instrument is None:
                 return None
             state = self._start(instrument, self._last_step)
+            self._first_seen[instrument_token] = instant
         elif self._last_step > state.step:
             self._advance(state, self._last_step)
         snapshot = state.snapshot
         if snapshot is not None and snapshot.sequence == state.step:
             return snapshot
         return self._snapshot(state, self._last_stamp)
+
+    def first_seen(self, instrument_token: int) -> datetime | None:
+        """Return when the instrument was first quoted; its path starts there, unmoved before.
+
+        A fresh market with the same registry, origin, seed and step that is first asked at
+        this instant and then at every step retraces the path (while this market was asked at
+        least every 256 steps), which is how the Kite simulator serves historical candles.
+        """
+        return self._first_seen.get(instrument_token)
 
     def _start(self, instrument: ListedInstrument, step: int) -> _PathState:
         token = instrument.instrument_token
