@@ -20,6 +20,7 @@ from kite_sim.errors import (
 )
 from kite_sim.gtt_routes import GttRoutes
 from kite_sim.historical import parse_candle_request
+from kite_sim.order_margins import order_margin
 from kite_sim.orders import kite_time
 from kite_sim.portfolio import holdings_json, margins_json, positions_json
 
@@ -100,6 +101,7 @@ class RestApi:
             web.get("/trades", self.trades),
             web.get("/portfolio/positions", self.positions),
             web.get("/portfolio/holdings", self.holdings),
+            web.post("/margins/orders", self.order_margins),
             *GttRoutes(self._sim.gtts, self._authorize).routes(),
         ]
 
@@ -227,6 +229,18 @@ class RestApi:
         # Retracing a day of steps takes a while: keep the ticker's loop free meanwhile.
         candles = await asyncio.to_thread(self._sim.candles, candle_request)
         return _ok({"candles": candles})
+
+    async def order_margins(self, request: web.Request) -> web.StreamResponse:
+        """Serve `POST /margins/orders`: the margin each order of a JSON list would block."""
+        self._authorize(request)
+        try:
+            orders = await request.json()
+        except ValueError:
+            orders = None
+        if not isinstance(orders, list) or not orders:
+            raise InputError("Send a JSON list of orders.")
+        sim, now = self._sim, self._sim.clock.now()
+        return _ok([order_margin(order, sim.registry, sim.market, now) for order in orders])
 
     async def place_order(self, request: web.Request) -> web.StreamResponse:
         """Serve `POST /orders/{variety}`."""
