@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import redis.asyncio as redis
@@ -123,16 +124,13 @@ class PaperSession:
                 await self._drain(topics)
             finally:
                 codes = [await service.stop() for service in self.services]
-            cache = redis.from_url(os.environ["ALPHA_PANDA_REDIS_URL"])
-            try:
+            async with redis.from_url(os.environ["ALPHA_PANDA_REDIS_URL"]) as cache:
                 agrees = await print_summary(
                     dsn,
                     PortfolioCache(cache, Namespace.PAPER, self.prefix),
                     self.curve,
                     time.monotonic() - self.started,
                 )
-            finally:
-                await cache.aclose()
         return 0 if agrees and not any(codes) else 1
 
     async def _start(
@@ -153,8 +151,8 @@ class PaperSession:
             self.services.append(
                 await start_service(name, service, {**environment, **extra}, self.log_dir)
             )
-        for service in self.services:
-            await service.wait_ready()
+        for process in self.services:
+            await process.wait_ready()
         api = self.services[-1]
         self.say(
             f"dashboard {api.url}/dashboard — user {DASHBOARD_USER}, "
@@ -168,10 +166,9 @@ class PaperSession:
 
     async def _watch(self, topics: TopicMap) -> None:
         duration = self.arguments.duration
-        cache = redis.from_url(os.environ["ALPHA_PANDA_REDIS_URL"])
-        portfolio = PortfolioCache(cache, Namespace.PAPER, self.prefix)
-        previous_ticks, previous_time = 0, time.monotonic()
-        try:
+        async with redis.from_url(os.environ["ALPHA_PANDA_REDIS_URL"]) as cache:
+            portfolio = PortfolioCache(cache, Namespace.PAPER, self.prefix)
+            previous_ticks, previous_time = 0, time.monotonic()
             while not self.stopping.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stopping.wait(), timeout=1)
@@ -181,8 +178,8 @@ class PaperSession:
                 rate = (ticks - previous_ticks) / (now - previous_time)
                 previous_ticks, previous_time = ticks, now
                 summary = await portfolio.summary()
-                net = summary.net_pnl if summary else 0
-                self.curve.add(summary.net_pnl if summary else 0)
+                net = summary.net_pnl if summary else Decimal(0)
+                self.curve.add(net)
                 self.say(
                     f"[{now - self.started:5.0f}s] ticks {ticks:,} ({rate:,.0f}/s) | "
                     f"signals {total(counts, 'emitted', topics.signals_raw)} | "
@@ -198,8 +195,6 @@ class PaperSession:
                         )
                 if duration and now - self.started >= duration:
                     break
-        finally:
-            await cache.aclose()
 
     async def _drain(self, topics: TopicMap, timeout: float = 60) -> None:
         """Stop the feed, then wait until every service has committed everything written."""
