@@ -31,6 +31,19 @@ def option(kite: KiteConnect, underlying: str, kind: str = "CE") -> dict:
     )
 
 
+def equity(**fields: object) -> dict[str, object]:
+    """Return a regular one-share NSE intraday order for INFY with `fields` changed."""
+    return {
+        "variety": "regular",
+        "exchange": "NSE",
+        "tradingsymbol": "INFY",
+        "transaction_type": "BUY",
+        "quantity": 1,
+        "product": "MIS",
+        **fields,
+    }
+
+
 def refused(kite: KiteConnect, **order: object) -> str:
     with pytest.raises(kite_errors.InputException) as raised:
         kite.place_order(**order)
@@ -41,18 +54,7 @@ def refused(kite: KiteConnect, **order: object) -> str:
 def test_a_buy_stop_with_its_trigger_below_the_last_price_is_refused(kite: KiteConnect) -> None:
     last = kite.ltp("NSE:INFY")["NSE:INFY"]["last_price"]
     below = round(last * 0.98 * 20) / 20
-    message = refused(
-        kite,
-        variety="regular",
-        exchange="NSE",
-        tradingsymbol="INFY",
-        transaction_type="BUY",
-        quantity=1,
-        product="MIS",
-        order_type="SL",
-        trigger_price=below,
-        price=below + 1,
-    )
+    message = refused(kite, **equity(order_type="SL", trigger_price=below, price=below + 1))
     assert message == (
         "Trigger price for stoploss buy orders should be higher than the last traded price."
     )
@@ -64,15 +66,9 @@ def test_a_sell_stop_limit_priced_above_its_trigger_is_refused(kite: KiteConnect
     trigger = round(last * 0.98 * 20) / 20
     message = refused(
         kite,
-        variety="regular",
-        exchange="NSE",
-        tradingsymbol="INFY",
-        transaction_type="SELL",
-        quantity=1,
-        product="MIS",
-        order_type="SL",
-        trigger_price=trigger,
-        price=trigger + 1,
+        **equity(
+            transaction_type="SELL", order_type="SL", trigger_price=trigger, price=trigger + 1
+        ),
     )
     assert message == "Trigger price for stoploss sell orders cannot be lower than price."
 
@@ -80,15 +76,13 @@ def test_a_sell_stop_limit_priced_above_its_trigger_is_refused(kite: KiteConnect
 def test_modifying_a_sell_stop_trigger_above_the_last_price_is_refused(kite: KiteConnect) -> None:
     last = kite.ltp("NSE:SBIN")["NSE:SBIN"]["last_price"]
     order_id = kite.place_order(
-        variety="regular",
-        exchange="NSE",
-        tradingsymbol="SBIN",
-        transaction_type="SELL",
-        quantity=1,
-        product="MIS",
-        order_type="SL-M",
-        trigger_price=round(last * 0.97 * 20) / 20,
-        market_protection=-1,
+        **equity(
+            tradingsymbol="SBIN",
+            transaction_type="SELL",
+            order_type="SL-M",
+            trigger_price=round(last * 0.97 * 20) / 20,
+            market_protection=-1,
+        )
     )
     with pytest.raises(kite_errors.InputException, match="lower than the last traded price"):
         kite.modify_order(
@@ -141,16 +135,7 @@ def test_stop_market_orders_on_options_are_refused(kite: KiteConnect) -> None:
 def test_amo_is_refused_during_market_hours_and_taken_after_them(
     background: BackgroundSimulator, kite: KiteConnect
 ) -> None:
-    order = {
-        "variety": "amo",
-        "exchange": "NSE",
-        "tradingsymbol": "ITC",
-        "transaction_type": "BUY",
-        "quantity": 1,
-        "product": "CNC",
-        "order_type": "LIMIT",
-        "price": 400,
-    }
+    order = equity(variety="amo", tradingsymbol="ITC", product="CNC", order_type="LIMIT", price=400)
     assert refused(kite, **order).startswith("AMOs are blocked between 9:00 AM and 3:45 PM")
     with clock_at(background, 15, 50):
         order_id = kite.place_order(**order)
@@ -162,14 +147,7 @@ def test_amo_is_refused_during_market_hours_and_taken_after_them(
 def test_pre_open_collects_equity_limit_orders_until_eight_past_nine(
     background: BackgroundSimulator, kite: KiteConnect
 ) -> None:
-    order = {
-        "variety": "regular",
-        "exchange": "NSE",
-        "tradingsymbol": "TCS",
-        "transaction_type": "BUY",
-        "quantity": 1,
-        "product": "CNC",
-    }
+    order = equity(tradingsymbol="TCS", product="CNC")
     with clock_at(background, 9, 3):
         last = kite.ltp("NSE:TCS")["NSE:TCS"]["last_price"]
         marketable = round(last * 1.02 * 20) / 20
@@ -192,15 +170,5 @@ def test_regular_orders_after_the_close_are_refused(
     background: BackgroundSimulator, kite: KiteConnect
 ) -> None:
     with clock_at(background, 16):
-        message = refused(
-            kite,
-            variety="regular",
-            exchange="NSE",
-            tradingsymbol="ITC",
-            transaction_type="BUY",
-            quantity=1,
-            product="CNC",
-            order_type="LIMIT",
-            price=400,
-        )
+        message = refused(kite, **equity(tradingsymbol="ITC", order_type="LIMIT", price=400))
     assert message.startswith("Markets are closed right now")
