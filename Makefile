@@ -6,7 +6,7 @@ PY = $(VENV)/bin/python
 .PHONY: run test unit integration kube lint format typecheck bench infra-up infra-down
 
 run:            ## a local paper-trading session against the Kite simulator (ARGS="--duration 0")
-	@eval "$$(scripts/infra.sh up | sed 's/^/export /')" && $(PY) -m alpha_panda.app.cli run $(ARGS)
+	@eval "$$(scripts/infra.sh up | sed 's/^/export /')" && $(PY) -m local_run $(ARGS)
 
 test: lint typecheck unit integration kube   ## everything CI runs
 
@@ -20,12 +20,12 @@ kube:           ## the operator against a real kube-apiserver
 	$(PY) -m pytest tests -q -m kube
 
 lint:
-	$(VENV)/bin/ruff check services operator tests
-	$(VENV)/bin/ruff format --check services operator tests
+	$(VENV)/bin/ruff check services operator devtools tests
+	$(VENV)/bin/ruff format --check services operator devtools tests
 
 format:
-	$(VENV)/bin/ruff format services operator tests
-	$(VENV)/bin/ruff check --fix services operator tests
+	$(VENV)/bin/ruff format services operator devtools tests
+	$(VENV)/bin/ruff check --fix services operator devtools tests
 
 typecheck:      ## strict on the shared core and the domain
 	$(VENV)/bin/mypy services/alpha_panda/core services/alpha_panda/domain

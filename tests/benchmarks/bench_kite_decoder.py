@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from kiteconnect import KiteTicker
 
 from alpha_panda.adapters.kite.frames import FrameDecoder
-from alpha_panda.kite_sim.frames import StreamMode, encode_frame, encode_packet
-from alpha_panda.kite_sim.instruments import InstrumentRegistry
-from alpha_panda.kite_sim.market import GeneratedMarket
+from alpha_panda.backtest.generated_market.frames import StreamMode, encode_frame, encode_packet
+from alpha_panda.backtest.generated_market.generator import GeneratedMarket
+from alpha_panda.backtest.generated_market.instruments import InstrumentRegistry
 
 PACKETS_PER_FRAME = 200
 FRAMES = 100

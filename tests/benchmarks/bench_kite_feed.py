@@ -5,7 +5,7 @@ the source runs in another process pinned to CPU 1. After a warm-up the script c
 delivered through `async for batch in feed` for a fixed window and prints ticks/s, the feed's
 CPU use, ticks per CPU-second (its capacity on one core) and losses. Sources:
 
-- `simulator`: the Kite simulator process (`python -m alpha_panda.kite_sim`), logged into with
+- `simulator`: the Kite simulator process (`python -m kite_sim`), logged into with
   the official client. It computes every quote live and is itself the bottleneck here.
 - `replay`: frames produced beforehand by the simulator's market model and frame encoder,
   replayed to each connection for exactly the tokens it subscribed, at a fixed pace of
@@ -39,10 +39,10 @@ from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
 from alpha_panda.adapters.kite.feed import KiteFeed, KiteFeedConfig
+from alpha_panda.backtest.generated_market.frames import StreamMode, encode_frame, encode_packet
+from alpha_panda.backtest.generated_market.generator import GeneratedMarket
+from alpha_panda.backtest.generated_market.instruments import InstrumentRegistry
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
-from alpha_panda.kite_sim.frames import StreamMode, encode_frame, encode_packet
-from alpha_panda.kite_sim.instruments import InstrumentRegistry
-from alpha_panda.kite_sim.market import GeneratedMarket
 from alpha_panda.market_feed.service import MarketFeed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -56,7 +56,7 @@ REPLAY_INSTANTS = 4
 
 def _start_simulator() -> tuple[subprocess.Popen[str], dict[str, str]]:
     command = [
-        "taskset", "-c", "1", sys.executable, "-m", "alpha_panda.kite_sim",
+        "taskset", "-c", "1", sys.executable, "-m", "kite_sim",
         "--synthetic-instruments", str(INSTRUMENTS), "--tick-interval", "0.25",
         "--speed", "2", "--no-rate-limits",
     ]  # fmt: skip

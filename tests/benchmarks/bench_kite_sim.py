@@ -18,10 +18,10 @@ from typing import Any, cast
 
 from aiohttp import web
 
+from alpha_panda.backtest.generated_market.frames import StreamMode
 from alpha_panda.domain.values import IST
-from alpha_panda.kite_sim.frames import StreamMode
-from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig
-from alpha_panda.kite_sim.websocket import Connection
+from kite_sim.simulator import KiteSimulator, SimulatorConfig
+from kite_sim.websocket import Connection
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=IST)
 INSTRUMENTS = 9000

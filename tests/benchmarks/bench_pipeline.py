@@ -30,8 +30,8 @@ from alpha_panda.domain.market import Tick  # noqa: E402
 from alpha_panda.domain.risk.limits import RiskLimits  # noqa: E402
 from alpha_panda.domain.strategies.config import StrategyConfig  # noqa: E402
 from alpha_panda.domain.values import IST, Namespace  # noqa: E402
-from alpha_panda.session.processes import start_service  # noqa: E402
-from alpha_panda.session.setup import configure, create_database  # noqa: E402
+from local_run.processes import start_service  # noqa: E402
+from local_run.setup import configure, create_database  # noqa: E402
 from tests.benchmarks.bench_stream_processor import drained, percentile  # noqa: E402
 from tests.integration.core.processors import Source, settings_for  # noqa: E402
 

@@ -42,6 +42,8 @@ PRODUCT_PACKAGES = {
     "alpha_panda_operator",
 }
 """What the domain may never import: I/O adapters, the streaming core and the services."""
+DEVTOOLS = ROOT / "devtools"
+DEVTOOL_PACKAGES = {path.parent.name for path in DEVTOOLS.glob("*/__init__.py")}
 
 
 def parsed(path: Path) -> ast.AST:
@@ -64,17 +66,6 @@ def names_used(path: Path) -> list[tuple[str, int]]:
             name = getattr(node, "id", None) or getattr(node, "name", None)
             found.append((name or getattr(node, "attr", ""), node.lineno))
     return found
-
-
-def imports_of(path: Path) -> set[str]:
-    """Return the modules a module imports."""
-    imported: set[str] = set()
-    for node in ast.walk(parsed(path)):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module)
-    return imported
 
 
 def test_only_the_publish_module_creates_producers():
@@ -116,7 +107,7 @@ def test_no_topic_name_is_spelt_outside_the_topic_map():
 def test_the_domain_does_no_io(path):
     bad = {
         name
-        for name in imports_of(path)
+        for name in imported_modules(parsed(path))
         if name.split(".")[0] in FORBIDDEN_IN_DOMAIN
         or any(name == p or name.startswith(p + ".") for p in PRODUCT_PACKAGES)
     }
@@ -133,9 +124,31 @@ def test_the_domain_does_no_io(path):
     ids=relative,
 )
 def test_service_handlers_touch_no_kafka_client_and_no_sql(path):
-    imported = imports_of(path)
+    imported = imported_modules(parsed(path))
     assert not {name for name in imported if name.split(".")[0] in ("aiokafka", "asyncpg")}
     assert not {name for name in imported if name.startswith("alpha_panda.adapters.postgres")}
+
+
+def imported_modules(tree: ast.AST) -> set[str]:
+    """Return every module an import statement of the tree names (absolute imports only)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_product_imports_no_devtools():
+    assert {"kite_sim", "local_run"} <= DEVTOOL_PACKAGES
+    offenders = {
+        f"{relative(path)}: {name}"
+        for path in PRODUCT
+        for name in imported_modules(parsed(path))
+        if name.split(".")[0] in DEVTOOL_PACKAGES
+    }
+    assert offenders == set(), "devtools depend on the product, never the reverse"
 
 
 def test_the_detectors_catch_what_they_look_for():
@@ -144,3 +157,7 @@ def test_the_detectors_catch_what_they_look_for():
     sample = ast.parse("from aiokafka import AIOKafkaProducer\np = AIOKafkaProducer()")
     names = {getattr(n, "id", None) or getattr(n, "name", None) for n in ast.walk(sample)}
     assert names & KAFKA_CLIENTS and names & PRODUCERS
+    assert imported_modules(ast.parse("import kite_sim.rest\nfrom local_run import run")) == {
+        "kite_sim.rest",
+        "local_run",
+    }

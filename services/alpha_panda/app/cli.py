@@ -1,4 +1,4 @@
-"""The `alpha-panda` command: run, serve, backtest, strategies, dlq, health, simulator, users."""
+"""The `alpha-panda` command: serve, backtest, strategies, dlq, health, reconcile, users."""
 
 from __future__ import annotations
 
@@ -24,18 +24,16 @@ from alpha_panda.core.streaming.dead_letters import read_dead_letters, replay_de
 from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
 
-PASS_THROUGH = {"backtest", "simulator", "run"}
+PASS_THROUGH = {"backtest"}
 
 
 def parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
     root = argparse.ArgumentParser(prog="alpha-panda", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="a local paper-trading session against the Kite simulator")
     serve = commands.add_parser("serve", help="run one service process (what a pod runs)")
     serve.add_argument("service", choices=[*SERVICES, "api"])
     commands.add_parser("backtest", help="run strategies over a tick file")
-    commands.add_parser("simulator", help="run the Kite Connect simulator")
     commands.add_parser("health", help="run the pre-trading checks and print the report")
     strategies = commands.add_parser("strategies", help="list or configure strategies")
     strategy_actions = strategies.add_subparsers(dest="action", required=True)
@@ -58,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch a command; return the exit code."""
     arguments_list = list(sys.argv[1:] if argv is None else argv)
     if arguments_list and arguments_list[0] in PASS_THROUGH:
-        return _pass_through(arguments_list[0], arguments_list[1:])
+        return _backtest(arguments_list[1:])
     arguments = parser().parse_args(arguments_list)
     if arguments.command == "serve":
         return _serve(arguments.service)
@@ -73,19 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return asyncio.run(_command(arguments, settings))
 
 
-def _pass_through(command: str, rest: list[str]) -> int:
-    if command == "backtest":
-        from alpha_panda.backtest.__main__ import main as backtest
+def _backtest(rest: list[str]) -> int:
+    from alpha_panda.backtest.__main__ import main as backtest
 
-        return backtest(rest)
-    if command == "simulator":
-        from alpha_panda.kite_sim.__main__ import main as simulator
-
-        simulator(rest)
-        return 0
-    from alpha_panda.session.run import main as run
-
-    return run(rest)
+    return backtest(rest)
 
 
 def _serve(service: str) -> int:

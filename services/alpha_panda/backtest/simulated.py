@@ -6,12 +6,17 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 
 from alpha_panda.adapters.kite.frames import FrameDecoder
+from alpha_panda.backtest.generated_market import (
+    MARKET_CLOSE,
+    MARKET_OPEN,
+    GeneratedMarket,
+    InstrumentRegistry,
+    StreamMode,
+    encode_frame,
+    encode_packet,
+)
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.values import IST
-from alpha_panda.kite_sim.clock import MARKET_CLOSE, MARKET_OPEN
-from alpha_panda.kite_sim.frames import StreamMode, encode_frame, encode_packet
-from alpha_panda.kite_sim.instruments import InstrumentRegistry
-from alpha_panda.kite_sim.market import GeneratedMarket
 
 
 def simulated_session(

@@ -13,7 +13,7 @@ from alpha_panda.auth.key_generation import generate_session_encryption_key
 from alpha_panda.auth.session_store import EncryptedSessionStore
 from alpha_panda.core.settings import SettingsError
 from alpha_panda.domain.values import Namespace
-from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig
+from kite_sim.simulator import KiteSimulator, SimulatorConfig
 from tests.integration.api.stack import api_settings, auth_settings, opened_api
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,7 @@ from alpha_panda.auth.key_generation import generate_hmac_key
 from alpha_panda.auth.keys import KeyRing
 from alpha_panda.auth.redaction import SecretScrubber
 from alpha_panda.core.health import CachedReadiness, HealthRegistry
-from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig
+from kite_sim.simulator import KiteSimulator, SimulatorConfig
 from tests.unit.api.memory import MemoryReadModel, MemoryStrategies, MemoryUsers
 
 pytestmark = pytest.mark.integration

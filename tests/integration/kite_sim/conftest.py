@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from kiteconnect import KiteConnect
 
-from alpha_panda.kite_sim.background import BackgroundSimulator
+from kite_sim.background import BackgroundSimulator
 from tests.integration.kite_sim.support import frozen_config
 
 

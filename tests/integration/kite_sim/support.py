@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from alpha_panda.domain.values import IST
-from alpha_panda.kite_sim.simulator import SimulatorConfig
+from kite_sim.simulator import SimulatorConfig
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=IST)
 """A Wednesday mid-session; the clock stays frozen there unless a test moves it."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from kiteconnect import KiteConnect
 
-from alpha_panda.kite_sim.background import BackgroundSimulator
+from kite_sim.background import BackgroundSimulator
 
 PROBE = Path(__file__).with_name("ticker_probe.py")
 RELIANCE, INFY, TCS, NIFTY, BANK_NIFTY = 738561, 408065, 2953217, 256265, 260105

@@ -15,8 +15,8 @@ import aiohttp
 import requests
 from kiteconnect import KiteConnect, KiteTicker
 
-from alpha_panda.kite_sim.background import BackgroundSimulator
-from alpha_panda.kite_sim.simulator import KiteSimulator
+from kite_sim.background import BackgroundSimulator
+from kite_sim.simulator import KiteSimulator
 from tests.integration.kite_sim.support import START, frozen_config
 
 SERVICES = Path(__file__).resolve().parents[3] / "services"
@@ -27,7 +27,7 @@ def test_process_prints_its_urls_and_serves_the_login_flow() -> None:
     command = [
         sys.executable,
         "-m",
-        "alpha_panda.kite_sim",
+        "kite_sim",
         "--port",
         "0",
         "--speed",

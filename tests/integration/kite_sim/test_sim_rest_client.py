@@ -10,8 +10,8 @@ import requests
 from kiteconnect import KiteConnect
 from kiteconnect import exceptions as kite_errors
 
-from alpha_panda.kite_sim.background import BackgroundSimulator
-from alpha_panda.kite_sim.rate_limits import RateLimit
+from kite_sim.background import BackgroundSimulator
+from kite_sim.rate_limits import RateLimit
 from tests.integration.kite_sim.support import frozen_config
 
 
@@ -196,6 +196,7 @@ def test_cancel_leaves_a_resting_order_cancelled(kite: KiteConnect) -> None:
 def test_stop_orders_wait_for_their_trigger(kite: KiteConnect) -> None:
     last = kite.ltp("NSE:ITC")["NSE:ITC"]["last_price"]
     above = round(last * 1.02 * 20) / 20
+    below = round(last * 0.98 * 20) / 20
     stop_limit = kite.place_order(
         variety="regular",
         exchange="NSE",
@@ -215,11 +216,11 @@ def test_stop_orders_wait_for_their_trigger(kite: KiteConnect) -> None:
         quantity=1,
         product="MIS",
         order_type="SL-M",
-        trigger_price=above,
+        trigger_price=below,
         market_protection=5,
     )
     assert kite.order_history(stop_limit)[-1]["status"] == "TRIGGER PENDING"
-    assert kite.order_history(stop_market)[-1]["status"] == "COMPLETE"
+    assert kite.order_history(stop_market)[-1]["status"] == "TRIGGER PENDING"
 
 
 def test_large_market_order_fills_partially_across_levels_then_completes(

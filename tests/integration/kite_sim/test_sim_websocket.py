@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from kiteconnect import KiteTicker
 
-from alpha_panda.kite_sim.simulator import KiteSimulator
+from kite_sim.simulator import KiteSimulator
 from tests.integration.kite_sim.support import frozen_config
 
 OFFICIAL = KiteTicker("api-key", "access-token")

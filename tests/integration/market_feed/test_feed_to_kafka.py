@@ -11,8 +11,8 @@ from prometheus_client import REGISTRY
 from alpha_panda.adapters.kite.feed import KiteFeed
 from alpha_panda.core.events import decode
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
-from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig
 from alpha_panda.market_feed.service import MarketFeed
+from kite_sim.simulator import KiteSimulator, SimulatorConfig
 from tests.conftest import eventually
 from tests.integration.adapters.kite.conftest import equity_tokens, feed_config
 from tests.integration.core.processors import settings_for

@@ -34,9 +34,9 @@ from alpha_panda.domain.risk.limits import RiskLimits
 from alpha_panda.domain.signals import Signal
 from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace, Side
-from alpha_panda.kite_sim import KiteSimulator, SimulatorConfig
 from alpha_panda.portfolio_manager.reconciliation import reconcile
 from alpha_panda.portfolio_manager.service import PortfolioManager
+from kite_sim import KiteSimulator, SimulatorConfig
 from tests.integration.pipeline.harness import SESSION_START, Pipeline, tick
 from tests.integration.trading_engine.kite import client
 

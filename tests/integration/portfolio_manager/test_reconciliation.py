@@ -16,8 +16,8 @@ from alpha_panda.app import cli
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
 from alpha_panda.domain.values import Namespace, Side
-from alpha_panda.kite_sim import KiteSimulator
 from alpha_panda.portfolio_manager.reconciliation import PositionDifference, reconcile
+from kite_sim import KiteSimulator
 from tests.integration.trading_engine.kite import INFY, SESSION, client, frozen_simulator
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming import Outgoing, Publisher
 from alpha_panda.domain.signals import Signal, ValidatedSignal
 from alpha_panda.domain.values import IST, OrderType, Side
-from alpha_panda.kite_sim import KiteSimulator, SimulatorConfig
+from kite_sim import KiteSimulator, SimulatorConfig
 
 INFY = 408065
 SESSION = datetime(2026, 11, 25, 10, 0, tzinfo=IST)

@@ -27,11 +27,11 @@ from alpha_panda.core.streaming.dead_letters import read_dead_letters
 from alpha_panda.domain.execution.tags import order_tag
 from alpha_panda.domain.orders import OrderFilled, OrderPlaced
 from alpha_panda.domain.values import OrderType, Side
-from alpha_panda.kite_sim import KiteSimulator
-from alpha_panda.kite_sim.rate_limits import RateLimit, RateLimiter
 from alpha_panda.market_feed.service import MarketFeed
 from alpha_panda.trading_engine.live import LiveTradingEngine
 from alpha_panda.trading_engine.service import TradingEngine, order_id_for
+from kite_sim import KiteSimulator
+from kite_sim.rate_limits import RateLimit, RateLimiter
 from tests.conftest import eventually
 from tests.integration.adapters.kite.conftest import feed_config
 from tests.integration.core.processors import Relay, ledger_pool

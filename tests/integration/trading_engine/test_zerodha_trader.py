@@ -17,9 +17,9 @@ from alpha_panda.domain.execution.tags import order_tag
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.domain.values import OrderType, Side
-from alpha_panda.kite_sim import KiteSimulator
-from alpha_panda.kite_sim.rate_limits import RateLimit, RateLimiter
 from alpha_panda.trading_engine.zerodha import ZerodhaTrader
+from kite_sim import KiteSimulator
+from kite_sim.rate_limits import RateLimit, RateLimiter
 from tests.integration.trading_engine.kite import INFY, client, frozen_simulator, validated
 
 ORDER_ID = "0196f0c4a1b2c3d4e5f6"

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from alpha_panda.domain.values import IST
-from alpha_panda.kite_sim.auth import SessionStore, checksum
-from alpha_panda.kite_sim.clock import SimulatedClock
-from alpha_panda.kite_sim.errors import InputError, TokenError
-from alpha_panda.kite_sim.rate_limits import RateLimit, RateLimiter
+from kite_sim.auth import SessionStore, checksum
+from kite_sim.clock import SimulatedClock
+from kite_sim.errors import InputError, TokenError
+from kite_sim.rate_limits import RateLimit, RateLimiter
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=IST)
 

@@ -2,47 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
 
-from alpha_panda.domain.values import IST
-from alpha_panda.kite_sim.broker import Broker
-from alpha_panda.kite_sim.clock import SimulatedClock
-from alpha_panda.kite_sim.errors import InputError
-from alpha_panda.kite_sim.instruments import InstrumentRegistry
-from alpha_panda.kite_sim.market import GeneratedMarket
-
-START = datetime(2026, 11, 25, 10, 0, tzinfo=IST)
-KEY = "sim_key"
-
-
-class Desk:
-    """A broker on a frozen clock, recording the order updates it publishes."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.clock = SimulatedClock(start, speed=0)
-        registry = InstrumentRegistry.build(start.date())
-        self.market = GeneratedMarket(registry, start, seed=4)
-        self.updates: list[tuple[str, dict[str, Any]]] = []
-        self.broker = Broker(
-            registry, self.market, self.clock, lambda key, order: self.updates.append((key, order))
-        )
-
-    def place(self, variety: str = "regular", **fields: object) -> Any:
-        order = {
-            "exchange": "NSE",
-            "tradingsymbol": "INFY",
-            "transaction_type": "BUY",
-            "quantity": "1",
-            "product": "MIS",
-        }
-        order.update({key: str(value) for key, value in fields.items()})
-        return self.broker.place(KEY, "AP0001", variety, order)
-
-    def quote(self, token: int = 408065) -> Any:
-        return self.market.quote(token, self.clock.now())
+from kite_sim.errors import InputError
+from tests.unit.kite_sim.desk import KEY, START, Desk
 
 
 def test_market_buy_takes_asks_level_by_level_and_rests_the_remainder() -> None:
@@ -88,16 +53,21 @@ def test_ioc_limit_cancels_what_it_cannot_fill_at_once() -> None:
 
 def test_sell_stop_triggers_once_the_price_falls_through() -> None:
     desk = Desk()
-    last = desk.quote().last_price
+    trigger = desk.quote().last_price - 5
     order = desk.place(
         transaction_type="SELL",
         order_type="SL-M",
-        trigger_price=f"{(last - 5) / 100:.2f}",
+        trigger_price=f"{trigger / 100:.2f}",
         market_protection=3,
     )
     assert order.status == "TRIGGER PENDING"
-    desk.broker.modify(KEY, "regular", order.order_id, {"trigger_price": f"{(last + 5) / 100:.2f}"})
+    for _ in range(3600):
+        desk.clock.advance(timedelta(seconds=1))
+        desk.broker.match_open_orders()
+        if order.triggered:
+            break
     assert order.triggered and order.status == "COMPLETE"
+    assert desk.quote().last_price <= trigger
 
 
 def test_limit_outside_circuit_band_is_rejected_by_the_exchange() -> None:

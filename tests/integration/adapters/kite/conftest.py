@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from alpha_panda.adapters.kite.feed import KiteFeedConfig
-from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig
-from alpha_panda.kite_sim.websocket import Connection
+from kite_sim.simulator import KiteSimulator, SimulatorConfig
+from kite_sim.websocket import Connection
 
 
 class CommandLog:

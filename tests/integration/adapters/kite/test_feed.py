@@ -12,10 +12,10 @@ from pydantic import SecretStr
 
 from alpha_panda.adapters.kite.feed import KiteFeed
 from alpha_panda.adapters.kite.frames import TickBatch
+from alpha_panda.backtest.generated_market.frames import StreamMode
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import BrokerOrderUpdate
-from alpha_panda.kite_sim.frames import StreamMode
-from alpha_panda.kite_sim.simulator import KiteSimulator, SimulatorConfig
+from kite_sim.simulator import KiteSimulator, SimulatorConfig
 from tests.conftest import eventually
 from tests.integration.adapters.kite.conftest import (
     CommandLog,

@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from alpha_panda.adapters.kite.instruments import InstrumentsLoader, TokenRejectedError
-from alpha_panda.kite_sim.simulator import KiteSimulator
+from kite_sim.simulator import KiteSimulator
 
 # 20:00 UTC is already the next IST day (01:30 IST).
 LATE_EVENING_UTC = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
