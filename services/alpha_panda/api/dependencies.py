@@ -18,7 +18,7 @@ from alpha_panda.core.health import CachedReadiness
 
 @dataclass(frozen=True)
 class ApiDependencies:
-    """Everything the routes call; built once by the application container."""
+    """Everything the routes call; built once by `WiredApi.open`."""
 
     jwt_manager: JwtManager
     users: UserAuthenticator

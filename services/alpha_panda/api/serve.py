@@ -13,7 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from alpha_panda.api.container import ApiContainer, ensure_api_topics
+from alpha_panda.api.wiring import WiredApi, ensure_api_topics
 from alpha_panda.app.main import configure_logging
 from alpha_panda.app.pre_trading_checks import infrastructure_checks
 from alpha_panda.auth.redaction import SecretScrubber
@@ -68,11 +68,11 @@ async def serve(settings: Settings, auth: AuthSettings, scrubber: SecretScrubber
         log.error("api cannot start:\n%s", error.report.render())
         return 1
     try:
-        container = await ApiContainer.open(settings, auth, registry, scrubber)
+        api = await WiredApi.open(settings, auth, registry, scrubber)
     except SettingsError as error:
         log.error("api cannot start: %s", error)
         return 2
-    server = api_server(container.app, settings.http_port)
+    server = api_server(api.app, settings.http_port)
 
     def stop() -> None:
         server.should_exit = True
@@ -84,7 +84,7 @@ async def serve(settings: Settings, auth: AuthSettings, scrubber: SecretScrubber
     try:
         await server.serve()  # returns once open requests finish after `stop`
     finally:
-        await container.close()
+        await api.close()
         log.info("api stopped")
     return 0
 

@@ -34,7 +34,7 @@ async def ensure_api_topics(settings: Settings) -> None:
 
 
 @dataclass
-class ApiContainer:
+class WiredApi:
     """The API application and the clients it runs on; closed in reverse order of opening."""
 
     app: FastAPI
@@ -48,7 +48,7 @@ class ApiContainer:
         auth: AuthSettings,
         registry: HealthRegistry,
         scrubber: SecretScrubber,
-    ) -> ApiContainer:
+    ) -> WiredApi:
         """Open PostgreSQL, Redis and the control publisher; build the app on `registry`.
 
         Raises `SettingsError` when the login callback is half configured.
