@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
+from alpha_panda.adapters.postgres.users import UserRepository
 from alpha_panda.api.app import create_app
 from alpha_panda.api.broker_login import broker_login
 from alpha_panda.api.control import ControlPublisher
@@ -67,7 +68,7 @@ class WiredApi:
         closers.append(publisher.close)
         dependencies = ApiDependencies(
             jwt_manager=JwtManager.from_settings(auth),
-            users=UserStore(pool),
+            users=UserStore(UserRepository(pool)),
             strategies=StrategyControl(StrategyRepository(pool), publisher),
             read_model=StoreReadModel(
                 pool, client, kafka_bootstrap=settings.kafka_bootstrap, prefix=settings.topic_prefix

@@ -17,9 +17,10 @@ import redis.asyncio as redis
 from pydantic import SecretStr
 
 from alpha_panda.adapters.postgres.strategies import StrategyConfig, StrategyRepository
+from alpha_panda.adapters.postgres.users import UserRepository
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
-from alpha_panda.api.wiring import WiredApi, ensure_api_topics
 from alpha_panda.api.serve import api_server
+from alpha_panda.api.wiring import WiredApi, ensure_api_topics
 from alpha_panda.app.pre_trading_checks import infrastructure_checks
 from alpha_panda.auth.key_generation import generate_hmac_key
 from alpha_panda.auth.redaction import SecretScrubber
@@ -66,9 +67,7 @@ async def opened_api(
 ) -> AsyncIterator[WiredApi]:
     await ensure_api_topics(settings)
     registry = HealthRegistry(infrastructure_checks(settings))
-    wired = await WiredApi.open(
-        settings, auth or auth_settings(), registry, SecretScrubber()
-    )
+    wired = await WiredApi.open(settings, auth or auth_settings(), registry, SecretScrubber())
     try:
         yield wired
     finally:
@@ -95,7 +94,7 @@ async def served_api(wired: WiredApi) -> AsyncIterator[str]:
 
 
 async def seed_users(pool: asyncpg.Pool) -> None:
-    store = UserStore(pool)
+    store = UserStore(UserRepository(pool))
     for role, password in PASSWORDS.items():
         await store.add(role.value, role, password)
 
