@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 import redis.asyncio as redis
 from fastapi import FastAPI
 
+from alpha_panda.adapters.postgres.ledger_reader import LedgerReader
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.adapters.postgres.users import UserRepository
@@ -71,7 +72,10 @@ class WiredApi:
             users=UserStore(UserRepository(pool)),
             strategies=StrategyControl(StrategyRepository(pool), publisher),
             read_model=StoreReadModel(
-                pool, client, kafka_bootstrap=settings.kafka_bootstrap, prefix=settings.topic_prefix
+                LedgerReader(pool),
+                client,
+                kafka_bootstrap=settings.kafka_bootstrap,
+                prefix=settings.topic_prefix,
             ),
             readiness=CachedReadiness(registry),
             broker_login=login,
