@@ -8,6 +8,7 @@ from fastapi import Request
 
 from alpha_panda.api.ports import (
     BrokerLogin,
+    LoginThrottle,
     StrategyRepository,
     TradingReadModel,
     UserAuthenticator,
@@ -22,6 +23,7 @@ class ApiDependencies:
 
     jwt_manager: JwtManager
     users: UserAuthenticator
+    login_throttle: LoginThrottle
     strategies: StrategyRepository
     read_model: TradingReadModel
     readiness: CachedReadiness

@@ -17,6 +17,7 @@ from alpha_panda.api.wiring import WiredApi, ensure_api_topics
 from alpha_panda.app.main import configure_logging
 from alpha_panda.app.pre_trading_checks import infrastructure_checks
 from alpha_panda.auth.redaction import SecretScrubber
+from alpha_panda.auth.settings import ENV_PREFIX as AUTH_ENV_PREFIX
 from alpha_panda.auth.settings import AuthSettings
 from alpha_panda.core.health import HealthRegistry, StartupCheckError
 from alpha_panda.core.settings import Settings, SettingsError, load_settings
@@ -93,8 +94,15 @@ def _auth_settings() -> AuthSettings:
     try:
         return AuthSettings()
     except ValidationError as error:
-        reasons = "\n".join(f"  {item['msg']}" for item in error.errors(include_input=False))
+        reasons = "\n".join(
+            f"  {_variable(item['loc'])}{item['msg']}" for item in error.errors(include_input=False)
+        )
         raise SettingsError(f"invalid authentication configuration:\n{reasons}") from None
+
+
+def _variable(location: tuple[int | str, ...]) -> str:
+    """Name the environment variable of a refused setting (model-wide checks name their own)."""
+    return f"{AUTH_ENV_PREFIX}{str(location[0]).upper()}: " if location else ""
 
 
 def main() -> int:

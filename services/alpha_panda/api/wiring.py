@@ -12,6 +12,7 @@ from alpha_panda.adapters.postgres.ledger_reader import LedgerReader
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.adapters.postgres.users import UserRepository
+from alpha_panda.adapters.redis.login_attempts import LoginLimits, RedisLoginThrottle
 from alpha_panda.api.app import create_app
 from alpha_panda.api.broker_login import broker_login
 from alpha_panda.api.control import ControlPublisher
@@ -33,6 +34,15 @@ async def ensure_api_topics(settings: Settings) -> None:
     """Create the topics of every namespace: the API pauses strategies of each."""
     for namespace in Namespace:
         await ensure_topics(settings.kafka_bootstrap, replace(settings.topics, namespace=namespace))
+
+
+def login_limits(auth: AuthSettings) -> LoginLimits:
+    """Return the login throttle's limits from the auth settings."""
+    return LoginLimits(
+        per_user=auth.login_attempts_per_user,
+        per_address=auth.login_attempts_per_address,
+        window_seconds=auth.login_window_seconds,
+    )
 
 
 @dataclass
@@ -70,6 +80,7 @@ class WiredApi:
         dependencies = ApiDependencies(
             jwt_manager=JwtManager.from_settings(auth),
             users=UserStore(UserRepository(pool)),
+            login_throttle=RedisLoginThrottle(client, login_limits(auth), settings.topic_prefix),
             strategies=StrategyControl(StrategyRepository(pool), publisher),
             read_model=StoreReadModel(
                 LedgerReader(pool),

@@ -110,7 +110,7 @@ async def test_token_signed_by_a_retired_key_is_still_accepted(client, retired_h
         audience=AUDIENCE,
         lifetime=timedelta(minutes=5),
     )
-    response = await client.get(STRATEGIES, headers=_auth(old.issue("v", Role.VIEWER).token))
+    response = await client.get(STRATEGIES, headers=_auth(old.issue("viewer", Role.VIEWER).token))
     assert response.status_code == 200
 
 

@@ -79,7 +79,9 @@ class UserRepository:
 
     async def delete(self, username: str) -> bool:
         """Delete a user; False when no such user exists."""
-        status = await self._pool.execute("DELETE FROM api_users WHERE username = $1", username)
+        status: str = await self._pool.execute(
+            "DELETE FROM api_users WHERE username = $1", username
+        )
         return status != "DELETE 0"
 
     async def list_all(self) -> list[UserRow]:
