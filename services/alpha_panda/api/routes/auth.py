@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from alpha_panda.api.dependencies import ApiDependencies, api_dependencies
+from alpha_panda.api.errors import error_responses
 from alpha_panda.api.schemas import LoginRequest, TokenResponse
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/token", response_model=TokenResponse)
+@router.post("/token", response_model=TokenResponse, responses=error_responses(401, 422, 429))
 async def issue_token(
     login: LoginRequest,
     request: Request,
