@@ -12,6 +12,7 @@ from kiteconnect import KiteConnect
 
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
+from alpha_panda.adapters.postgres.users import UserRepository
 from alpha_panda.auth.key_generation import generate_hmac_key
 from alpha_panda.auth.roles import Role
 from alpha_panda.auth.users import UserStore, generate_password
@@ -104,7 +105,7 @@ async def configure(dsn: str, strategies: list[StrategyConfig]) -> str:
         for strategy in strategies:
             await repository.upsert(strategy)
         password = generate_password()
-        await UserStore(pool).add(DASHBOARD_USER, Role.TRADER, password)
+        await UserStore(UserRepository(pool)).add(DASHBOARD_USER, Role.TRADER, password)
         return password
     finally:
         await pool.close()

@@ -8,6 +8,7 @@ from fastapi import Request
 
 from alpha_panda.api.ports import (
     BrokerLogin,
+    LoginThrottle,
     StrategyRepository,
     TradingReadModel,
     UserAuthenticator,
@@ -18,10 +19,11 @@ from alpha_panda.core.health import CachedReadiness
 
 @dataclass(frozen=True)
 class ApiDependencies:
-    """Everything the routes call; built once by the application container."""
+    """Everything the routes call; built once by `WiredApi.open`."""
 
     jwt_manager: JwtManager
     users: UserAuthenticator
+    login_throttle: LoginThrottle
     strategies: StrategyRepository
     read_model: TradingReadModel
     readiness: CachedReadiness

@@ -57,10 +57,26 @@ class TradingReadModel(Protocol):
 
 
 class UserAuthenticator(Protocol):
-    """Checks an API user's password and tells the user's role."""
+    """Checks an API user's password and tells whether, and with which role, a user may act."""
 
     async def authenticate(self, username: str, password: str) -> Role | None:
-        """Return the user's role when the password matches, else None."""
+        """Return the role of an enabled user whose password matches, else None."""
+        ...
+
+    async def active_role(self, username: str) -> Role | None:
+        """Return the current role of an enabled user; None when disabled or deleted."""
+        ...
+
+
+class LoginThrottle(Protocol):
+    """Limits password guesses per username and per client address."""
+
+    async def attempt(self, username: str, address: str) -> int | None:
+        """Count an attempt; return the seconds to wait when it is over a limit, else None."""
+        ...
+
+    async def succeeded(self, username: str, address: str) -> None:
+        """Record that the attempt logged in."""
         ...
 
 

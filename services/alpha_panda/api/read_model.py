@@ -6,11 +6,9 @@ orders and fills from the ledger tables; dead letters straight from their `.dlq`
 
 from __future__ import annotations
 
-from typing import Any
-
-import asyncpg
 import redis.asyncio as redis
 
+from alpha_panda.adapters.postgres.ledger_reader import LedgerOrder, LedgerReader
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.api.schemas import DeadLetterView, OrderStatus, OrderView
 from alpha_panda.core.streaming.dead_letters import DeadLetter, read_dead_letters
@@ -18,7 +16,7 @@ from alpha_panda.core.topics import original_of
 from alpha_panda.domain.execution import order_tag
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
-from alpha_panda.domain.values import Namespace, OrderType, Side
+from alpha_panda.domain.values import Namespace
 
 LEDGER_STATUS = {
     "OPEN": OrderStatus.PLACED,
@@ -28,34 +26,19 @@ LEDGER_STATUS = {
 }
 """The portfolio manager's ledger status words, as the API names them."""
 
-_ORDERS_SQL = (
-    "SELECT o.order_id, o.strategy_id, o.instrument_token, o.side, o.quantity, o.order_type,"
-    " o.status, o.placed_at, coalesce(sum(f.quantity), 0) AS filled_quantity"
-    " FROM ledger_orders o LEFT JOIN ledger_fills f"
-    " ON f.namespace = o.namespace AND f.order_id = o.order_id"
-    " WHERE o.namespace = $1 AND ($2::text IS NULL OR o.strategy_id = $2)"
-    " GROUP BY o.namespace, o.order_id ORDER BY o.placed_at DESC, o.order_id DESC LIMIT $3"
-)
-_FILLS_SQL = (
-    "SELECT order_id, fill_id, strategy_id, instrument_token, side, quantity, price, charges,"
-    " filled_at FROM ledger_fills"
-    " WHERE namespace = $1 AND ($2::text IS NULL OR strategy_id = $2)"
-    " ORDER BY filled_at DESC, fill_id DESC LIMIT $3"
-)
-
 
 class StoreReadModel:
     """Answer the API's read queries from the pipeline's own stores; never writes."""
 
     def __init__(
         self,
-        pool: asyncpg.Pool,
+        ledger: LedgerReader,
         client: redis.Redis[bytes],
         *,
         kafka_bootstrap: str,
         prefix: str = "",
     ) -> None:
-        self._pool = pool
+        self._ledger = ledger
         self._bootstrap = kafka_bootstrap
         self._caches = {ns: PortfolioCache(client, ns, prefix) for ns in Namespace}
 
@@ -76,15 +59,14 @@ class StoreReadModel:
         self, namespace: Namespace, strategy_id: str | None, limit: int
     ) -> list[OrderView]:
         """Return the most recent ledger orders first, with the quantity filled so far."""
-        rows = await self._pool.fetch(_ORDERS_SQL, namespace.value, strategy_id, limit)
-        return [_order(row) for row in rows]
+        orders = await self._ledger.recent_orders(namespace, strategy_id, limit)
+        return [_order(order) for order in orders]
 
     async def fills(
         self, namespace: Namespace, strategy_id: str | None, limit: int
     ) -> list[OrderFilled]:
         """Return the most recent ledger fills first."""
-        rows = await self._pool.fetch(_FILLS_SQL, namespace.value, strategy_id, limit)
-        return [_fill(row) for row in rows]
+        return await self._ledger.recent_fills(namespace, strategy_id, limit)
 
     async def dead_letters(self, topic: str, limit: int) -> list[DeadLetterView]:
         """Return up to `limit` records of the `.dlq` topic `topic`, oldest first."""
@@ -92,19 +74,19 @@ class StoreReadModel:
         return [_dead_letter(letter) for letter in letters]
 
 
-def _order(row: asyncpg.Record) -> OrderView:
+def _order(order: LedgerOrder) -> OrderView:
     return OrderView(
-        order_id=row["order_id"],
-        strategy_id=row["strategy_id"],
-        instrument_token=row["instrument_token"],
-        side=Side(row["side"]),
-        quantity=row["quantity"],
-        order_type=OrderType(row["order_type"]),
+        order_id=order.order_id,
+        strategy_id=order.strategy_id,
+        instrument_token=order.instrument_token,
+        side=order.side,
+        quantity=order.quantity,
+        order_type=order.order_type,
         # The ledger keeps no tag: every order is tagged with the digest of its id.
-        tag=order_tag(row["order_id"]),
-        placed_at=row["placed_at"],
-        status=_status(row["status"], row["quantity"], row["filled_quantity"]),
-        filled_quantity=row["filled_quantity"],
+        tag=order_tag(order.order_id),
+        placed_at=order.placed_at,
+        status=_status(order.ledger_status, order.quantity, order.filled_quantity),
+        filled_quantity=order.filled_quantity,
     )
 
 
@@ -116,11 +98,6 @@ def _status(ledger_status: str, quantity: int, filled: int) -> OrderStatus:
     if filled > 0:
         return OrderStatus.PARTIALLY_FILLED
     return LEDGER_STATUS[ledger_status]
-
-
-def _fill(row: asyncpg.Record) -> OrderFilled:
-    fields: dict[str, Any] = dict(row)
-    return OrderFilled(**{**fields, "side": Side(fields["side"])})
 
 
 def _text(raw: bytes | None) -> str | None:

@@ -55,6 +55,12 @@ class DeadLetterView(BaseModel):
     value: str | None = None
 
 
+class Readiness(BaseModel):
+    """Whether every critical pre-trading check passes (details at `/api/v1/health`)."""
+
+    ready: bool
+
+
 class LoginRequest(BaseModel):
     """Credentials exchanged for an access token."""
 

@@ -1,8 +1,13 @@
-"""Bearer-token authentication and role checks: 401 when unauthenticated, 403 when not allowed."""
+"""Bearer-token authentication and role checks: 401 when unauthenticated, 403 when not allowed.
+
+A token is only as good as its user: every request looks the subject up in the user store, so a
+disabled or deleted user is refused from its next request and a changed role applies at once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
@@ -19,7 +24,7 @@ async def authenticated(
     dependencies: Annotated[ApiDependencies, Depends(api_dependencies)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> TokenClaims:
-    """Return the verified claims of the request's bearer token; answer 401 otherwise."""
+    """Return the bearer's verified claims with the user's current role; answer 401 otherwise."""
     if credentials is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -27,13 +32,21 @@ async def authenticated(
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        return dependencies.jwt_manager.verify(credentials.credentials)
+        claims = dependencies.jwt_manager.verify(credentials.credentials)
     except InvalidTokenError as error:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            str(error),
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        ) from None
+        raise _invalid_token(str(error)) from None
+    role = await dependencies.users.active_role(claims.subject)
+    if role is None:
+        raise _invalid_token("the token's user is disabled or no longer exists")
+    return replace(claims, role=role)
+
+
+def _invalid_token(reason: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        reason,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
 
 
 def require_role(role: Role) -> Callable[[TokenClaims], Awaitable[TokenClaims]]:

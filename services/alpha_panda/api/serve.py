@@ -13,10 +13,11 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from alpha_panda.api.container import ApiContainer, ensure_api_topics
+from alpha_panda.api.wiring import WiredApi, ensure_api_topics
 from alpha_panda.app.main import configure_logging
 from alpha_panda.app.pre_trading_checks import infrastructure_checks
 from alpha_panda.auth.redaction import SecretScrubber
+from alpha_panda.auth.settings import ENV_PREFIX as AUTH_ENV_PREFIX
 from alpha_panda.auth.settings import AuthSettings
 from alpha_panda.core.health import HealthRegistry, StartupCheckError
 from alpha_panda.core.settings import Settings, SettingsError, load_settings
@@ -68,11 +69,11 @@ async def serve(settings: Settings, auth: AuthSettings, scrubber: SecretScrubber
         log.error("api cannot start:\n%s", error.report.render())
         return 1
     try:
-        container = await ApiContainer.open(settings, auth, registry, scrubber)
+        api = await WiredApi.open(settings, auth, registry, scrubber)
     except SettingsError as error:
         log.error("api cannot start: %s", error)
         return 2
-    server = api_server(container.app, settings.http_port)
+    server = api_server(api.app, settings.http_port)
 
     def stop() -> None:
         server.should_exit = True
@@ -84,7 +85,7 @@ async def serve(settings: Settings, auth: AuthSettings, scrubber: SecretScrubber
     try:
         await server.serve()  # returns once open requests finish after `stop`
     finally:
-        await container.close()
+        await api.close()
         log.info("api stopped")
     return 0
 
@@ -93,8 +94,15 @@ def _auth_settings() -> AuthSettings:
     try:
         return AuthSettings()
     except ValidationError as error:
-        reasons = "\n".join(f"  {item['msg']}" for item in error.errors(include_input=False))
+        reasons = "\n".join(
+            f"  {_variable(item['loc'])}{item['msg']}" for item in error.errors(include_input=False)
+        )
         raise SettingsError(f"invalid authentication configuration:\n{reasons}") from None
+
+
+def _variable(location: tuple[int | str, ...]) -> str:
+    """Name the environment variable of a refused setting (model-wide checks name their own)."""
+    return f"{AUTH_ENV_PREFIX}{str(location[0]).upper()}: " if location else ""
 
 
 def main() -> int:

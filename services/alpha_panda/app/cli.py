@@ -14,10 +14,11 @@ import asyncpg
 
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
+from alpha_panda.adapters.postgres.users import UserRepository
 from alpha_panda.app.pre_trading_checks import infrastructure_checks
 from alpha_panda.app.wiring import SERVICES
 from alpha_panda.auth.user_commands import configure_users_parser, run_users_command
-from alpha_panda.auth.users import UserStore
+from alpha_panda.auth.users import UserError, UserStore
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.settings import Settings, SettingsError, load_settings
 from alpha_panda.core.streaming.dead_letters import read_dead_letters, replay_dead_letters
@@ -99,8 +100,7 @@ async def _command(arguments: argparse.Namespace, settings: Settings) -> int:
         if arguments.command == "reconcile":
             return await _reconcile(settings, pool)
         if arguments.command == "users":
-            print(await run_users_command(arguments, UserStore(pool), sys.stdin.read))
-            return 0
+            return await _users(arguments, UserStore(UserRepository(pool)))
         repository = StrategyRepository(pool)
         if arguments.action == "add":
             config = StrategyConfig.model_validate(json.loads(arguments.file.read_text()))
@@ -114,6 +114,15 @@ async def _command(arguments: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         await pool.close()
+
+
+async def _users(arguments: argparse.Namespace, store: UserStore) -> int:
+    try:
+        print(await run_users_command(arguments, store, sys.stdin.read))
+    except UserError as error:
+        print(f"alpha-panda users: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 async def _reconcile(settings: Settings, pool: asyncpg.Pool) -> int:

@@ -31,6 +31,12 @@ class AuthSettings(BaseSettings):
     jwt_issuer: str = "alpha-panda"
     jwt_audience: str = "alpha-panda-api"
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    login_attempts_per_user: int = Field(default=5, ge=1, le=1_000)
+    """Logins one username may try within a window before it answers 429 (success resets)."""
+    login_attempts_per_address: int = Field(default=30, ge=1, le=100_000)
+    """Logins one client address may try within a window, for any usernames."""
+    login_window_seconds: int = Field(default=900, ge=1, le=86_400)
+    """How long a login attempt counts; a throttled client waits for its window to end."""
     session_encryption_key: SecretStr | None = None
     kite_api_secret: SecretStr | None = None
     kite_user_id: str | None = None

@@ -17,9 +17,10 @@ import redis.asyncio as redis
 from pydantic import SecretStr
 
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
+from alpha_panda.adapters.postgres.users import UserRepository
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
-from alpha_panda.api.container import ApiContainer, ensure_api_topics
 from alpha_panda.api.serve import api_server
+from alpha_panda.api.wiring import WiredApi, ensure_api_topics
 from alpha_panda.app.pre_trading_checks import infrastructure_checks
 from alpha_panda.auth.key_generation import generate_hmac_key
 from alpha_panda.auth.redaction import SecretScrubber
@@ -64,23 +65,21 @@ def auth_settings(**overrides: object) -> AuthSettings:
 @contextlib.asynccontextmanager
 async def opened_api(
     settings: Settings, auth: AuthSettings | None = None
-) -> AsyncIterator[ApiContainer]:
+) -> AsyncIterator[WiredApi]:
     await ensure_api_topics(settings)
     registry = HealthRegistry(infrastructure_checks(settings))
-    container = await ApiContainer.open(
-        settings, auth or auth_settings(), registry, SecretScrubber()
-    )
+    wired = await WiredApi.open(settings, auth or auth_settings(), registry, SecretScrubber())
     try:
-        yield container
+        yield wired
     finally:
-        await container.close()
+        await wired.close()
 
 
 @contextlib.asynccontextmanager
-async def served_api(container: ApiContainer) -> AsyncIterator[str]:
+async def served_api(wired: WiredApi) -> AsyncIterator[str]:
     """Serve the application with uvicorn on a free port; yield its base URL."""
     listener = socket.create_server(("127.0.0.1", 0))
-    server = api_server(container.app, port=0)
+    server = api_server(wired.app, port=0)
     task = asyncio.create_task(server.serve(sockets=[listener]))
 
     async def started() -> bool:
@@ -96,7 +95,7 @@ async def served_api(container: ApiContainer) -> AsyncIterator[str]:
 
 
 async def seed_users(pool: asyncpg.Pool) -> None:
-    store = UserStore(pool)
+    store = UserStore(UserRepository(pool))
     for role, password in PASSWORDS.items():
         await store.add(role.value, role, password)
 

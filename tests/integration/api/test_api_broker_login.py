@@ -59,8 +59,8 @@ async def test_the_callback_stores_the_session_encrypted_for_the_trading_process
     store = EncryptedSessionStore(sessions, key, Namespace.ZERODHA)
     request_token = simulator.sessions.issue_request_token(simulator.api_key)
 
-    async with opened_api(settings, auth) as container:
-        transport = httpx.ASGITransport(app=container.app)
+    async with opened_api(settings, auth) as wired:
+        transport = httpx.ASGITransport(app=wired.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as api:
             redirect = await api.get("/api/v1/broker/login")
             created = await api.get(
@@ -76,8 +76,8 @@ async def test_the_callback_stores_the_session_encrypted_for_the_trading_process
 
 
 async def test_the_callback_stays_off_without_the_api_secret(settings):
-    async with opened_api(settings) as container:
-        transport = httpx.ASGITransport(app=container.app)
+    async with opened_api(settings) as wired:
+        transport = httpx.ASGITransport(app=wired.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as api:
             response = await api.get("/api/v1/broker/login")
 

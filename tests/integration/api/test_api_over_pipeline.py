@@ -64,8 +64,8 @@ async def pipeline(infra, postgres_dsn, unique) -> AsyncIterator[Pipeline]:
 @pytest.fixture
 async def api(pipeline, unique, kafka_bootstrap, postgres_dsn, redis_url):
     settings = api_settings(unique, kafka_bootstrap, postgres_dsn, redis_url)
-    async with opened_api(settings) as container:
-        transport = httpx.ASGITransport(app=container.app)
+    async with opened_api(settings) as wired:
+        transport = httpx.ASGITransport(app=wired.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
             yield client
 

@@ -19,7 +19,12 @@ from alpha_panda.auth.keys import KeyRing
 from alpha_panda.auth.redaction import SecretScrubber
 from alpha_panda.core.health import CachedReadiness, HealthRegistry
 from kite_sim.simulator import KiteSimulator, SimulatorConfig
-from tests.unit.api.memory import MemoryReadModel, MemoryStrategies, MemoryUsers
+from tests.unit.api.memory import (
+    MemoryReadModel,
+    MemoryStrategies,
+    MemoryUsers,
+    UnlimitedLogins,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -56,6 +61,7 @@ async def api(manager) -> AsyncIterator[httpx.AsyncClient]:
                 lifetime=timedelta(minutes=5),
             ),
             users=MemoryUsers({}),
+            login_throttle=UnlimitedLogins(),
             strategies=MemoryStrategies(),
             read_model=MemoryReadModel(),
             readiness=CachedReadiness(HealthRegistry()),

@@ -55,7 +55,7 @@ async def dashboard_url(unique, kafka_bootstrap, postgres_dsn, redis_url) -> Asy
     await seed_users(pool)
     await seed_strategies(pool)
     await seed_ledger(pool)
-    async with opened_api(settings) as container, served_api(container) as base_url:
+    async with opened_api(settings) as wired, served_api(wired) as base_url:
         yield f"{base_url}/dashboard"
     await pool.close()
 

@@ -52,8 +52,8 @@ async def pool(settings):
 
 @pytest.fixture
 async def api(settings, pool) -> AsyncIterator[httpx.AsyncClient]:
-    async with opened_api(settings) as container:
-        transport = httpx.ASGITransport(app=container.app)
+    async with opened_api(settings) as wired:
+        transport = httpx.ASGITransport(app=wired.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
             yield client
 

@@ -1,17 +1,22 @@
-"""API users in a real PostgreSQL: argon2id hashes, roles, and the `users` command."""
+"""API users in a real PostgreSQL: argon2id hashes, roles, disabling, and the `users` command."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
+import subprocess
+import sys
 
 import asyncpg
 import pytest
 
 from alpha_panda.adapters.postgres.migrations import connect
+from alpha_panda.adapters.postgres.users import UserRepository
 from alpha_panda.auth.roles import Role
 from alpha_panda.auth.user_commands import configure_users_parser, run_users_command
 from alpha_panda.auth.users import UserError, UserStore
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +30,7 @@ async def pool(postgres_dsn):
 
 @pytest.fixture
 def store(pool) -> UserStore:
-    return UserStore(pool)
+    return UserStore(UserRepository(pool))
 
 
 async def test_added_user_authenticates_only_with_its_password(store, pool):
@@ -93,9 +98,48 @@ async def test_users_command_reads_a_chosen_password_from_stdin_and_lists_users(
     assert output == "created kiran (viewer)"
     assert await store.authenticate("kiran", chosen) is Role.VIEWER
     await run_users_command(_parse("set-role", "kiran", "trader"), store, _no_stdin)
+    await run_users_command(_parse("disable", "kiran"), store, _no_stdin)
     listing = await run_users_command(_parse("list"), store, _no_stdin)
-    assert listing.split("\t")[:2] == ["kiran", "trader"]
+    assert listing.split("\t")[:3] == ["kiran", "trader", "disabled"]
     assert await run_users_command(_parse("remove", "kiran"), store, _no_stdin) == "removed kiran"
+
+
+async def test_a_disabled_user_cannot_log_in_until_enabled_again(store):
+    password = secrets.token_urlsafe(16)
+    await store.add("devi", Role.TRADER, password)
+
+    disabled = await store.set_disabled("devi", True)
+    refused = await store.authenticate("devi", password)
+    role_while_disabled = await store.active_role("devi")
+    await store.set_disabled("devi", False)
+
+    assert disabled.disabled and refused is None and role_while_disabled is None
+    assert await store.authenticate("devi", password) is Role.TRADER
+    assert await store.active_role("devi") is Role.TRADER
+    with pytest.raises(UserError, match="no user"):
+        await store.set_disabled("nobody", True)
+
+
+async def test_active_role_follows_role_changes_and_removal(store):
+    await store.add("ravi", Role.ADMIN, secrets.token_urlsafe(16))
+    await store.set_role("ravi", Role.VIEWER)
+    assert await store.active_role("ravi") is Role.VIEWER
+    await store.remove("ravi")
+    assert await store.active_role("ravi") is None
+
+
+def test_the_command_reports_a_user_error_in_one_line(infra, postgres_dsn):
+    result = subprocess.run(
+        [sys.executable, "-m", "alpha_panda.app.cli", "users", "disable", "nobody"],
+        env={**os.environ, **infra, "ALPHA_PANDA_POSTGRES_DSN": postgres_dsn},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr == "alpha-panda users: no user named 'nobody'\n"
 
 
 async def test_database_refuses_a_role_outside_the_known_ones(pool):

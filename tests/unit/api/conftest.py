@@ -17,7 +17,12 @@ from alpha_panda.auth.key_generation import generate_hmac_key, generate_rsa_key
 from alpha_panda.auth.keys import KeyRing, SigningKeyConfig
 from alpha_panda.auth.roles import Role
 from alpha_panda.core.health import CachedReadiness, CheckFailed, HealthCheck, HealthRegistry
-from tests.unit.api.memory import MemoryReadModel, MemoryStrategies, MemoryUsers
+from tests.unit.api.memory import (
+    MemoryReadModel,
+    MemoryStrategies,
+    MemoryUsers,
+    UnlimitedLogins,
+)
 
 ISSUER = "alpha-panda"
 AUDIENCE = "alpha-panda-api"
@@ -110,6 +115,7 @@ async def client(
         ApiDependencies(
             jwt_manager=jwt_manager,
             users=users,
+            login_throttle=UnlimitedLogins(),
             strategies=strategies,
             read_model=MemoryReadModel(),
             readiness=readiness,

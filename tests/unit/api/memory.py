@@ -26,6 +26,20 @@ class MemoryUsers:
             return None
         return known[1]
 
+    async def active_role(self, username: str) -> Role | None:
+        known = self._users.get(username)
+        return None if known is None else known[1]
+
+
+class UnlimitedLogins:
+    """Admits every login attempt: these tests are not about throttling (see integration)."""
+
+    async def attempt(self, username: str, address: str) -> int | None:
+        return None
+
+    async def succeeded(self, username: str, address: str) -> None:
+        return None
+
 
 @dataclass
 class MemoryStrategies:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import RedirectResponse
 
 from alpha_panda.api.dependencies import ApiDependencies, api_dependencies
+from alpha_panda.api.errors import error_responses
 from alpha_panda.api.ports import BrokerLogin
 from alpha_panda.api.schemas import BrokerSessionView
 from alpha_panda.auth.broker_session import BrokerSessionError
@@ -31,15 +32,25 @@ def _broker_login(
 Login = Annotated[BrokerLogin, Depends(_broker_login)]
 
 
+_NOT_ENABLED = "The Kite login callback is not enabled in this process"
+
+
 @router.get(
-    "/login", response_class=RedirectResponse, status_code=status.HTTP_307_TEMPORARY_REDIRECT
+    "/login",
+    response_class=RedirectResponse,
+    status_code=status.HTTP_307_TEMPORARY_REDIRECT,
+    responses=error_responses(404, not_found=_NOT_ENABLED),
 )
 async def start_login(login: Login) -> RedirectResponse:
     """Redirect the browser to the Kite login page."""
     return RedirectResponse(login.login_url(), status_code=status.HTTP_307_TEMPORARY_REDIRECT)
 
 
-@router.get("/login-callback", response_model=BrokerSessionView)
+@router.get(
+    "/login-callback",
+    response_model=BrokerSessionView,
+    responses=error_responses(400, 404, 422, not_found=_NOT_ENABLED),
+)
 async def finish_login(
     login: Login,
     request_token: Annotated[str, Query(min_length=1, max_length=128)],

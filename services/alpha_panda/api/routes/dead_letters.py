@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query
+from pydantic import AfterValidator
 
 from alpha_panda.api.dependencies import ApiDependencies, api_dependencies
+from alpha_panda.api.errors import error_responses
 from alpha_panda.api.schemas import DeadLetterView
 from alpha_panda.api.security import Admin
 from alpha_panda.core.topics import is_dlq
@@ -14,16 +16,22 @@ from alpha_panda.core.topics import is_dlq
 router = APIRouter(prefix="/api/v1/dead-letters", tags=["dead letters"])
 
 
-@router.get("", response_model=list[DeadLetterView])
+def _dead_letter_topic(topic: str) -> str:
+    if not is_dlq(topic):
+        raise ValueError("not a dead-letter topic (its name ends in .dlq)")
+    return topic
+
+
+@router.get("", response_model=list[DeadLetterView], responses=error_responses(401, 403, 422))
 async def dead_letters(
     dependencies: Annotated[ApiDependencies, Depends(api_dependencies)],
     _: Admin,
-    topic: Annotated[str, Query(min_length=5, max_length=249, description="a `.dlq` topic")],
+    topic: Annotated[
+        str,
+        Query(min_length=5, max_length=249, description="a `.dlq` topic"),
+        AfterValidator(_dead_letter_topic),
+    ],
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeadLetterView]:
     """Return records of one dead-letter topic, oldest first."""
-    if not is_dlq(topic):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{topic!r} is not a dead-letter topic"
-        )
     return await dependencies.read_model.dead_letters(topic, limit)

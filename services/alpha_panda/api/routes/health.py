@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from alpha_panda.api.dependencies import ApiDependencies, api_dependencies
+from alpha_panda.api.errors import error_responses
+from alpha_panda.api.schemas import Readiness
 from alpha_panda.api.security import Viewer
 
 router = APIRouter(tags=["health"])
@@ -21,14 +23,19 @@ async def alive() -> dict[str, str]:
     return {"status": "alive"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A critical check fails"}},
+)
 async def ready(dependencies: Dependencies) -> JSONResponse:
     """Answer 200 when every critical check passes, else 503 (readiness probe; no details)."""
     report = await dependencies.readiness.report()
-    return JSONResponse({"ready": report.ready}, status_code=200 if report.ready else 503)
+    body = Readiness(ready=report.ready).model_dump()
+    return JSONResponse(body, status_code=200 if report.ready else 503)
 
 
-@router.get("/api/v1/health")
+@router.get("/api/v1/health", responses=error_responses(401))
 async def health_report(dependencies: Dependencies, _: Viewer) -> dict[str, Any]:
     """Return every check's result, with how to fix each failure."""
     report = await dependencies.readiness.report()

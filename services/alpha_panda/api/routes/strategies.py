@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 
 from alpha_panda.api.dependencies import ApiDependencies, api_dependencies
+from alpha_panda.api.errors import error_responses
 from alpha_panda.api.schemas import StrategyView
 from alpha_panda.api.security import Trader, Viewer
 from alpha_panda.domain.values import Namespace
@@ -19,7 +20,7 @@ StrategyId = Annotated[
 ]
 
 
-@router.get("", response_model=list[StrategyView])
+@router.get("", response_model=list[StrategyView], responses=error_responses(401, 422))
 async def list_strategies(
     dependencies: Dependencies, _: Viewer, namespace: Namespace | None = None
 ) -> list[StrategyView]:
@@ -36,7 +37,10 @@ async def _set_paused(
     return strategy
 
 
-@router.post("/{strategy_id}/pause", response_model=StrategyView)
+_CONTROL_ERRORS = error_responses(401, 403, 404, 422, not_found="No strategy of that name")
+
+
+@router.post("/{strategy_id}/pause", response_model=StrategyView, responses=_CONTROL_ERRORS)
 async def pause_strategy(
     strategy_id: StrategyId, dependencies: Dependencies, _: Trader
 ) -> StrategyView:
@@ -44,7 +48,7 @@ async def pause_strategy(
     return await _set_paused(dependencies, strategy_id, paused=True)
 
 
-@router.post("/{strategy_id}/resume", response_model=StrategyView)
+@router.post("/{strategy_id}/resume", response_model=StrategyView, responses=_CONTROL_ERRORS)
 async def resume_strategy(
     strategy_id: StrategyId, dependencies: Dependencies, _: Trader
 ) -> StrategyView:

@@ -8,8 +8,11 @@ from dataclasses import dataclass, field, replace
 import redis.asyncio as redis
 from fastapi import FastAPI
 
+from alpha_panda.adapters.postgres.ledger_reader import LedgerReader
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
+from alpha_panda.adapters.postgres.users import UserRepository
+from alpha_panda.adapters.redis.login_attempts import LoginLimits, RedisLoginThrottle
 from alpha_panda.api.app import create_app
 from alpha_panda.api.broker_login import broker_login
 from alpha_panda.api.control import ControlPublisher
@@ -33,8 +36,17 @@ async def ensure_api_topics(settings: Settings) -> None:
         await ensure_topics(settings.kafka_bootstrap, replace(settings.topics, namespace=namespace))
 
 
+def login_limits(auth: AuthSettings) -> LoginLimits:
+    """Return the login throttle's limits from the auth settings."""
+    return LoginLimits(
+        per_user=auth.login_attempts_per_user,
+        per_address=auth.login_attempts_per_address,
+        window_seconds=auth.login_window_seconds,
+    )
+
+
 @dataclass
-class ApiContainer:
+class WiredApi:
     """The API application and the clients it runs on; closed in reverse order of opening."""
 
     app: FastAPI
@@ -48,7 +60,7 @@ class ApiContainer:
         auth: AuthSettings,
         registry: HealthRegistry,
         scrubber: SecretScrubber,
-    ) -> ApiContainer:
+    ) -> WiredApi:
         """Open PostgreSQL, Redis and the control publisher; build the app on `registry`.
 
         Raises `SettingsError` when the login callback is half configured.
@@ -67,10 +79,14 @@ class ApiContainer:
         closers.append(publisher.close)
         dependencies = ApiDependencies(
             jwt_manager=JwtManager.from_settings(auth),
-            users=UserStore(pool),
+            users=UserStore(UserRepository(pool)),
+            login_throttle=RedisLoginThrottle(client, login_limits(auth), settings.topic_prefix),
             strategies=StrategyControl(StrategyRepository(pool), publisher),
             read_model=StoreReadModel(
-                pool, client, kafka_bootstrap=settings.kafka_bootstrap, prefix=settings.topic_prefix
+                LedgerReader(pool),
+                client,
+                kafka_bootstrap=settings.kafka_bootstrap,
+                prefix=settings.topic_prefix,
             ),
             readiness=CachedReadiness(registry),
             broker_login=login,
