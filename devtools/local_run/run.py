@@ -23,6 +23,7 @@ from pathlib import Path
 
 import redis.asyncio as redis
 
+from alpha_panda.adapters.postgres.server import create_database
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.core.streaming.bootstrap import ensure_topics
 from alpha_panda.core.streaming.lag import group_lag
@@ -35,7 +36,6 @@ from local_run.setup import (
     DASHBOARD_USER,
     api_environment,
     configure,
-    create_database,
     example_strategies,
     instrument_tokens,
     login,

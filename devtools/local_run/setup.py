@@ -7,7 +7,6 @@ import json
 from urllib.parse import parse_qs, urlparse
 
 import aiohttp
-import asyncpg
 from kiteconnect import KiteConnect
 
 from alpha_panda.adapters.postgres.migrations import connect
@@ -22,16 +21,6 @@ from alpha_panda.domain.values import Namespace
 from kite_sim.simulator import KiteSimulator
 
 DASHBOARD_USER = "trader"
-
-
-async def create_database(server_dsn: str, name: str) -> str:
-    """Create an empty database for this session and return its DSN."""
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return server_dsn.rsplit("/", 1)[0] + "/" + name
 
 
 async def login(simulator: KiteSimulator) -> str:

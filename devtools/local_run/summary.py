@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import asyncpg
-
+from alpha_panda.adapters.postgres.ledger_reader import LedgerReader
+from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from local_run.progress import EquityCurve
 
 
 async def ledger_totals(dsn: str) -> dict[str, tuple[int, Decimal]]:
     """Return fills and charges per strategy, as booked in the ledger."""
-    connection = await asyncpg.connect(dsn)
+    pool = await connect(dsn, max_size=1)
     try:
-        rows = await connection.fetch(
-            "SELECT strategy_id, count(*) AS fills, coalesce(sum(charges), 0) AS charges"
-            " FROM ledger_fills GROUP BY strategy_id ORDER BY strategy_id"
-        )
+        return await LedgerReader(pool).fill_totals()
     finally:
-        await connection.close()
-    return {row["strategy_id"]: (row["fills"], row["charges"]) for row in rows}
+        await pool.close()
 
 
 async def print_summary(

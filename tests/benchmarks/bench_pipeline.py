@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "services"), str(ROOT)]
 
+from alpha_panda.adapters.postgres.server import create_database  # noqa: E402
 from alpha_panda.core.events import decode  # noqa: E402
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics  # noqa: E402
 from alpha_panda.domain.market import Tick  # noqa: E402
@@ -31,7 +32,7 @@ from alpha_panda.domain.risk.limits import RiskLimits  # noqa: E402
 from alpha_panda.domain.strategies.config import StrategyConfig  # noqa: E402
 from alpha_panda.domain.values import IST, Namespace  # noqa: E402
 from local_run.processes import start_service  # noqa: E402
-from local_run.setup import configure, create_database  # noqa: E402
+from local_run.setup import configure  # noqa: E402
 from tests.benchmarks.bench_stream_processor import drained, percentile  # noqa: E402
 from tests.integration.core.processors import Source, settings_for  # noqa: E402
 

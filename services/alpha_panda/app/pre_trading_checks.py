@@ -18,6 +18,7 @@ import redis.asyncio as redis
 from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import SecretStr
 
+from alpha_panda.adapters.postgres.server import answer_query
 from alpha_panda.auth.broker_session import BrokerSessionError
 from alpha_panda.core.health import CheckFailed, HealthCheck, Severity
 from alpha_panda.core.settings import Settings
@@ -48,13 +49,9 @@ def postgres_check(dsn: SecretStr, timeout: float = 3.0) -> HealthCheck:
 
     async def probe() -> str:
         try:
-            connection = await asyncpg.connect(dsn.get_secret_value(), timeout=timeout)
+            await answer_query(dsn.get_secret_value(), timeout)
         except (OSError, asyncpg.PostgresError) as error:
             raise CheckFailed(f"cannot connect to {address} ({type(error).__name__})") from None
-        try:
-            await connection.fetchval("SELECT 1")
-        finally:
-            await connection.close()
         return f"reachable at {address}"
 
     return HealthCheck(

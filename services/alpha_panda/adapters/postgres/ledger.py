@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 
 import asyncpg
 
@@ -60,12 +59,3 @@ async def write_ledger(connection: asyncpg.Connection, entries: Sequence[object]
                 data.strategy_id, data.instrument_token, data.side.value, data.quantity,
                 data.reason, data.failed_at)  # fmt: skip
         await connection.execute(_STATUS_SQL, ns, data.order_id)
-
-
-async def fill_totals(pool: asyncpg.Pool) -> dict[str, tuple[int, Decimal]]:
-    """Return fills and charges per strategy, as booked in the ledger."""
-    rows = await pool.fetch(
-        "SELECT strategy_id, count(*) AS fills, coalesce(sum(charges), 0) AS charges"
-        " FROM ledger_fills GROUP BY strategy_id ORDER BY strategy_id"
-    )
-    return {row["strategy_id"]: (row["fills"], row["charges"]) for row in rows}

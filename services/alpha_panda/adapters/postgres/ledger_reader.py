@@ -1,9 +1,11 @@
-"""Read the trade ledger (`ledger_orders`, `ledger_fills`) for the API; never writes."""
+"""Read the trade ledger (`ledger_orders`, `ledger_fills`) for the API and the session summary;
+never writes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -43,7 +45,7 @@ class LedgerOrder:
 
 
 class LedgerReader:
-    """Answer the API's order and fill listings from the ledger tables."""
+    """Answer order and fill listings and totals from the ledger tables."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -61,6 +63,14 @@ class LedgerReader:
         """Return up to `limit` fills, most recent first."""
         rows = await self._pool.fetch(_FILLS_SQL, namespace.value, strategy_id, limit)
         return [_fill(row) for row in rows]
+
+    async def fill_totals(self) -> dict[str, tuple[int, Decimal]]:
+        """Return fills and charges per strategy, as booked."""
+        rows = await self._pool.fetch(
+            "SELECT strategy_id, count(*) AS fills, coalesce(sum(charges), 0) AS charges"
+            " FROM ledger_fills GROUP BY strategy_id ORDER BY strategy_id"
+        )
+        return {row["strategy_id"]: (row["fills"], row["charges"]) for row in rows}
 
 
 def _order(row: asyncpg.Record) -> LedgerOrder:
