@@ -135,51 +135,45 @@ def orders_per_day(state: RiskState, config: RiskEngineConfig, proposal: Proposa
 
 def position_quantity(state: RiskState, config: RiskEngineConfig, proposal: Proposal) -> str | None:
     """Refuse a holding in one instrument, orders in flight included, above the limit."""
-    ceiling = proposal.limits.max_position_quantity
-    if ceiling is None or proposal.reduces:
+    if proposal.reduces:
         return None
-    projected = abs(proposal.projected)
-    if projected <= ceiling:
-        return None
-    return f"position {projected} (orders in flight included) would exceed {ceiling}"
+    quantity = abs(proposal.projected)
+    return _above(proposal.limits.max_position_quantity, quantity, "position")
 
 
 def position_notional(state: RiskState, config: RiskEngineConfig, proposal: Proposal) -> str | None:
     """Refuse a holding's value in one instrument, orders in flight included, above the limit."""
-    ceiling = proposal.limits.max_position_notional
-    if ceiling is None or proposal.reduces:
+    if proposal.reduces:
         return None
     notional = abs(proposal.projected) * proposal.price
-    if notional <= ceiling:
-        return None
-    return f"position value {notional} (orders in flight included) would exceed {ceiling}"
+    return _above(proposal.limits.max_position_notional, notional, "position value")
 
 
 def strategy_quantity(state: RiskState, config: RiskEngineConfig, proposal: Proposal) -> str | None:
     """Refuse a strategy's gross holding across instruments above the limit."""
-    ceiling = proposal.limits.max_strategy_quantity
-    if ceiling is None or proposal.reduces:
+    if proposal.reduces:
         return None
     others = sum(quantity for _, quantity, _ in _other_holdings(state, proposal.signal))
     total = abs(proposal.projected) + others
-    if total <= ceiling:
-        return None
-    return f"strategy quantity {total} (orders in flight included) would exceed {ceiling}"
+    return _above(proposal.limits.max_strategy_quantity, total, "strategy quantity")
 
 
 def strategy_notional(state: RiskState, config: RiskEngineConfig, proposal: Proposal) -> str | None:
     """Refuse a strategy's gross exposure across instruments above the limit."""
-    ceiling = proposal.limits.max_strategy_notional
-    if ceiling is None or proposal.reduces:
+    if proposal.reduces:
         return None
     others = sum(
         (quantity * price for _, quantity, price in _other_holdings(state, proposal.signal)),
         ZERO,
     )
     total = abs(proposal.projected) * proposal.price + others
-    if total <= ceiling:
+    return _above(proposal.limits.max_strategy_notional, total, "strategy exposure")
+
+
+def _above(ceiling: int | Decimal | None, amount: int | Decimal, what: str) -> str | None:
+    if ceiling is None or amount <= ceiling:
         return None
-    return f"strategy exposure {total} (orders in flight included) would exceed {ceiling}"
+    return f"{what} {amount} (orders in flight included) would exceed {ceiling}"
 
 
 RULES: tuple[tuple[str, Rule], ...] = (
