@@ -183,8 +183,10 @@ def test_square_off_orders_count_in_flight_until_filled():
 # -- persistence -------------------------------------------------------------------------
 
 
-def test_orders_in_flight_survive_a_snapshot_round_trip_through_json():
+def test_orders_in_flight_and_last_ticks_survive_a_snapshot_round_trip_through_json():
     engine = engine_with(max_position_quantity=10)
+    market = make_tick("100", bids=(("99.95", 7),), asks=(("100.05", 3), ("100.10", 9)))
+    engine.on_tick(market)
     engine.evaluate(make_signal(Side.BUY, 10))
     engine.on_fill(fill_of("o1", Side.BUY, 4, remaining=6))
     restored = engine_with(max_position_quantity=10)
@@ -195,6 +197,7 @@ def test_orders_in_flight_survive_a_snapshot_round_trip_through_json():
     )
     restored.on_fill(fill_of("o1", Side.BUY, 6, seconds=3, number=2))
     assert (restored.position("alpha", TOKEN), restored.in_flight("alpha", TOKEN)) == (10, (0, 0))
+    assert restored.evaluate(make_signal(Side.SELL, 1, seconds=4)).market == market
 
 
 def test_version_one_snapshot_loads_with_nothing_in_flight():
