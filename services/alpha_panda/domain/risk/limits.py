@@ -83,11 +83,6 @@ class RiskEngineConfig(Frozen):
         description="Oldest a signal may be when judged, measured from its exchange time.",
     )
 
-    def limits_for(self, strategy_id: str) -> RiskLimits:
-        """Return the effective limits of a strategy."""
-        override = self.strategies.get(strategy_id)
-        return self.defaults if override is None else override.merged_over(self.defaults)
-
 
 class StrategyDefinition(Frozen):
     """What the risk engine knows of a strategy's definition: its own limits (merged over

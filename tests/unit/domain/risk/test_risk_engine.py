@@ -1,5 +1,4 @@
 import json
-from datetime import time
 from decimal import Decimal
 
 import pytest
@@ -246,16 +245,24 @@ def test_kill_switch_on_namespace_with_square_off_returns_closing_signals(signal
 # -- configuration and persistence -------------------------------------------------------
 
 
-def test_strategy_override_replaces_only_the_fields_it_sets():
+def test_strategy_override_replaces_only_the_fields_it_sets(signal):
     config = RiskEngineConfig(
         namespace=Namespace.ZERODHA,
-        defaults=RiskLimits(max_position_quantity=100, max_orders_per_day=50),
-        strategies={"alpha": RiskLimits(max_position_quantity=10, market_hours=None)},
+        defaults=RiskLimits(max_position_quantity=100, max_orders_per_day=1),
+        strategies={
+            "alpha": RiskLimits(max_position_quantity=10, market_hours=None),
+            "beta": RiskLimits(),
+        },
+        orders_per_second=None,
     )
-    limits = config.limits_for("alpha")
-    assert (limits.max_position_quantity, limits.max_orders_per_day) == (10, 50)
-    assert limits.market_hours is None
-    assert config.limits_for("beta").market_hours == MarketHours(open=time(9, 15))
+    engine = RiskEngine(config)
+    evening = 6 * 3600  # 16:00 IST: alpha's override turns the session rule off
+    assert_rejected_by(
+        engine.evaluate(signal(quantity=11, seconds=evening)), "max_position_quantity"
+    )
+    assert_validated(engine.evaluate(signal(quantity=10, seconds=evening)))
+    assert_rejected_by(engine.evaluate(signal(quantity=1, seconds=evening)), "max_orders_per_day")
+    assert_rejected_by(engine.evaluate(signal(strategy_id="beta", seconds=evening)), "market_hours")
 
 
 def test_snapshot_round_trip_through_json_keeps_counts_halts_positions_and_tokens(
