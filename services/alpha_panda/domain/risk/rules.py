@@ -223,8 +223,8 @@ def _other_holdings(state: RiskState, signal: Signal) -> Iterator[tuple[int, int
         if token == excluded:
             continue
         held, mark = holdings.get(token, (0, None))
-        bought, sold, ordered_at = flights.get(token, (0, 0, None))
+        bought, sold, in_flight_price = flights.get(token, (0, 0, None))
         quantity = max(abs(held + bought), abs(held - sold))
-        price = state.last_prices.get(token, mark if mark is not None else ordered_at)
+        price = state.last_prices.get(token, mark if mark is not None else in_flight_price)
         if quantity and price is not None:
             yield token, quantity, price

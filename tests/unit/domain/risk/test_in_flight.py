@@ -276,3 +276,54 @@ def test_lagging_fills_never_push_a_position_past_its_limit(events):
         sum(left for _, side, left, _ in open_orders if side is Side.BUY),
         sum(left for _, side, left, _ in open_orders if side is Side.SELL),
     )
+
+
+spread_deliveries = st.lists(
+    st.tuples(
+        st.sampled_from(["signal", "fill", "partial", "fail"]),
+        signals,
+        st.sampled_from([TOKEN, OTHER]),
+        st.integers(min_value=0, max_value=10),
+    ),
+    min_size=1,
+    max_size=80,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(events=spread_deliveries)
+def test_lagging_fills_never_push_a_strategy_past_its_gross_limit(events):
+    """The same over two instruments: neither holding leaves the instrument limit and their
+    sum never leaves the strategy limit."""
+    engine = engine_with(max_position_quantity=50, max_strategy_quantity=70)
+    open_orders = []  # [order id, side, token, quantity left, fills so far]
+    for step, (kind, (side, quantity), token, pick) in enumerate(events):
+        if kind == "signal" or not open_orders:
+            verdict = engine.evaluate(make_signal(side, quantity, token=token, seconds=step))
+            if isinstance(verdict, ValidatedSignal):
+                open_orders.append([f"order-{step}", side, token, quantity, 0])
+            continue
+        order = open_orders[pick % len(open_orders)]
+        order_id, order_side, order_token, left, fills = order
+        if kind == "fail":
+            failed = failure_of(order_id, order_side, left, seconds=step, token=order_token)
+            engine.on_order_failed(failed)
+            open_orders.remove(order)
+            continue
+        part = left if kind == "fill" else max(1, left // 2)
+        order[3], order[4] = left - part, fills + 1
+        engine.on_fill(
+            fill_of(
+                order_id,
+                order_side,
+                part,
+                left - part,
+                seconds=step,
+                token=order_token,
+                number=fills + 1,
+            )
+        )
+        if order[3] == 0:
+            open_orders.remove(order)
+        held = [abs(engine.position("alpha", instrument)) for instrument in (TOKEN, OTHER)]
+        assert max(held) <= 50 and sum(held) <= 70
