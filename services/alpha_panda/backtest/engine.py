@@ -12,7 +12,7 @@ from alpha_panda.domain.execution import PaperTrader
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFailed, OrderFilled
 from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
-from alpha_panda.domain.risk import RiskEngine
+from alpha_panda.domain.risk import RiskEngine, RiskLimits
 from alpha_panda.domain.signals import RejectedSignal, Signal
 from alpha_panda.domain.strategies import Strategy, build_strategy
 
@@ -60,6 +60,11 @@ class Backtest:
     def __init__(self, config: BacktestConfig) -> None:
         self.config = config
         self.risk = RiskEngine(config.risk)
+        for spec in config.strategies:  # a strategy without limits of its own gets the defaults
+            if self.risk.definition(spec.strategy_id) is None:
+                self.risk.apply_definition(
+                    spec.strategy_id, RiskLimits(), paused=False, generation=0
+                )
         self.trader = PaperTrader(config.paper)
         self.portfolio = Portfolio(
             PortfolioConfig(
@@ -124,6 +129,7 @@ class Backtest:
                 else:
                     run.holding.discard(token)
             elif isinstance(event, OrderFailed):
+                self.risk.on_order_failed(event)
                 run.failed += 1
 
     def _report(self, count: int, first: Any, last: Any) -> BacktestReport:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
+from alpha_panda.domain.market import Tick
 from alpha_panda.domain.values import Frozen, OrderType, Side, UtcDatetime
 
 
@@ -26,10 +27,16 @@ class Signal(Frozen):
 
 
 class ValidatedSignal(Frozen):
-    """A signal that passed every risk check; nests the original signal unchanged."""
+    """A signal that passed every risk check; nests the original signal unchanged.
+
+    `market` is the last tick of the instrument the decision saw: a paper order is filled
+    from it, so executing the same validated signal again (a redelivery) gives the same
+    fills whatever the market did since. Absent when the risk engine had no tick.
+    """
 
     signal: Signal
     checks_passed: tuple[str, ...]
+    market: Tick | None = None
 
 
 class RejectedSignal(Frozen):

@@ -33,6 +33,10 @@ class PaperTraderConfig(Frozen):
 class PaperTrader:
     """Fill orders from market data, never from the signal's own price.
 
+    The market is the one the risk decision saw (`ValidatedSignal.market`) when the signal
+    carries it, and the tick the caller holds otherwise; so the same validated signal always
+    gives the same fill ids, prices and quantities, however late or often it is executed.
+
     A MARKET order walks the opposite side of the depth when the tick carries depth, one fill
     per level (an empty side means no liquidity: the order fails), and otherwise fills at the
     last price; a LIMIT order takes only levels at or
@@ -51,8 +55,13 @@ class PaperTrader:
     def execute(
         self, validated: ValidatedSignal, tick: Tick | None, order_id: str
     ) -> list[OrderEvent]:
-        """Return OrderPlaced followed by the fills, or by an OrderFailed, of one order."""
+        """Return OrderPlaced followed by the fills, or by an OrderFailed, of one order.
+
+        `tick` is used only when the validated signal carries no market of its own.
+        """
         signal = validated.signal
+        if validated.market is not None:
+            tick = validated.market
         placed = OrderPlaced(
             order_id=order_id,
             strategy_id=signal.strategy_id,
@@ -121,7 +130,7 @@ class PaperTrader:
         limit: Decimal | None,
     ) -> list[OrderFilled]:
         schedule, product = self.config.charges, self.config.product
-        filled_at = tick.exchange_timestamp + self._latency
+        filled_at = max(tick.exchange_timestamp, signal.generated_at) + self._latency
         turnover = ZERO
         charged = ZERO
         cumulative = 0
@@ -163,7 +172,9 @@ class PaperTrader:
     def _failed(
         self, placed: OrderPlaced, quantity: int, reason: str, tick: Tick | None = None
     ) -> OrderFailed:
-        failed_at = placed.placed_at if tick is None else tick.exchange_timestamp + self._latency
+        if tick is None:
+            return placed.failure(quantity, reason, placed.placed_at)
+        failed_at = max(tick.exchange_timestamp, placed.placed_at) + self._latency
         return placed.failure(quantity, reason, failed_at)
 
 

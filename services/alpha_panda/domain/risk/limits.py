@@ -52,20 +52,45 @@ class RiskLimits(Frozen):
 
 
 class RiskEngineConfig(Frozen):
-    """Limits of a namespace: defaults for every strategy, per-strategy overrides, a daily
-    loss limit for the namespace as a whole, and the account-wide order rate (Kite allows
-    10 orders per second per account)."""
+    """Limits of a namespace: defaults for every strategy, the strategies known from the
+    start, a daily loss limit for the namespace as a whole, the account-wide order rate (Kite
+    allows 10 orders per second per account), how long an unreported order counts as in
+    flight and how old a signal may be."""
 
     namespace: Namespace
     defaults: RiskLimits = RiskLimits()
-    strategies: dict[str, RiskLimits] = Field(default_factory=dict)
+    strategies: dict[str, RiskLimits] = Field(
+        default_factory=dict,
+        description="Limits of strategies known from the start (a backtest's, a fixed"
+        " deployment's); a definition applied later replaces them. Any other strategy's"
+        " signals are refused until its definition is applied.",
+    )
     namespace_max_daily_loss: Decimal | None = Field(
         default=None, gt=0, description="Net loss of all strategies together that halts all."
     )
     orders_per_second: Decimal | None = Field(default=Decimal(10), gt=0)
     order_burst: int = Field(default=10, gt=0)
+    in_flight_timeout_seconds: int = Field(
+        default=900,
+        gt=0,
+        description="Seconds of event time a validated order counts against the limits while"
+        " neither a fill nor a failure of it has been seen; set it above the longest an order"
+        " may rest at the broker or wait in a backlog.",
+    )
+    max_signal_age_seconds: int | None = Field(
+        default=300,
+        gt=0,
+        description="Oldest a signal may be when judged, measured from its exchange time.",
+    )
 
-    def limits_for(self, strategy_id: str) -> RiskLimits:
-        """Return the effective limits of a strategy."""
-        override = self.strategies.get(strategy_id)
-        return self.defaults if override is None else override.merged_over(self.defaults)
+
+class StrategyDefinition(Frozen):
+    """What the risk engine knows of a strategy's definition: its own limits (merged over
+    the namespace defaults when judged) and the generation they came with.
+
+    Generation 0 marks limits known from the configuration rather than from the definition
+    stream, which carries the resource's generation (1 and up).
+    """
+
+    limits: RiskLimits
+    generation: int = Field(ge=0)

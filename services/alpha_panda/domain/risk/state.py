@@ -6,18 +6,27 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from alpha_panda.domain.market import Tick
 from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
+from alpha_panda.domain.risk.in_flight import InFlightOrders
+from alpha_panda.domain.risk.limits import RiskLimits, StrategyDefinition
 from alpha_panda.domain.risk.rate_limit import TokenBucket
 from alpha_panda.domain.values import IST, Namespace
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+_LOADABLE_VERSIONS = (
+    1,
+    SNAPSHOT_VERSION,
+)  # version 1 had no orders in flight, definitions or ticks
 ZERO = Decimal(0)
 NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 class RiskState:
-    """Positions and P&L (from fills and ticks), last prices, the IST trading day with its
-    order counts and loss halts, kill-switch halts and the order-rate bucket.
+    """Positions and P&L (from fills and ticks), orders in flight, last prices and ticks, the
+    strategies' definitions, the IST trading day with its order counts and loss halts,
+    kill-switch halts (one flag per strategy, set by a halt or a paused definition) and the
+    order-rate bucket.
 
     The day rolls on the first event stamped at or after midnight IST: order counts and
     daily-loss halts reset, and each strategy's net P&L at that moment becomes the base its
@@ -27,7 +36,10 @@ class RiskState:
     def __init__(self, namespace: Namespace, bucket: TokenBucket | None) -> None:
         self.book = Portfolio(PortfolioConfig(namespace=namespace))
         self.bucket = bucket
+        self.in_flight = InFlightOrders()
+        self.definitions: dict[str, StrategyDefinition] = {}
         self.last_prices: dict[int, Decimal] = {}
+        self.last_ticks: dict[int, Tick] = {}
         self.clock = NEVER
         self.day: str | None = None
         self.day_end = NEVER
@@ -71,8 +83,20 @@ class RiskState:
         return {
             "version": SNAPSHOT_VERSION,
             "book": self.book.snapshot(),
+            "in_flight": self.in_flight.snapshot(),
+            "definitions": {
+                sid: {
+                    "limits": definition.limits.model_dump(mode="json", exclude_unset=True),
+                    "generation": definition.generation,
+                }
+                for sid, definition in sorted(self.definitions.items())
+            },
             "last_prices": {
                 str(token): str(price) for token, price in sorted(self.last_prices.items())
+            },
+            "last_ticks": {
+                str(token): tick.model_dump(mode="json")
+                for token, tick in sorted(self.last_ticks.items())
             },
             "clock": None if self.clock is NEVER else self.clock.isoformat(),
             "day": self.day,
@@ -87,10 +111,23 @@ class RiskState:
 
     def restore(self, snapshot: dict[str, Any]) -> None:
         """Replace the state with a `snapshot` result."""
-        if snapshot.get("version") != SNAPSHOT_VERSION:
-            raise ValueError(f"unsupported risk snapshot version {snapshot.get('version')}")
+        version = snapshot.get("version")
+        if version not in _LOADABLE_VERSIONS:
+            raise ValueError(f"unsupported risk snapshot version {version}")
         self.book.restore(snapshot["book"])
+        self.in_flight = InFlightOrders()
+        if "in_flight" in snapshot:
+            self.in_flight.restore(snapshot["in_flight"])
+        self.definitions = {
+            sid: StrategyDefinition(
+                limits=RiskLimits.model_validate(saved["limits"]), generation=saved["generation"]
+            )
+            for sid, saved in snapshot.get("definitions", {}).items()
+        }
         self.last_prices = {int(t): Decimal(p) for t, p in snapshot["last_prices"].items()}
+        self.last_ticks = {
+            int(t): Tick.model_validate(data) for t, data in snapshot.get("last_ticks", {}).items()
+        }
         clock = snapshot["clock"]
         self.clock = NEVER if clock is None else datetime.fromisoformat(clock)
         self.day = snapshot["day"]

@@ -36,6 +36,18 @@ class StrategyParameters(Frozen):
         description="Exchange-time seconds a signal's quantity counts as on its way; what has"
         " not been filled by then (refused by risk, failed) is given up and asked for again.",
     )
+    warmup_ticks: int = Field(
+        default=0,
+        ge=0,
+        le=100_000,
+        description="Ticks per instrument after a start that only warm the indicators.",
+    )
+    max_tick_age_seconds: int = Field(
+        default=60,
+        gt=0,
+        description="Oldest a tick may be, against the time the strategy is given, to cause"
+        " a signal; older ticks only warm the indicators.",
+    )
 
 
 ParametersT = TypeVar("ParametersT", bound=StrategyParameters)
@@ -53,6 +65,7 @@ class _Slot(Generic[StateT]):
         "position",
         "state",
         "tradingsymbol",
+        "warmup",
     )
 
     def __init__(self, state: StateT, tradingsymbol: str, exchange: str) -> None:
@@ -64,6 +77,8 @@ class _Slot(Generic[StateT]):
         """Signed quantity signalled but not filled yet."""
         self.pending_since: datetime | None = None
         self.last_signal_at: datetime | None = None
+        self.warmup = 0
+        """Ticks still to come that only warm the indicators (counted from each start)."""
 
     def settle(self, quantity: int) -> None:
         """Take a signed quantity that was on its way (filled or refused) off `pending`."""
@@ -83,6 +98,11 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
     asking again for a quantity already asked for while fills lag (a backlog, a slow venue);
     what has not been filled within `signal_timeout_seconds` (refused by risk, failed) is given
     up, so the target is asked for again.
+
+    Indicators learn from every tick, but a tick emits nothing while the instrument is still
+    warming up (the first `warmup_ticks` ticks since the strategy was built or restored) or
+    when it is older than `max_tick_age_seconds` against the `now` the caller passes, so a
+    runner that starts behind the market never trades on old prices.
     """
 
     parameters_model: ClassVar[type[StrategyParameters]]
@@ -105,6 +125,8 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
                 self._slots[instrument] = _Slot(self.new_state(), "", "NSE")
         self._cooldown = timedelta(seconds=parameters.cooldown_seconds)
         self._signal_timeout = timedelta(seconds=parameters.signal_timeout_seconds)
+        self._max_tick_age = timedelta(seconds=parameters.max_tick_age_seconds)
+        self._warm_up()
         # Plain copies: reading a field of a pydantic model costs several times more per tick.
         self._quantity = parameters.quantity
         self._allow_short = parameters.allow_short
@@ -140,8 +162,12 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
         the strategy is on.
         """
 
-    def on_tick(self, tick: Tick) -> list[Signal]:
-        """Feed one tick; return the signals it causes (usually none)."""
+    def on_tick(self, tick: Tick, now: datetime | None = None) -> list[Signal]:
+        """Feed one tick; return the signals it causes (usually none).
+
+        `now` is the instant the tick is handled at; a tick older than the maximum age
+        against it causes no signal. Without it, no tick counts as old (a backtest).
+        """
         token = tick.instrument_token
         slot = self._slots.get(token)
         if slot is None:
@@ -149,23 +175,28 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
         held = slot.position
         price = tick.last_price
         wanted = self.decide(slot.state, price, held)
+        if slot.warmup:
+            slot.warmup -= 1
+            return []
         if wanted is None:
+            return []
+        stamp = tick.exchange_timestamp
+        if now is not None and now - stamp > self._max_tick_age:
             return []
         if wanted == SHORT and not self._allow_short:
             wanted = FLAT
-        now = tick.exchange_timestamp
         pending, since = slot.pending, slot.pending_since
-        if pending and since is not None and now - since >= self._signal_timeout:
+        if pending and since is not None and stamp - since >= self._signal_timeout:
             pending = slot.pending = 0
         delta = wanted * self._quantity - held - pending
         if delta == 0:
             return []
         last = slot.last_signal_at
-        if last is not None and now - last < self._cooldown:
+        if last is not None and stamp - last < self._cooldown:
             return []
-        slot.last_signal_at = now
+        slot.last_signal_at = stamp
         slot.pending = pending + delta
-        slot.pending_since = now
+        slot.pending_since = stamp
         return [
             Signal(
                 strategy_id=self.strategy_id,
@@ -175,7 +206,7 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
                 side=Side.BUY if delta > 0 else Side.SELL,
                 quantity=abs(delta),
                 reference_price=price,
-                generated_at=now,
+                generated_at=stamp,
                 reason=f"{type(self).__name__}: target {wanted:+d}",
             )
         ]
@@ -231,3 +262,9 @@ class Strategy(ABC, Generic[ParametersT, StateT]):
             stamp = saved["last_signal_at"]
             slot.last_signal_at = None if stamp is None else datetime.fromisoformat(stamp)
             slot.state = self.load_state(saved["state"])
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Start every instrument's warm-up: its next ticks only feed the indicators."""
+        for slot in self._slots.values():
+            slot.warmup = self.parameters.warmup_ticks

@@ -11,8 +11,9 @@ from alpha_panda.domain.execution import (
     order_tag,
 )
 from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
+from alpha_panda.domain.risk import RiskEngine, RiskEngineConfig, RiskLimits
 from alpha_panda.domain.signals import ValidatedSignal
-from alpha_panda.domain.values import OrderType, Side
+from alpha_panda.domain.values import Namespace, OrderType, Side
 
 TOKEN = 408065
 
@@ -119,3 +120,51 @@ def test_market_buy_with_depth_but_no_sellers_fails_instead_of_using_last_price(
     locked = tick("120", bids=(("120", 5000),), asks=(("0", 0),))  # upper circuit
     _, failed = trader.execute(validated(signal(Side.BUY, 10)), locked, "ord-9")
     assert isinstance(failed, OrderFailed) and failed.reason == "no sellers in the depth"
+
+
+# -- the fill is fixed by the decision ---------------------------------------------------
+
+
+def test_redelivered_validated_signal_fills_the_same_whatever_tick_the_engine_holds(
+    trader, signal, tick
+):
+    decided = tick("894.15", asks=(("894.15", 4), ("894.20", 100)))
+    order = ValidatedSignal(
+        signal=signal(Side.BUY, 10), checks_passed=("market_hours",), market=decided
+    )
+    first = trader.execute(order, tick("894.15", seconds=1), "ord-10")
+    again = trader.execute(order, tick("893.00", seconds=40, asks=(("893.00", 50),)), "ord-10")
+    assert again == first
+    assert [(f.fill_id, f.quantity, f.price) for f in fills_of(first)] == [
+        ("ord-10:1", 4, Decimal("894.15")),
+        ("ord-10:2", 6, Decimal("894.20")),
+    ]
+    assert trader.execute(order, None, "ord-10") == first  # the engine lost its ticks
+
+
+def test_risk_engine_puts_its_last_tick_in_the_validated_signal(trader, signal, tick):
+    risk = RiskEngine(
+        RiskEngineConfig(
+            namespace=Namespace.PAPER,
+            defaults=RiskLimits(market_hours=None),
+            strategies={"alpha": RiskLimits()},
+        )
+    )
+    risk.on_tick(tick("894.15", seconds=2))
+    verdict = risk.evaluate(signal(Side.SELL, 5, "894", seconds=1))
+    assert verdict.market == tick("894.15", seconds=2)
+    redelivered = ValidatedSignal.model_validate_json(verdict.model_dump_json())
+    [fill] = fills_of(trader.execute(redelivered, tick("893.00", seconds=9), "ord-11"))
+    assert (fill.price, fill.quantity, fill.filled_at) == (
+        Decimal("894.15"),
+        5,
+        tick("1", seconds=2).exchange_timestamp + timedelta(milliseconds=250),
+    )
+
+
+def test_fill_from_a_market_older_than_the_signal_is_stamped_after_the_signal(trader, signal, tick):
+    order = ValidatedSignal(
+        signal=signal(Side.BUY, 1, seconds=10), checks_passed=(), market=tick("100", seconds=3)
+    )
+    [fill] = fills_of(trader.execute(order, None, "ord-12"))
+    assert fill.filled_at == tick("1", seconds=10).exchange_timestamp + timedelta(milliseconds=250)

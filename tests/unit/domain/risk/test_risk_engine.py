@@ -1,5 +1,4 @@
 import json
-from datetime import time
 from decimal import Decimal
 
 import pytest
@@ -11,12 +10,15 @@ from alpha_panda.domain.values import Namespace, OrderType, Side
 TOKEN = 408065
 OTHER = 738561
 NO_HOURS = RiskLimits(market_hours=None)
+KNOWN = {strategy_id: RiskLimits() for strategy_id in ("alpha", "beta", "gamma")}
+"""Strategies known from the configuration, under the defaults' limits."""
 
 
 def engine_with(**limits):
     config = RiskEngineConfig(
         namespace=Namespace.PAPER,
         defaults=RiskLimits(**({"market_hours": None} | limits)),
+        strategies=KNOWN,
         orders_per_second=None,
     )
     return RiskEngine(config)
@@ -142,7 +144,9 @@ def test_rejected_signals_do_not_count_as_orders(signal):
 
 
 def test_order_rate_above_ten_per_second_rejects_the_eleventh(signal):
-    engine = RiskEngine(RiskEngineConfig(namespace=Namespace.PAPER, defaults=NO_HOURS))
+    engine = RiskEngine(
+        RiskEngineConfig(namespace=Namespace.PAPER, defaults=NO_HOURS, strategies=KNOWN)
+    )
     verdicts = [engine.evaluate(signal(seconds=index * 0.001)) for index in range(11)]
     for verdict in verdicts[:10]:
         assert_validated(verdict)
@@ -152,7 +156,9 @@ def test_order_rate_above_ten_per_second_rejects_the_eleventh(signal):
 
 def test_order_rate_refills_with_exchange_time(signal):
     engine = RiskEngine(
-        RiskEngineConfig(namespace=Namespace.PAPER, defaults=NO_HOURS, order_burst=1)
+        RiskEngineConfig(
+            namespace=Namespace.PAPER, defaults=NO_HOURS, strategies=KNOWN, order_burst=1
+        )
     )
     assert_validated(engine.evaluate(signal(seconds=0)))
     assert_rejected_by(engine.evaluate(signal(seconds=0.05)), "order_rate")
@@ -189,13 +195,17 @@ def test_price_band_without_any_last_price_rejects(signal):
     ids=["09:14:59", "15:30:00", "saturday-11:00"],
 )
 def test_market_hours_outside_session_rejects(signal, seconds):
-    engine = RiskEngine(RiskEngineConfig(namespace=Namespace.PAPER, orders_per_second=None))
+    engine = RiskEngine(
+        RiskEngineConfig(namespace=Namespace.PAPER, strategies=KNOWN, orders_per_second=None)
+    )
     assert_rejected_by(engine.evaluate(signal(seconds=seconds)), "market_hours")
 
 
 @pytest.mark.parametrize("seconds", [-2700, 5.5 * 3600 - 1], ids=["09:15:00", "15:29:59"])
 def test_market_hours_inside_session_validates(signal, seconds):
-    engine = RiskEngine(RiskEngineConfig(namespace=Namespace.PAPER, orders_per_second=None))
+    engine = RiskEngine(
+        RiskEngineConfig(namespace=Namespace.PAPER, strategies=KNOWN, orders_per_second=None)
+    )
     assert_validated(engine.evaluate(signal(seconds=seconds)))
 
 
@@ -235,16 +245,24 @@ def test_kill_switch_on_namespace_with_square_off_returns_closing_signals(signal
 # -- configuration and persistence -------------------------------------------------------
 
 
-def test_strategy_override_replaces_only_the_fields_it_sets():
+def test_strategy_override_replaces_only_the_fields_it_sets(signal):
     config = RiskEngineConfig(
         namespace=Namespace.ZERODHA,
-        defaults=RiskLimits(max_position_quantity=100, max_orders_per_day=50),
-        strategies={"alpha": RiskLimits(max_position_quantity=10, market_hours=None)},
+        defaults=RiskLimits(max_position_quantity=100, max_orders_per_day=1),
+        strategies={
+            "alpha": RiskLimits(max_position_quantity=10, market_hours=None),
+            "beta": RiskLimits(),
+        },
+        orders_per_second=None,
     )
-    limits = config.limits_for("alpha")
-    assert (limits.max_position_quantity, limits.max_orders_per_day) == (10, 50)
-    assert limits.market_hours is None
-    assert config.limits_for("beta").market_hours == MarketHours(open=time(9, 15))
+    engine = RiskEngine(config)
+    evening = 6 * 3600  # 16:00 IST: alpha's override turns the session rule off
+    assert_rejected_by(
+        engine.evaluate(signal(quantity=11, seconds=evening)), "max_position_quantity"
+    )
+    assert_validated(engine.evaluate(signal(quantity=10, seconds=evening)))
+    assert_rejected_by(engine.evaluate(signal(quantity=1, seconds=evening)), "max_orders_per_day")
+    assert_rejected_by(engine.evaluate(signal(strategy_id="beta", seconds=evening)), "market_hours")
 
 
 def test_snapshot_round_trip_through_json_keeps_counts_halts_positions_and_tokens(
@@ -253,6 +271,7 @@ def test_snapshot_round_trip_through_json_keeps_counts_halts_positions_and_token
     config = RiskEngineConfig(
         namespace=Namespace.PAPER,
         defaults=RiskLimits(market_hours=None, max_orders_per_day=3, max_daily_loss=Decimal(50)),
+        strategies=KNOWN,
         order_burst=2,
     )
     engine = RiskEngine(config)
@@ -281,6 +300,7 @@ def namespace_loss_engine(limit):
             namespace=Namespace.PAPER,
             defaults=NO_HOURS,
             namespace_max_daily_loss=Decimal(limit),
+            strategies=KNOWN,
             orders_per_second=None,
         )
     )
@@ -307,7 +327,9 @@ def test_namespace_daily_loss_below_limit_validates(signal, fill, tick):
 
 def test_order_rate_with_an_earlier_exchange_time_refills_nothing(signal):
     engine = RiskEngine(
-        RiskEngineConfig(namespace=Namespace.PAPER, defaults=NO_HOURS, order_burst=1)
+        RiskEngineConfig(
+            namespace=Namespace.PAPER, defaults=NO_HOURS, strategies=KNOWN, order_burst=1
+        )
     )
     assert_validated(engine.evaluate(signal(seconds=10)))
     # A signal stamped earlier (another instrument's tick arriving late) must not mint tokens.

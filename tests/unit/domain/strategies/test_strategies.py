@@ -246,3 +246,53 @@ def test_restore_of_unknown_snapshot_version_is_refused():
     strategy = build_strategy("s", "momentum", [TOKEN], {})
     with pytest.raises(ValueError, match="version"):
         strategy.restore(b'{"version": 0, "instruments": {}}')
+
+
+# -- freshness and warm-up ---------------------------------------------------------------
+
+
+def test_ticks_older_than_the_maximum_age_warm_the_indicators_but_emit_nothing(tick, moment):
+    settings = {"lookback": 2, "entry_percent": "1", "max_tick_age_seconds": 60}
+    strategy = build_strategy("mom", "momentum", [TOKEN], settings)
+    now = moment(300)
+    for seconds, price in [(0, "100"), (1, "102"), (239, "104")]:  # 300, 299 and 61 s old
+        assert strategy.on_tick(tick(price, seconds=seconds), now=now) == []
+    [signal] = strategy.on_tick(tick("106", seconds=240), now=now)  # 60 s old: in time
+    assert (signal.side, signal.generated_at) == (Side.BUY, moment(240))
+    cold = build_strategy("mom", "momentum", [TOKEN], settings)
+    assert cold.on_tick(tick("106", seconds=240), now=now) == []  # it had nothing to compare
+
+
+def test_ticks_without_a_now_are_never_too_old(tick):
+    strategy = build_strategy("mom", "momentum", [TOKEN], {"lookback": 1, "entry_percent": "1"})
+    assert len(feed(strategy, tick, [100, 102])) == 1
+
+
+def test_warm_up_ticks_of_each_instrument_emit_nothing(tick):
+    settings = {"lookback": 1, "entry_percent": "0.1", "cooldown_seconds": 0}
+    prices = [100, 101, 102, 103, 104]
+    eager = build_strategy("mom", "momentum", [TOKEN, 738561], settings)
+    assert [index for index, _ in feed(eager, tick, prices)] == [1]
+    warming = build_strategy("mom", "momentum", [TOKEN, 738561], settings | {"warmup_ticks": 3})
+    assert [index for index, _ in feed(warming, tick, prices)] == [3]
+    other = [
+        warming.on_tick(tick(str(p), seconds=10 + i, token=738561)) for i, p in enumerate(prices)
+    ]
+    assert [index for index, signals in enumerate(other) if signals] == [3]
+
+
+def test_restored_strategy_warms_up_again_from_its_saved_indicators(tick):
+    settings = {"lookback": 1, "entry_percent": "0.1", "cooldown_seconds": 0, "warmup_ticks": 2}
+    strategy = build_strategy("mom", "momentum", [TOKEN], settings)
+    feed(strategy, tick, [100, 100, 100])
+    restarted = build_strategy("mom", "momentum", [TOKEN], settings)
+    restarted.restore(strategy.snapshot())
+    assert [index for index, _ in feed(restarted, tick, [101, 102, 103], start=3)] == [2]
+
+
+@pytest.mark.parametrize(
+    "setting", [{"warmup_ticks": 100_001}, {"warmup_ticks": -1}, {"max_tick_age_seconds": 0}]
+)
+def test_warm_up_and_tick_age_out_of_bounds_are_refused(setting):
+    with pytest.raises(StrategyConfigError, match=next(iter(setting))):
+        build_strategy("mom", "momentum", [TOKEN], setting)
