@@ -7,7 +7,7 @@ from alpha_panda.core.streaming import NOTHING, Outgoing, Outputs, Snapshot, Sub
 from alpha_panda.core.topics import TopicMap
 from alpha_panda.domain.control import ControlAction, ControlCommand
 from alpha_panda.domain.market import Tick
-from alpha_panda.domain.orders import OrderFilled
+from alpha_panda.domain.orders import OrderFailed, OrderFilled
 from alpha_panda.domain.risk.engine import RiskEngine
 from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
 
@@ -19,7 +19,13 @@ class RiskManager:
         self.topics = topics
         self.engine = engine
         self.subscription = Subscription(
-            topics=[topics.market_ticks, topics.signals_raw, topics.orders_filled, topics.control],
+            topics=[
+                topics.market_ticks,
+                topics.signals_raw,
+                topics.orders_filled,
+                topics.orders_failed,
+                topics.control,
+            ],
             latest_only=[topics.market_ticks],  # the engine keeps only the last price
         )
         self._changed = False
@@ -40,7 +46,7 @@ class RiskManager:
         return event.type is not EventType.MARKET_TICK
 
     async def handle(self, event: EventEnvelope) -> Outputs:
-        """Judge signals, book fills, apply commands; ticks only update prices."""
+        """Judge signals, book fills and failures, apply commands; ticks only update prices."""
         data = event.data
         if isinstance(data, Tick):
             self.engine.on_tick(data)
@@ -50,6 +56,9 @@ class RiskManager:
             return Outputs([self._verdict(self.engine.evaluate(data))])
         if isinstance(data, OrderFilled):
             self.engine.on_fill(data)
+            return NOTHING
+        if isinstance(data, OrderFailed):  # what will not fill stops counting as in flight
+            self.engine.on_order_failed(data)
             return NOTHING
         if isinstance(data, ControlCommand):
             return Outputs([self._verdict(closing) for closing in self._apply(data)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alpha_panda.core.events import EventType
 from alpha_panda.domain.control import ControlAction, ControlCommand
+from alpha_panda.domain.orders import OrderFailed
 from alpha_panda.domain.risk.engine import RiskEngine
 from alpha_panda.domain.risk.limits import RiskEngineConfig, RiskLimits
 from alpha_panda.domain.signals import RejectedSignal, ValidatedSignal
@@ -61,3 +62,21 @@ async def test_ticks_alone_leave_nothing_to_save():
     handler = manager()
     await handler.handle(envelope(EventType.MARKET_TICK, make_tick("100")))
     assert handler.snapshot() is None
+
+
+async def test_an_order_in_flight_counts_until_its_failure_releases_it():
+    handler = manager()
+    await handler.handle(envelope(EventType.MARKET_TICK, make_tick("100")))
+    assert (await judge(handler, 10)).topic == TOPICS.signals_validated
+    assert (await judge(handler, 1)).topic == TOPICS.signals_rejected  # 10 already on its way
+    failed = OrderFailed(
+        order_id="o1",
+        strategy_id="alpha",
+        instrument_token=408065,
+        side=Side.BUY,
+        quantity=10,
+        reason="rejected by the exchange",
+        failed_at=at(1),
+    )
+    await handler.handle(envelope(EventType.ORDER_FAILED, failed))
+    assert (await judge(handler, 1)).topic == TOPICS.signals_validated
