@@ -33,7 +33,9 @@ class FakeClock:
         return RequestPacer(limits, self.monotonic, self.sleep, lambda: self.day)
 
 
-async def stamps(clock: FakeClock, pacer: RequestPacer, rate_class: RateClass, n: int) -> list:
+async def stamps(
+    clock: FakeClock, pacer: RequestPacer, rate_class: RateClass, n: int
+) -> list[float]:
     result = []
     for _ in range(n):
         await pacer.acquire(rate_class, placement=rate_class is RateClass.ORDERS)
