@@ -14,10 +14,12 @@ import asyncpg
 from prometheus_client import Gauge
 
 from alpha_panda.adapters.kite.book import NO_TIME, OrderOwner, RecordedOrders, compare_books
-from alpha_panda.adapters.kite.client import PacedKite
+from alpha_panda.adapters.kite.client import PacedKite, kite_client
 from alpha_panda.adapters.kite.orders import KiteRecord, kite_instant
 from alpha_panda.adapters.postgres.ledger_orders import booked_fill_ids, ledger_orders_since
-from alpha_panda.core.events import EventEnvelope
+from alpha_panda.core.events import EventDecodeError, EventEnvelope, decode
+from alpha_panda.core.settings import Settings
+from alpha_panda.core.streaming.dlq import read_dead_letters
 from alpha_panda.domain.execution.charges import ChargeSchedule, Product
 from alpha_panda.domain.execution.paper import OrderEvent
 from alpha_panda.domain.execution.tags import is_order_tag, order_tag
@@ -125,3 +127,24 @@ class BookReconciler:
             failed=frozenset(row.order_id for row in rows if row.failed),
             fill_ids=frozenset(fill_ids),
         )
+
+
+async def dead_lettered_signals(settings: Settings, limit: int = 10_000) -> list[EventEnvelope]:
+    """Return the namespace's validated signals the trading engine dead-lettered."""
+    topic = settings.topics.signals_validated
+    envelopes = []
+    for letter in await read_dead_letters(settings.kafka_bootstrap, topic, limit):
+        try:
+            envelopes.append(decode(letter.value))
+        except EventDecodeError:
+            continue  # a record that never decoded placed no order
+    return envelopes
+
+
+async def missing_order_events(settings: Settings, pool: asyncpg.Pool) -> list[OrderEvent]:
+    """Return, once and unconfirmed, what the day's books hold without an order event.
+
+    Dead-lettered validated signals attribute the orders they placed to their strategies.
+    """
+    reconciler = BookReconciler(PacedKite(kite_client(settings)), pool, settings.namespace)
+    return await reconciler.missing(await dead_lettered_signals(settings), confirmed=False)
