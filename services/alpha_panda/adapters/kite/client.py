@@ -80,5 +80,5 @@ class PacedKite:
 
         Raise `DailyOrderCapReachedError`, without sending, for a placement past the day's cap.
         """
-        await self.pacer.acquire(rate_class_of(method), placement=method in PLACEMENTS)
-        return await call_kite(getattr(self.client, method), *args, **kwargs)
+        async with self.pacer.turn(rate_class_of(method), placement=method in PLACEMENTS):
+            return await call_kite(getattr(self.client, method), *args, **kwargs)

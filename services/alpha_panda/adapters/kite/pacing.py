@@ -9,9 +9,11 @@ statements said 200 and 3,000, so both caps are settings).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -81,24 +83,38 @@ class DailyOrderCapReachedError(Exception):
 
 
 class SlidingWindow:
-    """At most `limit` events in any `seconds`-long window of a monotonic clock."""
+    """At most `limit` requests in any `seconds`-long window, wherever they reach the server.
+
+    A request is counted from its admission until `seconds` after its answer: the server saw
+    it somewhere in between, so a new request is admitted only while fewer than `limit` are
+    in flight or answered within the last `seconds`. However long a request waits in a
+    thread pool or on the network, no window at the server then holds more than `limit`.
+    """
 
     def __init__(self, limit: int, seconds: float) -> None:
         self.limit = limit
         self.seconds = seconds
-        self._times: deque[float] = deque()
+        self.in_flight = 0
+        self._answered: deque[float] = deque()
 
     def wait(self, now: float) -> float:
-        """Return how long to wait from `now` until one more event fits (0 if it fits now)."""
-        while self._times and now - self._times[0] >= self.seconds:
-            self._times.popleft()
-        if len(self._times) < self.limit:
+        """Return how long until one more request fits: 0 now, `inf` until one is answered."""
+        while self._answered and now - self._answered[0] >= self.seconds:
+            self._answered.popleft()
+        if self.in_flight + len(self._answered) < self.limit:
             return 0.0
-        return self._times[0] + self.seconds - now
+        if not self._answered:
+            return math.inf
+        return self._answered[0] + self.seconds - now
 
-    def record(self, now: float) -> None:
-        """Count an event at `now`."""
-        self._times.append(now)
+    def admit(self) -> None:
+        """Count a request sent."""
+        self.in_flight += 1
+
+    def answer(self, now: float) -> None:
+        """Count a request answered (or failed) at `now`."""
+        self.in_flight -= 1
+        self._answered.append(now)
 
 
 class RequestPacer:
@@ -127,16 +143,28 @@ class RequestPacer:
         }
         self._per_minute = SlidingWindow(self.limits.placements_per_minute, 60.0 + margin)
         self._locks = {rate_class: asyncio.Lock() for rate_class in RateClass}
+        self._answered = asyncio.Event()
         self._day: date | None = None
         self._placed_today = 0
         self.waited_seconds = 0.0
 
-    async def acquire(self, rate_class: RateClass, placement: bool = False) -> None:
-        """Wait until a request of `rate_class` is within every limit, then count it.
+    @contextlib.asynccontextmanager
+    async def turn(self, rate_class: RateClass, placement: bool = False) -> AsyncIterator[None]:
+        """Wait until a request of `rate_class` is within every limit; send it in the block.
 
         A placement also counts against the per-minute and per-day caps; past the day's cap
         `DailyOrderCapReachedError` is raised at once, nothing counted.
         """
+        windows = await self._admit(rate_class, placement)
+        try:
+            yield
+        finally:
+            now = self._monotonic()
+            for window in windows:
+                window.answer(now)
+            self._answered.set()
+
+    async def _admit(self, rate_class: RateClass, placement: bool) -> list[SlidingWindow]:
         async with self._locks[rate_class]:
             if placement:
                 self._check_day()
@@ -144,16 +172,20 @@ class RequestPacer:
             if placement:
                 windows.append(self._per_minute)
             while True:
+                self._answered.clear()
                 pause = max((window.wait(self._monotonic()) for window in windows), default=0.0)
                 if pause <= 0:
                     break
+                if math.isinf(pause):
+                    await self._answered.wait()
+                    continue
                 self.waited_seconds += pause
                 await self._sleep(pause)
-            now = self._monotonic()
             for window in windows:
-                window.record(now)
+                window.admit()
             if placement:
                 self._placed_today += 1
+            return windows
 
     def _check_day(self) -> None:
         today = self._today()

@@ -38,7 +38,8 @@ async def stamps(
 ) -> list[float]:
     result = []
     for _ in range(n):
-        await pacer.acquire(rate_class, placement=rate_class is RateClass.ORDERS)
+        async with pacer.turn(rate_class, placement=rate_class is RateClass.ORDERS):
+            pass
         result.append(round(clock.now, 3))
     return result
 
@@ -82,10 +83,11 @@ async def test_placements_past_the_days_cap_are_refused_until_the_next_day() -> 
     await stamps(clock, pacer, RateClass.ORDERS, 3)
 
     with pytest.raises(DailyOrderCapReachedError, match="3 Kite order placements"):
-        await pacer.acquire(RateClass.ORDERS, placement=True)
-    await pacer.acquire(RateClass.ORDERS)  # a cancel is not a placement
+        await stamps(clock, pacer, RateClass.ORDERS, 1)
+    async with pacer.turn(RateClass.ORDERS):  # a cancel is not a placement
+        pass
     clock.day = date(2026, 11, 26)
-    await pacer.acquire(RateClass.ORDERS, placement=True)
+    assert await stamps(clock, pacer, RateClass.ORDERS, 1) == [0.0]
 
 
 async def test_concurrent_callers_are_served_in_arrival_order() -> None:
@@ -94,8 +96,8 @@ async def test_concurrent_callers_are_served_in_arrival_order() -> None:
     served: list[int] = []
 
     async def caller(number: int) -> None:
-        await pacer.acquire(RateClass.QUOTE)
-        served.append(number)
+        async with pacer.turn(RateClass.QUOTE):
+            served.append(number)
 
     await asyncio.gather(*(caller(number) for number in range(5)))
     assert served == [0, 1, 2, 3, 4]
@@ -105,3 +107,20 @@ async def test_concurrent_callers_are_served_in_arrival_order() -> None:
 def test_a_limit_below_one_is_refused_with_its_name() -> None:
     with pytest.raises(ValueError, match="placements_per_minute"):
         KiteRateLimits(placements_per_minute=0)
+
+
+async def test_a_request_counts_until_a_window_after_its_answer_however_long_it_took() -> None:
+    clock = FakeClock()
+    pacer = clock.pacer(KiteRateLimits(per_second={RateClass.QUOTE: 2}, margin_seconds=0.0))
+    admitted: list[float] = []
+
+    async def slow_request() -> None:
+        async with pacer.turn(RateClass.QUOTE):
+            admitted.append(clock.now)
+            await asyncio.sleep(0)  # the others queue while it is in flight
+            clock.now += 3.0  # answered three seconds after it was sent
+
+    await asyncio.gather(slow_request(), slow_request(), slow_request())
+    # Two in flight from 0, answered at 3 and 6: the third waits for an answer, and at 6 only
+    # the first one's window has passed (counted from admission it would have gone at 1).
+    assert admitted == [0.0, 0.0, 6.0]
