@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime, time
 
 import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import Gauge
 
 from alpha_panda.adapters.kite.book import NO_TIME, OrderOwner, RecordedOrders, compare_books
@@ -20,6 +21,7 @@ from alpha_panda.adapters.postgres.ledger_orders import booked_fill_ids, ledger_
 from alpha_panda.core.events import EventDecodeError, EventEnvelope, decode
 from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming.dlq import read_dead_letters
+from alpha_panda.core.topics import dlq
 from alpha_panda.domain.execution.charges import ChargeSchedule, Product
 from alpha_panda.domain.execution.paper import OrderEvent
 from alpha_panda.domain.execution.tags import is_order_tag, order_tag
@@ -132,6 +134,13 @@ class BookReconciler:
 async def dead_lettered_signals(settings: Settings, limit: int = 10_000) -> list[EventEnvelope]:
     """Return the namespace's validated signals the trading engine dead-lettered."""
     topic = settings.topics.signals_validated
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        if dlq(topic) not in await admin.list_topics():
+            return []  # no dead-letter topic yet: nothing was dead-lettered
+    finally:
+        await admin.close()
     envelopes = []
     for letter in await read_dead_letters(settings.kafka_bootstrap, topic, limit):
         try:
