@@ -17,9 +17,9 @@ from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.core.events import EventEnvelope, EventType, new_envelope
 from alpha_panda.domain.execution.tags import order_tag
 from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
-from alpha_panda.kite_sim import KiteSimulator
 from alpha_panda.trading_engine.reconciler import ORDERS_WITHOUT_EVENT, BookReconciler
 from alpha_panda.trading_engine.service import order_id_for
+from kite_sim import KiteSimulator
 from tests.integration.trading_engine.kite import SESSION, client, frozen_simulator, validated
 
 pytestmark = pytest.mark.integration

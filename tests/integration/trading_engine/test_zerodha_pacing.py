@@ -11,9 +11,9 @@ import pytest
 from alpha_panda.adapters.kite.client import PacedKite
 from alpha_panda.adapters.kite.pacing import KiteRateLimits, RateClass, RequestPacer
 from alpha_panda.domain.orders import OrderFilled, OrderPlaced
-from alpha_panda.kite_sim import KiteSimulator
-from alpha_panda.kite_sim.rate_limits import KITE_RATE_LIMITS, RateLimiter
 from alpha_panda.trading_engine.zerodha import ZerodhaTrader, ZerodhaTraderConfig
+from kite_sim import KiteSimulator
+from kite_sim.rate_limits import KITE_RATE_LIMITS, RateLimiter
 from tests.integration.trading_engine.kite import client, frozen_simulator, validated
 
 pytestmark = pytest.mark.integration
