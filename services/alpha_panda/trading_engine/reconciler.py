@@ -25,7 +25,7 @@ from alpha_panda.core.topics import dlq
 from alpha_panda.domain.execution.charges import ChargeSchedule, Product
 from alpha_panda.domain.execution.paper import OrderEvent
 from alpha_panda.domain.execution.tags import is_order_tag, order_tag
-from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
+from alpha_panda.domain.orders import OrderFilled, OrderPlaced
 from alpha_panda.domain.signals import ValidatedSignal
 from alpha_panda.domain.values import IST
 from alpha_panda.trading_engine.service import order_id_for
@@ -56,9 +56,9 @@ def event_key(event: OrderEvent) -> str:
     """Return what identifies an order event across emissions: its kind and its order or fill."""
     if isinstance(event, OrderFilled):
         return f"fill:{event.fill_id}"
-    kind = "placed" if isinstance(event, OrderPlaced) else "failed"
-    assert isinstance(event, OrderPlaced | OrderFailed)
-    return f"{kind}:{event.order_id}"
+    if isinstance(event, OrderPlaced):
+        return f"placed:{event.order_id}"
+    return f"failed:{event.order_id}"
 
 
 class BookReconciler:
