@@ -20,16 +20,10 @@ from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.trading_engine.reconciler import ORDERS_WITHOUT_EVENT, BookReconciler
 from alpha_panda.trading_engine.service import order_id_for
 from kite_sim import KiteSimulator
-from tests.integration.trading_engine.kite import SESSION, client, frozen_simulator, validated
+from tests.integration.trading_engine.kite import SESSION, client, validated
 
 pytestmark = pytest.mark.integration
 NAMESPACE = "zerodha"
-
-
-@pytest.fixture
-async def simulator() -> AsyncIterator[KiteSimulator]:
-    async with frozen_simulator() as running:
-        yield running
 
 
 @pytest.fixture

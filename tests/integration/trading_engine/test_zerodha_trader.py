@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 
@@ -24,15 +23,9 @@ from alpha_panda.trading_engine.zerodha import (
 )
 from kite_sim import KiteSimulator
 from kite_sim.rate_limits import RateLimit, RateLimiter
-from tests.integration.trading_engine.kite import INFY, client, frozen_simulator, validated
+from tests.integration.trading_engine.kite import INFY, client, validated
 
 ORDER_ID = "0196f0c4a1b2c3d4e5f6"
-
-
-@pytest.fixture
-async def simulator() -> AsyncIterator[KiteSimulator]:
-    async with frozen_simulator() as running:
-        yield running
 
 
 @pytest.fixture

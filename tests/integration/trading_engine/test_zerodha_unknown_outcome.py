@@ -7,7 +7,6 @@ without executing it. Either way the trader looks the tag up before doing anythi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 import requests
@@ -20,19 +19,12 @@ from kite_sim.faults import PlacementFault
 from tests.integration.trading_engine.kite import (
     ScriptedLimiter,
     client,
-    frozen_simulator,
     validated,
 )
 
 pytestmark = pytest.mark.integration
 ORDER_ID = "0196f0c4a1b2c3d4e5f6"
 QUICK = ZerodhaTraderConfig(settle_seconds=0.05, backoff_initial_seconds=0.05)
-
-
-@pytest.fixture
-async def simulator() -> AsyncIterator[KiteSimulator]:
-    async with frozen_simulator() as running:
-        yield running
 
 
 def placed_once_and_filled(simulator: KiteSimulator, events: list[object]) -> None:
