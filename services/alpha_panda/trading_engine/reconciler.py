@@ -15,7 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import Gauge
 
 from alpha_panda.adapters.kite.book import NO_TIME, OrderOwner, RecordedOrders, compare_books
-from alpha_panda.adapters.kite.client import PacedKite, kite_client
+from alpha_panda.adapters.kite.client import PacedKite, paced_kite
 from alpha_panda.adapters.kite.orders import KiteRecord, kite_instant
 from alpha_panda.adapters.postgres.ledger_orders import booked_fill_ids, ledger_orders_since
 from alpha_panda.core.events import EventDecodeError, EventEnvelope, decode
@@ -155,5 +155,5 @@ async def missing_order_events(settings: Settings, pool: asyncpg.Pool) -> list[O
 
     Dead-lettered validated signals attribute the orders they placed to their strategies.
     """
-    reconciler = BookReconciler(PacedKite(kite_client(settings)), pool, settings.namespace)
+    reconciler = BookReconciler(paced_kite(settings), pool, settings.namespace)
     return await reconciler.missing(await dead_lettered_signals(settings), confirmed=False)

@@ -16,7 +16,7 @@ from kiteconnect import exceptions as kite_errors
 from pydantic import Field
 
 from alpha_panda.adapters.kite.backoff import backoff_delay
-from alpha_panda.adapters.kite.client import KiteUnavailableError, PacedKite, kite_client
+from alpha_panda.adapters.kite.client import KiteUnavailableError, PacedKite, paced_kite
 from alpha_panda.adapters.kite.orders import failure, fills, kite_instant
 from alpha_panda.adapters.kite.pacing import DailyOrderCapReachedError
 from alpha_panda.core.settings import Settings
@@ -252,6 +252,6 @@ class ZerodhaTrader:
         )
 
 
-def zerodha_trader(settings: Settings) -> ZerodhaTrader:
-    """Return the trader of the zerodha namespace, on the configured Kite session."""
-    return ZerodhaTrader(kite_client(settings))
+def zerodha_trader(settings: Settings, kite: PacedKite | None = None) -> ZerodhaTrader:
+    """Return the trader of the zerodha namespace, on `kite` or the configured Kite session."""
+    return ZerodhaTrader(kite or paced_kite(settings))

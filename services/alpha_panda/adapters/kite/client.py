@@ -82,3 +82,12 @@ class PacedKite:
         """
         async with self.pacer.turn(rate_class_of(method), placement=method in PLACEMENTS):
             return await call_kite(getattr(self.client, method), *args, **kwargs)
+
+
+def paced_kite(settings: Settings) -> PacedKite:
+    """Return the configured session's client behind a pacer of its own.
+
+    Share the one returned between the users of an API key in a process (the trader and the
+    reconciler), so they wait their turns together.
+    """
+    return PacedKite(kite_client(settings))
