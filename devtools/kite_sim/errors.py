@@ -47,6 +47,13 @@ class RateLimitError(KiteError):
         super().__init__("Too many requests")
 
 
+class ServerError(KiteError):
+    """An internal error of Kite's (500)."""
+
+    def __init__(self) -> None:
+        super().__init__("Something went wrong. Please try again.")
+
+
 class NotFoundError(KiteError):
     """A route the simulator does not serve (404)."""
 

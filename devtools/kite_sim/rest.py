@@ -16,8 +16,10 @@ from kite_sim.errors import (
     KiteError,
     NotFoundError,
     RateLimitError,
+    ServerError,
     TokenError,
 )
+from kite_sim.faults import PlacementFault
 from kite_sim.gtt_routes import GttRoutes
 from kite_sim.historical import parse_candle_request
 from kite_sim.order_margins import order_margin
@@ -103,6 +105,7 @@ class RestApi:
             web.get("/portfolio/holdings", self.holdings),
             web.post("/margins/orders", self.order_margins),
             *GttRoutes(self._sim.gtts, self._authorize).routes(),
+            web.post("/sim/faults/placements", self.arm_placement_faults),
         ]
 
     def _authorize(self, request: web.Request, endpoint_class: str = "other") -> Session:
@@ -249,7 +252,28 @@ class RestApi:
         order = self._sim.broker.place(
             session.api_key, session.user_id, request.match_info["variety"], form
         )
+        fault = self._sim.placement_faults.take()
+        if fault is PlacementFault.RATE_LIMITED:
+            raise RateLimitError()
+        if fault is PlacementFault.SERVER_ERROR:
+            raise ServerError()
+        if fault is PlacementFault.DISCONNECT and request.transport is not None:
+            request.transport.abort()
         return _ok({"order_id": order.order_id})
+
+    async def arm_placement_faults(self, request: web.Request) -> web.StreamResponse:
+        """Serve `POST /sim/faults/placements` (simulator only): fault the next placements.
+
+        Form fields: `fault` (rate_limited, server_error or disconnect) and `count` (default 1).
+        """
+        self._authorize(request)
+        form = await request.post()
+        try:
+            fault, count = PlacementFault(str(form.get("fault"))), int(str(form.get("count", 1)))
+            self._sim.placement_faults.arm(fault, count)
+        except ValueError as error:
+            raise InputError(f"Invalid fault or count: {error}") from None
+        return _ok({"pending": self._sim.placement_faults.pending})
 
     async def modify_order(self, request: web.Request) -> web.StreamResponse:
         """Serve `PUT /orders/{variety}/{order_id}`."""

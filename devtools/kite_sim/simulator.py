@@ -22,6 +22,7 @@ from alpha_panda.domain.values import IST
 from kite_sim.auth import Session, SessionStore
 from kite_sim.broker import Broker
 from kite_sim.clock import SimulatedClock, default_session_start
+from kite_sim.faults import PlacementFaults
 from kite_sim.gtt import GttBook
 from kite_sim.historical import Candle, CandleRequest, build_candles, open_instants
 from kite_sim.rate_limits import KITE_RATE_LIMITS, RateLimit, RateLimiter
@@ -96,6 +97,8 @@ class KiteSimulator:
             )
         self.sessions = SessionStore(self.config.credentials, self.clock, self.config.user_id)
         self.rate_limiter = RateLimiter(self.config.rate_limits)
+        self.placement_faults = PlacementFaults()
+        """Test hook: answer the next placements with a fault after executing them."""
         self.hub = TickerHub(
             self.market,
             self.clock,

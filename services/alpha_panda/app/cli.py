@@ -46,7 +46,9 @@ def parser() -> argparse.ArgumentParser:
     dlq.add_argument("topic", help="the original topic, e.g. paper.signals.raw")
     dlq.add_argument("--limit", type=int, default=100)
     commands.add_parser(
-        "reconcile", help="compare the zerodha portfolio's saved positions with Kite's (net)"
+        "reconcile",
+        help="compare the zerodha portfolio's saved positions with Kite's (net) and list the "
+        "tagged orders and trades in Kite's books that have no order event",
     )
     users = commands.add_parser("users", help="manage API users")
     configure_users_parser(users)
@@ -128,19 +130,24 @@ async def _users(arguments: argparse.Namespace, store: UserStore) -> int:
 async def _reconcile(settings: Settings, pool: asyncpg.Pool) -> int:
     from alpha_panda.core.streaming import FatalError, TransientError
     from alpha_panda.portfolio_manager.reconciliation import reconcile_saved
+    from alpha_panda.trading_engine.reconciler import missing_order_events
 
     if settings.namespace is not Namespace.ZERODHA:
         print("reconcile compares the zerodha namespace: set ALPHA_PANDA_NAMESPACE=zerodha")
         return 2
     try:
         differences = await reconcile_saved(settings, pool)
+        missing = await missing_order_events(settings, pool)
     except (FatalError, TransientError) as error:
         print(f"cannot reach Kite: {error}", file=sys.stderr)
         return 2
     for difference in differences:
         print(difference.describe())
     print(f"{len(differences)} position difference(s) with Kite")
-    return 1 if differences else 0
+    for event in missing:
+        print(f"no event: {type(event).__name__} {event.model_dump_json()}")
+    print(f"{len(missing)} order event(s) missing for orders in Kite's books")
+    return 1 if differences or missing else 0
 
 
 async def _dlq(arguments: argparse.Namespace, settings: Settings) -> int:

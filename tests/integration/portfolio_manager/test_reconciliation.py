@@ -101,4 +101,5 @@ async def test_the_reconcile_command_reads_the_saved_portfolio_and_reports_diffe
     assert capsys.readouterr().out.splitlines() == [
         f"INFY ({INFY}): ours +10, Kite +7",
         "1 position difference(s) with Kite",
+        "0 order event(s) missing for orders in Kite's books",  # the order has no platform tag
     ]

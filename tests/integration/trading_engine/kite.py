@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from alpha_panda.core.streaming import Outgoing, Publisher
 from alpha_panda.domain.signals import Signal, ValidatedSignal
 from alpha_panda.domain.values import IST, OrderType, Side
 from kite_sim import KiteSimulator, SimulatorConfig
+from kite_sim.rate_limits import RateLimiter
 
 INFY = 408065
 SESSION = datetime(2026, 11, 25, 10, 0, tzinfo=IST)
@@ -23,6 +25,26 @@ def frozen_simulator(**overrides: object) -> KiteSimulator:
     settings: dict[str, object] = {"speed": 0.0, "start": SESSION, "seed": 7, "rate_limits": {}}
     settings.update(overrides)
     return KiteSimulator(SimulatorConfig(**settings))  # type: ignore[arg-type]
+
+
+class ScriptedLimiter(RateLimiter):
+    """The simulator's limiter without limits, refusing (429) what a script says, counting all.
+
+    `script[endpoint_class]` lists the coming requests' fates, True to allow; once a class's
+    list is used up its requests are allowed.
+    """
+
+    def __init__(self, **script: list[bool]) -> None:
+        super().__init__({})
+        self.script = script
+        self.allowed: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()
+
+    def allow(self, api_key: str, endpoint_class: str) -> bool:
+        fates = self.script.get(endpoint_class)
+        allowed = fates.pop(0) if fates else True
+        (self.allowed if allowed else self.refused)[endpoint_class] += 1
+        return allowed
 
 
 def client(simulator: KiteSimulator) -> KiteConnect:

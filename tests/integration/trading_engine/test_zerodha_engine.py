@@ -31,6 +31,7 @@ from alpha_panda.market_feed.service import MarketFeed
 from alpha_panda.trading_engine.live import LiveTradingEngine
 from alpha_panda.trading_engine.service import TradingEngine, order_id_for
 from kite_sim import KiteSimulator
+from kite_sim.faults import PlacementFault
 from kite_sim.rate_limits import RateLimit, RateLimiter
 from tests.conftest import eventually
 from tests.integration.adapters.kite.conftest import feed_config
@@ -239,6 +240,27 @@ async def test_a_rate_limited_order_is_retried_and_placed_once(
     tagged = [o for o in live.orders() if o.tag == order_tag(order_id_for(sent))]
     assert len(tagged) == 1 and tagged[0].status == "COMPLETE"
     assert next(steps) == pytest.approx(1.8)  # three order requests: primer, refused, retried
+    assert await dead_letters(live) == []
+
+
+async def test_an_order_executed_but_answered_429_ends_with_one_placed_and_one_filled_event(
+    live: Live, source: SignalSource
+) -> None:
+    live.simulator.placement_faults.arm(PlacementFault.RATE_LIMITED)
+    running = await live.start_engine()
+    sent = await source.send(validated(Side.BUY, 1, tradingsymbol="INFY"))
+    await eventually(lambda: _has(running, OrderFilled), what="the adopted order's fill")
+
+    [order] = live.orders()  # no second order at the broker
+    assert order.tag == order_tag(order_id_for(sent)) and order.status == "COMPLETE"
+    [placed], [filled] = running.of(OrderPlaced), running.of(OrderFilled)
+    [trade] = live.simulator.broker.trades(live.simulator.api_key, order.order_id)
+    assert (placed.order_id, filled.fill_id, filled.quantity) == (
+        order_id_for(sent),
+        trade.trade_id,
+        1,
+    )
+    assert live.simulator.placement_faults.pending == 0
     assert await dead_letters(live) == []
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,24 +10,22 @@ import pytest
 from kiteconnect import exceptions as kite_errors
 
 from alpha_panda.adapters.kite.client import SessionExpiredError
-from alpha_panda.core.streaming import TransientError
+from alpha_panda.core.streaming import FatalError
 from alpha_panda.domain.execution.charges import ChargeSchedule, Product
 from alpha_panda.domain.execution.tags import order_tag
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.domain.values import OrderType, Side
-from alpha_panda.trading_engine.zerodha import ZerodhaTrader
+from alpha_panda.trading_engine.zerodha import (
+    OrderOutcomeUnknownError,
+    ZerodhaTrader,
+    ZerodhaTraderConfig,
+)
 from kite_sim import KiteSimulator
 from kite_sim.rate_limits import RateLimit, RateLimiter
-from tests.integration.trading_engine.kite import INFY, client, frozen_simulator, validated
+from tests.integration.trading_engine.kite import INFY, client, validated
 
 ORDER_ID = "0196f0c4a1b2c3d4e5f6"
-
-
-@pytest.fixture
-async def simulator() -> AsyncIterator[KiteSimulator]:
-    async with frozen_simulator() as running:
-        yield running
 
 
 @pytest.fixture
@@ -136,13 +133,15 @@ async def test_expired_session_raises_the_halting_error_without_the_token(
     assert simulator.broker.orders(simulator.api_key) == []
 
 
-async def test_a_rate_limited_call_is_a_transient_error(
-    simulator: KiteSimulator, trader: ZerodhaTrader
+async def test_a_book_kite_keeps_refusing_to_show_halts_instead_of_placing_blind(
+    simulator: KiteSimulator,
 ) -> None:
     simulator.rate_limiter = RateLimiter({"other": RateLimit(0)})
+    trader = ZerodhaTrader(client(simulator), ZerodhaTraderConfig(lookup_seconds=1.0))
 
-    with pytest.raises(TransientError):
+    with pytest.raises(OrderOutcomeUnknownError, match="429") as raised:
         await trader.execute(validated(), None, ORDER_ID)
+    assert isinstance(raised.value, FatalError)  # neither retried nor dead-lettered
     assert simulator.broker.orders(simulator.api_key) == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import TypeGuard
 
 TAG_LENGTH = 20
 TAG_PREFIX = "AP"
@@ -17,3 +18,10 @@ def order_tag(event_id: str) -> str:
     """
     digest = hashlib.sha256(event_id.encode()).hexdigest()
     return TAG_PREFIX + digest[: TAG_LENGTH - len(TAG_PREFIX)].upper()
+
+
+def is_order_tag(tag: object) -> TypeGuard[str]:
+    """Tell whether a Kite order's tag has the form `order_tag` gives: the platform's order."""
+    if not isinstance(tag, str) or len(tag) != TAG_LENGTH or not tag.startswith(TAG_PREFIX):
+        return False
+    return all(character in "0123456789ABCDEF" for character in tag[len(TAG_PREFIX) :])
