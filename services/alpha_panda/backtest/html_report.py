@@ -13,12 +13,12 @@ from decimal import Decimal
 from html import escape
 from importlib import resources
 
-from alpha_panda.backtest.formatting import count, exchange_time, percent, ratio, rupees
 from alpha_panda.backtest.performance import drawdowns, minute_pnl
 from alpha_panda.backtest.report import BacktestReport, StrategyReport
 from alpha_panda.backtest.round_trips import RoundTrip, round_trips
 from alpha_panda.backtest.svg_chart import TOTAL_COLOUR, Series, line_chart, series_colour
 from alpha_panda.backtest.trading_time import TradingTimeAxis
+from alpha_panda.core.display import count, exchange_time, percent, ratio, rupees
 from alpha_panda.domain.values import IST
 
 SUMMARY_COLUMNS = (

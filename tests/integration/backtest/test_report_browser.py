@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import BrowserContext, expect
 
 from alpha_panda.backtest.__main__ import main as backtest
-from alpha_panda.backtest.formatting import count, percent, ratio, rupees
+from alpha_panda.core.display import count, percent, ratio, rupees
 from tests.browser import chromium, needs_chromium
 from tests.conftest import ROOT
 

@@ -4,10 +4,10 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 from alpha_panda.backtest import Backtest
-from alpha_panda.backtest.formatting import indian_grouping, rupees
 from alpha_panda.backtest.html_report import report_html
 from alpha_panda.backtest.output import write_report
 from alpha_panda.backtest.round_trips import round_trips
+from alpha_panda.core.display import indian_grouping, rupees
 from alpha_panda.domain.values import IST
 from tests.unit.backtest.builders import OTHER, TOKEN, synthetic, synthetic_config
 

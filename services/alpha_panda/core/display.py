@@ -1,4 +1,4 @@
-"""How the backtest report writes money, rates and exchange times for a reader in India."""
+"""How figures are written for a reader in India: rupees, counts, rates and IST exchange times."""
 
 from __future__ import annotations
 
