@@ -12,6 +12,7 @@ from alpha_panda.api.routes import (
     dashboard,
     dead_letters,
     health,
+    status,
     strategies,
     trading,
 )
@@ -32,6 +33,7 @@ def create_app(dependencies: ApiDependencies) -> FastAPI:
         broker.router,
         strategies.router,
         trading.router,
+        status.router,
         dead_letters.router,
         dashboard.router,
     ):

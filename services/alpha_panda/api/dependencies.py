@@ -8,6 +8,7 @@ from fastapi import Request
 
 from alpha_panda.api.ports import (
     BrokerLogin,
+    BrokerSessions,
     LoginThrottle,
     StrategyRepository,
     TradingReadModel,
@@ -29,6 +30,8 @@ class ApiDependencies:
     readiness: CachedReadiness
     broker_login: BrokerLogin | None = None
     """Set only where the login callback is enabled (the API process of a live namespace)."""
+    broker_sessions: BrokerSessions | None = None
+    """Set where the API process knows its namespace's broker session (stored or configured)."""
 
 
 def api_dependencies(request: Request) -> ApiDependencies:

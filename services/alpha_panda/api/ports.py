@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from alpha_panda.api.schemas import DeadLetterView, OrderView, StrategyView
+from alpha_panda.adapters.redis.service_health import ServiceHealth
+from alpha_panda.api.schemas import BrokerSessionStatus, DeadLetterView, OrderView, StrategyView
 from alpha_panda.auth.broker_session import BrokerSession
 from alpha_panda.auth.roles import Role
 from alpha_panda.domain.orders import OrderFilled
@@ -53,6 +54,18 @@ class TradingReadModel(Protocol):
 
     async def dead_letters(self, topic: str, limit: int) -> list[DeadLetterView]:
         """Return up to `limit` records of one dead-letter topic, oldest first."""
+        ...
+
+    async def services(self, namespace: Namespace) -> list[ServiceHealth]:
+        """Return the last readiness report of every service that reported recently."""
+        ...
+
+
+class BrokerSessions(Protocol):
+    """Tells whose broker session a namespace trades on and when it expires."""
+
+    async def current(self, namespace: Namespace) -> BrokerSessionStatus | None:
+        """Return the namespace's session, or None when none is known."""
         ...
 
 

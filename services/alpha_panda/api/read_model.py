@@ -1,6 +1,7 @@
 """The API's read model over the stores the pipeline writes: Redis, the PostgreSQL ledger, Kafka.
 
-Portfolio figures come from the portfolio manager's Redis cache (rebuilt after every batch);
+Portfolio figures come from the portfolio manager's Redis cache (rebuilt after every batch),
+the services' readiness from the health board they report to in Redis;
 orders and fills from the ledger tables; dead letters straight from their `.dlq` topic.
 """
 
@@ -10,6 +11,7 @@ import redis.asyncio as redis
 
 from alpha_panda.adapters.postgres.ledger_reader import LedgerOrder, LedgerReader
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
+from alpha_panda.adapters.redis.service_health import ServiceHealth, ServiceHealthBoard
 from alpha_panda.api.schemas import DeadLetterView, OrderStatus, OrderView
 from alpha_panda.core.streaming.dead_letters import DeadLetter, read_dead_letters
 from alpha_panda.core.topics import original_of
@@ -41,6 +43,7 @@ class StoreReadModel:
         self._ledger = ledger
         self._bootstrap = kafka_bootstrap
         self._caches = {ns: PortfolioCache(client, ns, prefix) for ns in Namespace}
+        self._boards = {ns: ServiceHealthBoard(client, ns, prefix) for ns in Namespace}
 
     async def portfolio(self, namespace: Namespace) -> NamespaceSummary | None:
         """Return the cached namespace summary, or None before the first fill."""
@@ -72,6 +75,10 @@ class StoreReadModel:
         """Return up to `limit` records of the `.dlq` topic `topic`, oldest first."""
         letters = await read_dead_letters(self._bootstrap, original_of(topic), limit)
         return [_dead_letter(letter) for letter in letters]
+
+    async def services(self, namespace: Namespace) -> list[ServiceHealth]:
+        """Return the services' last readiness reports from the health board."""
+        return await self._boards[namespace].services()
 
 
 def _order(order: LedgerOrder) -> OrderView:

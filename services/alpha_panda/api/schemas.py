@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from alpha_panda.auth.broker_session import SessionSource
 from alpha_panda.domain.orders import OrderPlaced
 from alpha_panda.domain.values import Namespace, UtcDatetime
 
@@ -76,6 +77,17 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth 2 token type name
     expires_at: UtcDatetime
+
+
+class BrokerSessionStatus(BaseModel):
+    """A namespace's broker session as the API knows it; never the token."""
+
+    namespace: Namespace
+    source: SessionSource
+    user_id: str | None
+    login_time: UtcDatetime | None = Field(description="None when the token came from outside")
+    expires_at: UtcDatetime
+    expired: bool
 
 
 class BrokerSessionView(BaseModel):

@@ -15,6 +15,7 @@ from alpha_panda.adapters.postgres.users import UserRepository
 from alpha_panda.adapters.redis.login_attempts import LoginLimits, RedisLoginThrottle
 from alpha_panda.api.app import create_app
 from alpha_panda.api.broker_login import broker_login
+from alpha_panda.api.broker_sessions import KnownBrokerSessions
 from alpha_panda.api.control import ControlPublisher
 from alpha_panda.api.dependencies import ApiDependencies
 from alpha_panda.api.metrics import instrument
@@ -22,6 +23,7 @@ from alpha_panda.api.read_model import StoreReadModel
 from alpha_panda.api.strategy_control import StrategyControl
 from alpha_panda.auth.jwt_manager import JwtManager
 from alpha_panda.auth.redaction import SecretScrubber
+from alpha_panda.auth.session_store import EncryptedSessionStore
 from alpha_panda.auth.settings import AuthSettings
 from alpha_panda.auth.users import UserStore
 from alpha_panda.core.health import CachedReadiness, HealthRegistry
@@ -43,6 +45,14 @@ def login_limits(auth: AuthSettings) -> LoginLimits:
         per_address=auth.login_attempts_per_address,
         window_seconds=auth.login_window_seconds,
     )
+
+
+def _session_store(
+    settings: Settings, auth: AuthSettings, client: redis.Redis[bytes]
+) -> EncryptedSessionStore | None:
+    if auth.session_encryption_key is None:
+        return None
+    return EncryptedSessionStore(client, auth.session_encryption_key, settings.namespace)
 
 
 @dataclass
@@ -90,6 +100,9 @@ class WiredApi:
             ),
             readiness=CachedReadiness(registry),
             broker_login=login,
+            broker_sessions=KnownBrokerSessions(
+                settings.namespace, settings.access_token, _session_store(settings, auth, client)
+            ),
         )
         app = create_app(dependencies)
         instrument(app)

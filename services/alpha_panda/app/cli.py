@@ -1,4 +1,4 @@
-"""The `alpha-panda` command: serve, backtest, strategies, dlq, health, reconcile, users."""
+"""The `alpha-panda` command: serve, backtest, status, strategies, dlq, health, reconcile, users."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from alpha_panda.core.settings import Settings, SettingsError, load_settings
 from alpha_panda.core.streaming.dead_letters import read_dead_letters, replay_dead_letters
 from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
+from alpha_panda.status.command import configure_status_parser, run_status
 
 PASS_THROUGH = {"backtest"}
 
@@ -36,6 +37,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("service", choices=[*SERVICES, "api"])
     commands.add_parser("backtest", help="run strategies over a tick file")
     commands.add_parser("health", help="run the pre-trading checks and print the report")
+    status = commands.add_parser(
+        "status", help="strategies, services and broker session of a namespace, from the API"
+    )
+    configure_status_parser(status)
     strategies = commands.add_parser("strategies", help="list or configure strategies")
     strategy_actions = strategies.add_subparsers(dest="action", required=True)
     strategy_actions.add_parser("list")
@@ -63,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser().parse_args(arguments_list)
     if arguments.command == "serve":
         return _serve(arguments.service)
+    if arguments.command == "status":  # reads the API over HTTP: no local settings needed
+        return run_status(arguments)
     # Commands act on shared infrastructure; identity settings matter only to services.
     os.environ.setdefault("ALPHA_PANDA_SERVICE_NAME", "cli")
     os.environ.setdefault("ALPHA_PANDA_NAMESPACE", "paper")

@@ -39,15 +39,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-chart", action="store_true", help="skip the equity-curve PNG")
     arguments = parser.parse_args(argv)
     config = load_config(arguments.config)
+    symbols: dict[int, str] = {}
     if arguments.simulate is not None:
-        from alpha_panda.backtest.simulated import simulated_session
+        from alpha_panda.backtest.simulated import simulated_session, simulated_symbols
 
         tokens = sorted({token for spec in config.strategies for token in spec.instruments})
         ticks: Iterator[Tick] = simulated_session(tokens, arguments.simulate, seed=arguments.seed)
+        symbols = simulated_symbols(tokens, arguments.simulate)
     else:
         ticks = read_ticks(arguments.ticks)
     report = Backtest(config).run(ticks)
-    for path in write_report(report, arguments.out, chart=not arguments.no_chart):
+    written = write_report(report, arguments.out, chart=not arguments.no_chart, symbols=symbols)
+    for path in written:
         print(path)
     for strategy in report.strategies:
         print(

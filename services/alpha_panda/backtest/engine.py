@@ -7,7 +7,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from alpha_panda.backtest.config import BacktestConfig
+from alpha_panda.backtest.performance import minute_pnl, sharpe_ratio, win_rate
 from alpha_panda.backtest.report import BacktestReport, EquityTracker, StrategyReport
+from alpha_panda.backtest.round_trips import round_trips
+from alpha_panda.backtest.trading_time import TradingTimeAxis
 from alpha_panda.domain.execution import PaperTrader
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFailed, OrderFilled
@@ -134,9 +137,12 @@ class Backtest:
 
     def _report(self, count: int, first: Any, last: Any) -> BacktestReport:
         reports = []
+        axis = TradingTimeAxis.spanning(first, last) if first is not None else None
         for strategy_id, run in self._runs.items():
             summary = self.portfolio.strategy_summary(strategy_id)
             run.equity.close(last)
+            trips = round_trips(run.trades)
+            minutes = minute_pnl(run.equity.curve, axis, first, last) if axis else []
             reports.append(
                 StrategyReport(
                     strategy_id=strategy_id,
@@ -153,6 +159,11 @@ class Backtest:
                     charges=summary.charges,
                     net_pnl=summary.net_pnl,
                     max_drawdown=run.equity.max_drawdown,
+                    round_trips=sum(1 for trip in trips if trip.exit_at is not None),
+                    win_rate=win_rate(trips),
+                    sharpe_ratio=sharpe_ratio(
+                        [value for _, value in minutes], self.config.initial_cash
+                    ),
                     open_positions={
                         str(view.instrument_token): view.quantity
                         for view in self.portfolio.open_positions(strategy_id)

@@ -36,6 +36,12 @@ class StrategyReport(Frozen):
     charges: Decimal
     net_pnl: Decimal
     max_drawdown: Decimal
+    round_trips: int
+    """Closed round trips (fills paired first-in, first-out per instrument)."""
+    win_rate: Decimal | None
+    """Share of closed round trips with a positive P&L after charges; None without any."""
+    sharpe_ratio: Decimal | None
+    """Annualised Sharpe-like ratio of per-minute net P&L changes on the initial cash."""
     open_positions: dict[str, int]
     equity_curve: tuple[EquityPoint, ...]
 

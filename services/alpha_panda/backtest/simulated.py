@@ -19,6 +19,13 @@ from alpha_panda.domain.market import Tick
 from alpha_panda.domain.values import IST
 
 
+def simulated_symbols(instruments: Iterable[int], day: date) -> dict[int, str]:
+    """Return the simulator's trading symbol of each listed token on `day`."""
+    registry = InstrumentRegistry.build(day)
+    listed = {token: registry.by_token(token) for token in instruments}
+    return {token: item.tradingsymbol for token, item in listed.items() if item is not None}
+
+
 def simulated_session(
     instruments: Iterable[int],
     day: date,

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from alpha_panda.backtest.trading_time import SESSION_CLOSE, SESSION_OPEN
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.values import IST
-
-SESSION_OPEN = time(9, 15)
-SESSION_CLOSE = time(15, 30)
 
 
 def synthetic_ticks(

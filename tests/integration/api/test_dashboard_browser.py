@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import redis.asyncio as redis
-from playwright.async_api import BrowserContext, Page, async_playwright, expect
+from playwright.async_api import BrowserContext, Page, expect
 
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.auth.roles import Role
+from tests.browser import chromium, needs_chromium
 from tests.conftest import ROOT
 from tests.integration.api.stack import (
     PASSWORDS,
@@ -25,27 +25,10 @@ from tests.integration.api.stack import (
     strategy_summary,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = ROOT / "artifacts" / "dashboard.png"
 LIVE_TIMEOUT_MS = 15_000
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium"
-    ),
-]
+pytestmark = [pytest.mark.integration, pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture
@@ -69,16 +52,8 @@ async def cache(redis_url) -> AsyncIterator[redis.Redis]:
 
 @pytest.fixture
 async def browser(tmp_path) -> AsyncIterator[BrowserContext]:
-    async with async_playwright() as playwright:
-        context = await playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 1100},
-        )
+    async with chromium(tmp_path / "profile", viewport={"width": 1280, "height": 1100}) as context:
         yield context
-        await context.close()
 
 
 def strategy_cell(page: Page, strategy_id: str, field: str):

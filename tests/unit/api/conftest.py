@@ -9,14 +9,17 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from alpha_panda.api.app import create_app
+from alpha_panda.api.broker_sessions import KnownBrokerSessions
 from alpha_panda.api.dependencies import ApiDependencies
 from alpha_panda.auth.jwt_manager import JwtManager
 from alpha_panda.auth.key_generation import generate_hmac_key, generate_rsa_key
 from alpha_panda.auth.keys import KeyRing, SigningKeyConfig
 from alpha_panda.auth.roles import Role
 from alpha_panda.core.health import CachedReadiness, CheckFailed, HealthCheck, HealthRegistry
+from alpha_panda.domain.values import Namespace
 from tests.unit.api.memory import (
     MemoryReadModel,
     MemoryStrategies,
@@ -119,6 +122,7 @@ async def client(
             strategies=strategies,
             read_model=MemoryReadModel(),
             readiness=readiness,
+            broker_sessions=KnownBrokerSessions(Namespace.PAPER, lambda: SecretStr("k-token")),
         )
     )
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

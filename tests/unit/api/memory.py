@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from alpha_panda.adapters.redis.service_health import ServiceHealth
 from alpha_panda.api.schemas import DeadLetterView, OrderStatus, OrderView, StrategyView
 from alpha_panda.auth.roles import Role
 from alpha_panda.domain.orders import OrderFilled
@@ -153,3 +154,6 @@ class MemoryReadModel:
             value='{"broken": true}',
         )
         return [letter][:limit]
+
+    async def services(self, namespace: Namespace) -> list[ServiceHealth]:
+        return []

@@ -16,6 +16,8 @@ ROUTES = [
     ("GET", "/api/v1/paper/orders", Role.VIEWER),
     ("GET", "/api/v1/paper/fills", Role.VIEWER),
     ("GET", "/api/v1/paper/pnl", Role.VIEWER),
+    ("GET", "/api/v1/paper/services", Role.VIEWER),
+    ("GET", "/api/v1/paper/broker-session", Role.VIEWER),
     ("GET", "/api/v1/dead-letters?topic=paper.orders.placed.dlq", Role.ADMIN),
 ]
 PUBLIC = {

@@ -14,9 +14,8 @@ from alpha_panda.domain.market import Tick
 from alpha_panda.domain.risk import RiskEngineConfig, RiskLimits
 from alpha_panda.domain.values import IST, Namespace, Side
 from tests.conftest import ROOT
+from tests.unit.backtest.builders import TOKEN, synthetic, synthetic_config
 
-TOKEN = 408065
-OTHER = 738561
 OPEN = datetime(2026, 11, 23, 9, 30, tzinfo=IST)  # a Monday
 
 
@@ -39,30 +38,6 @@ def momentum(strategy_id="mom", **parameters):
         instruments=(TOKEN,),
         parameters=defaults | parameters,
     )
-
-
-def synthetic_config():
-    return BacktestConfig(
-        strategies=(
-            StrategySpec(
-                strategy_id="rev",
-                strategy_type="mean_reversion",
-                instruments=(TOKEN, OTHER),
-                parameters={"window": 30, "cooldown_seconds": 30},
-            ),
-            StrategySpec(
-                strategy_id="cross",
-                strategy_type="ma_crossover",
-                instruments=(TOKEN,),
-                parameters={"fast_window": 5, "slow_window": 20},
-            ),
-        )
-    )
-
-
-def synthetic(count=5_000):
-    prices = {TOKEN: Decimal("1500"), OTHER: Decimal("250")}
-    return list(synthetic_ticks(prices, count, date(2026, 11, 23)))
 
 
 def test_scripted_round_trip_books_exact_trades_charges_and_drawdown():

@@ -1,0 +1,1 @@
+"""`alpha-panda status`: one screen of a namespace's strategies, services and broker session."""
