@@ -47,6 +47,12 @@ class OperatorConfig(BaseSettings):
     resync_seconds: float = Field(
         default=30.0, gt=0, description="Period of the level-based repair of every resource."
     )
+    figures_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=10,
+        description="Period of copying each strategy's P&L and positions into its status.",
+    )
     namespaces: str = Field(
         default="", description="Comma-separated namespaces to watch; empty watches all."
     )
