@@ -109,9 +109,7 @@ class Cluster:
         after: Manifest = json.loads(response.data)
         if before is None:
             return Applied.CREATED
-        if after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]:
-            return Applied.UNCHANGED
-        return Applied.UPDATED
+        return Applied.UPDATED if _changed(before, after) else Applied.UNCHANGED
 
     def scale_deployment(self, namespace: str, name: str, replicas: int) -> bool:
         """Set only a Deployment's replicas; return True when that changed anything."""
@@ -199,3 +197,9 @@ class Cluster:
             raise
         result: Manifest = json.loads(response.data)
         return result
+
+
+def _changed(before: Manifest, after: Manifest) -> bool:
+    """Tell whether an apply changed the spec or the metadata, not only the status meanwhile."""
+    keys = ("generation", "labels", "annotations", "ownerReferences")
+    return any(before["metadata"].get(key) != after["metadata"].get(key) for key in keys)

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from kubernetes import client
 
 from alpha_panda_operator import API_VERSION
 from alpha_panda_operator.config import OperatorConfig
 from alpha_panda_operator.resync import resync_once
 from tests.integration.operator.conftest import ROOT
-from tests.integration.operator.support import credentials_secret
 
 pytestmark = pytest.mark.kube
 
 RUNNER = "strategy-runner-momentum-large-caps"
 
 
-def test_resync_recreates_a_deleted_child_and_writes_status(cluster, resources, namespace):
-    config = OperatorConfig(namespaces=namespace)
-    resources.apply(credentials_secret("kite-credentials", "token-of-today"))
+def test_resync_recreates_a_deleted_child_and_writes_status(cluster, resources, namespace, kite):
+    config = OperatorConfig(namespaces=namespace, kite_root=kite.root)
+    resources.apply(kite.secret("kite-credentials"))
     resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
     resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
     resync_once(cluster, config)
@@ -33,9 +33,9 @@ def test_resync_recreates_a_deleted_child_and_writes_status(cluster, resources, 
     assert recreated["spec"]["template"] == first["spec"]["template"]
 
 
-def test_resync_of_unchanged_resources_writes_nothing(cluster, resources, namespace):
-    config = OperatorConfig(namespaces=namespace)
-    resources.apply(credentials_secret("kite-credentials", "token-of-today"))
+def test_resync_of_unchanged_resources_writes_nothing(cluster, resources, namespace, kite):
+    config = OperatorConfig(namespaces=namespace, kite_root=kite.root)
+    resources.apply(kite.secret("kite-credentials"))
     resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
     resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
     resync_once(cluster, config)
@@ -52,9 +52,9 @@ def test_resync_of_unchanged_resources_writes_nothing(cluster, resources, namesp
     }
 
 
-def test_resync_scales_a_manually_scaled_runner_back(cluster, resources, namespace):
-    config = OperatorConfig(namespaces=namespace)
-    resources.apply(credentials_secret("kite-credentials", "token-of-today"))
+def test_resync_scales_a_manually_scaled_runner_back(cluster, resources, namespace, kite):
+    config = OperatorConfig(namespaces=namespace, kite_root=kite.root)
+    resources.apply(kite.secret("kite-credentials"))
     resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
     resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
     resync_once(cluster, config)
@@ -72,3 +72,41 @@ def test_resync_scales_a_manually_scaled_runner_back(cluster, resources, namespa
     assert API_VERSION in {
         ref["apiVersion"] for ref in resources.deployment(RUNNER)["metadata"]["ownerReferences"]
     }
+
+
+def test_resync_undoes_hand_edits_of_image_env_probes_resources_and_replicas(
+    cluster, resources, namespace, kite, api_client
+):
+    config = OperatorConfig(namespaces=namespace, kite_root=kite.root)
+    resources.apply(kite.secret("kite-credentials"))
+    resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
+    resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
+    resync_once(cluster, config)
+    owned = resources.deployment(RUNNER)
+    container = owned["spec"]["template"]["spec"]["containers"][0]
+    tampered = {
+        **container,
+        "image": "evil/miner:latest",
+        "env": [
+            {**item, "value": "alpha-panda.someone-else"}
+            if item["name"] == "ALPHA_PANDA_GROUP_PREFIX"
+            else item
+            for item in container["env"]
+        ],
+        "readinessProbe": {**container["readinessProbe"], "periodSeconds": 300},
+        "resources": {"limits": {"memory": "8Gi", "cpu": "4"}},
+    }
+    # a strategic merge patch by another field manager, as `kubectl set image/env/resources` does
+    client.AppsV1Api(api_client).patch_namespaced_deployment(
+        RUNNER,
+        namespace,
+        {"spec": {"replicas": 2, "template": {"spec": {"containers": [tampered]}}}},
+        field_manager="kubectl-set",
+    )
+    edited = resources.deployment(RUNNER)
+    assert edited["spec"]["template"]["spec"]["containers"][0]["image"] == "evil/miner:latest"
+
+    resync_once(cluster, config)
+    repaired = resources.deployment(RUNNER)
+    assert repaired["spec"]["replicas"] == owned["spec"]["replicas"] == 1
+    assert repaired["spec"]["template"] == owned["spec"]["template"]
