@@ -123,6 +123,19 @@ class Resources:
         """Return a Deployment."""
         return self.get("apps/v1", "Deployment", name)
 
+    def table(self, plural: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
+        """Return the printer columns of a kind and its rows by name, as `kubectl get` sees them."""
+        table = self.client.request(
+            "GET",
+            f"/apis/{API_VERSION}/namespaces/{self.namespace}/{plural}",
+            header_params={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"},
+        ).to_dict()
+        columns = [column["name"] for column in table["columnDefinitions"]]
+        rows = {
+            row["cells"][0]: dict(zip(columns, row["cells"], strict=True)) for row in table["rows"]
+        }
+        return columns, rows
+
 
 def credentials_secret(name: str, token: str, api_key: str = "test-api-key") -> dict[str, Any]:
     """Return a Secret holding a Kite API key and access token."""

@@ -8,19 +8,20 @@ from kubernetes import client
 from alpha_panda_operator import API_VERSION
 from alpha_panda_operator.config import OperatorConfig
 from alpha_panda_operator.resync import resync_once
-from tests.integration.operator.conftest import ROOT
 
 pytestmark = pytest.mark.kube
 
 RUNNER = "strategy-runner-momentum-large-caps"
 
 
+def reconciled_examples(cluster, resources, namespace, kite) -> OperatorConfig:
+    """Apply a paper session and a strategy and resync once; return the resync's settings."""
+    config = reconciled_examples(cluster, resources, namespace, kite)
+    return config
+
+
 def test_resync_recreates_a_deleted_child_and_writes_status(cluster, resources, namespace, kite):
-    config = OperatorConfig(namespaces=namespace, kite_root=kite.root)
-    resources.apply(kite.secret("kite-credentials"))
-    resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
-    resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
-    resync_once(cluster, config)
+    config = reconciled_examples(cluster, resources, namespace, kite)
     first = resources.deployment(RUNNER)
     assert first["spec"]["replicas"] == 1
     assert resources.strategy("momentum-large-caps")["status"]["phase"] == "Pending"
@@ -34,11 +35,7 @@ def test_resync_recreates_a_deleted_child_and_writes_status(cluster, resources, 
 
 
 def test_resync_of_unchanged_resources_writes_nothing(cluster, resources, namespace, kite):
-    config = OperatorConfig(namespaces=namespace, kite_root=kite.root)
-    resources.apply(kite.secret("kite-credentials"))
-    resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
-    resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
-    resync_once(cluster, config)
+    config = reconciled_examples(cluster, resources, namespace, kite)
     versions = {
         "strategy": resources.strategy("momentum-large-caps")["metadata"]["resourceVersion"],
         "session": resources.session("paper")["metadata"]["resourceVersion"],
@@ -53,11 +50,7 @@ def test_resync_of_unchanged_resources_writes_nothing(cluster, resources, namesp
 
 
 def test_resync_scales_a_manually_scaled_runner_back(cluster, resources, namespace, kite):
-    config = OperatorConfig(namespaces=namespace, kite_root=kite.root)
-    resources.apply(kite.secret("kite-credentials"))
-    resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
-    resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
-    resync_once(cluster, config)
+    config = reconciled_examples(cluster, resources, namespace, kite)
     deployment = resources.deployment(RUNNER)
     resources.apply(
         {
@@ -77,11 +70,7 @@ def test_resync_scales_a_manually_scaled_runner_back(cluster, resources, namespa
 def test_resync_undoes_hand_edits_of_image_env_probes_resources_and_replicas(
     cluster, resources, namespace, kite, api_client
 ):
-    config = OperatorConfig(namespaces=namespace, kite_root=kite.root)
-    resources.apply(kite.secret("kite-credentials"))
-    resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
-    resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
-    resync_once(cluster, config)
+    config = reconciled_examples(cluster, resources, namespace, kite)
     owned = resources.deployment(RUNNER)
     container = owned["spec"]["template"]["spec"]["containers"][0]
     tampered = {

@@ -251,19 +251,12 @@ def test_sessions_of_two_namespaces_get_their_own_topics_and_groups(
         core.delete_namespace(other_namespace)
 
 
-def test_expiry_column_shows_the_time_before_the_session_expires(
-    operator, resources, kite, dynamic_client
-):
+def test_expiry_column_shows_the_time_before_the_session_expires(operator, resources, kite):
     resources.apply(kite.secret("kite"))
     resources.apply(session_document())
     wait_for(lambda: session_phase(resources) == "Ready", what="session Ready")
-    table = dynamic_client.request(
-        "GET",
-        f"/apis/{API_VERSION}/namespaces/{resources.namespace}/brokersessions",
-        header_params={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"},
-    ).to_dict()
-    columns = [column["name"] for column in table["columnDefinitions"]]
-    [row] = [dict(zip(columns, row["cells"], strict=True)) for row in table["rows"]]
+    _, rows = resources.table("brokersessions")
+    row = rows["live"]
     expires_at = resources.session("live")["status"]["expiresAt"]
     assert datetime.fromisoformat(expires_at) > datetime.now(UTC)
     assert row["Expires"] == expires_at

@@ -220,16 +220,10 @@ def test_events_explain_what_the_operator_did(operator, resources, api_client, k
     assert wait_for(lambda: {"DeploymentCreated", "Pending"} <= reasons(), what="events")
 
 
-def test_printer_columns_make_kubectl_get_useful(operator, resources, dynamic_client, kite):
+def test_printer_columns_make_kubectl_get_useful(operator, resources, kite):
     apply_examples(resources, kite)
     wait_for(lambda: phase_is(resources, "momentum-large-caps", "Pending"), what="Pending")
-    table = dynamic_client.request(
-        "GET",
-        f"/apis/{API_VERSION}/namespaces/{resources.namespace}/tradingstrategies",
-        header_params={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"},
-    ).to_dict()
-    columns = [column["name"] for column in table["columnDefinitions"]]
-    rows = {row["cells"][0]: dict(zip(columns, row["cells"], strict=True)) for row in table["rows"]}
+    columns, rows = resources.table("tradingstrategies")
     assert columns[:7] == ["Name", "Broker", "Strategy", "Session", "Phase", "Ready", "P&L"]
     momentum = rows["momentum-large-caps"]
     assert (momentum["Broker"], momentum["Strategy"], momentum["Phase"], momentum["Ready"]) == (
@@ -306,7 +300,7 @@ def test_set_image_on_an_owned_deployment_is_undone_within_one_resync(
 
 
 def test_status_carries_the_portfolio_figures_and_the_pnl_column_shows_them(
-    operator, resources, kite, api_client, dynamic_client, tmp_path
+    operator, resources, kite, api_client, tmp_path
 ):
     redis_server = RedisServer(tmp_path)
     redis_server.start()
@@ -344,15 +338,7 @@ def test_status_carries_the_portfolio_figures_and_the_pnl_column_shows_them(
                 "unrealizedPnl": "-300.25",
             }
         ]
-        table = dynamic_client.request(
-            "GET",
-            f"/apis/{API_VERSION}/namespaces/{resources.namespace}/tradingstrategies",
-            header_params={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"},
-        ).to_dict()
-        columns = [column["name"] for column in table["columnDefinitions"]]
-        rows = {
-            row["cells"][0]: dict(zip(columns, row["cells"], strict=True)) for row in table["rows"]
-        }
+        _, rows = resources.table("tradingstrategies")
         assert rows["momentum-large-caps"]["P&L"] == "930.13"
         assert rows["crossover-hdfcbank"]["P&L"] is None
     finally:
