@@ -20,7 +20,8 @@ def main() -> None:
         standalone=True,
         clusterwide=not namespaces,
         namespaces=namespaces,
-        liveness_endpoint=f"http://0.0.0.0:{config.http_port}/healthz",
+        # the probe handlers answer here: the pod's readiness probe; liveness only needs the port
+        liveness_endpoint=f"http://0.0.0.0:{config.http_port}/readyz",
     )
 
 

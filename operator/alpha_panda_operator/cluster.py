@@ -14,12 +14,13 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 from alpha_panda_operator import GROUP, VERSION
-from alpha_panda_operator.workloads import config_hash
 
 Manifest = dict[str, Any]
 MERGE_PATCH = "application/merge-patch+json"
-APPLIED_HASH_ANNOTATION = f"{GROUP}/applied-hash"
+APPLY_PATCH = "application/apply-patch+yaml"
 COMPONENT = "alpha-panda-operator"
+FIELD_MANAGER = COMPONENT
+"""Field manager of the operator's server-side applies: the owner of every field it sets."""
 
 logger = logging.getLogger(__name__)
 
@@ -89,27 +90,40 @@ class Cluster:
         return items
 
     def apply_deployment(self, namespace: str, desired: Manifest) -> Applied:
-        """Create the Deployment or bring it to `desired`; write nothing when already there."""
-        digest = config_hash(desired)
-        desired = _with_applied_hash(desired, digest)
-        current = self.get_deployment(namespace, desired["metadata"]["name"])
-        if current is None:
-            try:
-                self._apps.create_namespaced_deployment(namespace, desired)
-                return Applied.CREATED
-            except ApiException as error:
-                if error.status != 409:
-                    raise
-        elif (
-            _applied_hash(current) == digest
-            and current["spec"].get("replicas") == desired["spec"]["replicas"]
-        ):
-            return Applied.UNCHANGED
-        # a merge patch replaces lists whole, so containers and env end up exactly as desired
-        self._apps.patch_namespaced_deployment(
-            desired["metadata"]["name"], namespace, desired, _content_type=MERGE_PATCH
+        """Server-side apply `desired` as the operator's field manager, taking every field back.
+
+        A forced apply repairs any field the operator owns that someone else changed (image,
+        env, probes, replicas, resources); an apply that changes nothing writes nothing.
+        """
+        name = desired["metadata"]["name"]
+        before = self.get_deployment(namespace, name)
+        response = self._apps.patch_namespaced_deployment(
+            name,
+            namespace,
+            desired,
+            field_manager=FIELD_MANAGER,
+            force=True,
+            _content_type=APPLY_PATCH,
+            _preload_content=False,
         )
-        return Applied.UPDATED
+        after: Manifest = json.loads(response.data)
+        if before is None:
+            return Applied.CREATED
+        return Applied.UPDATED if _changed(before, after) else Applied.UNCHANGED
+
+    def scale_deployment(self, namespace: str, name: str, replicas: int) -> bool:
+        """Set only a Deployment's replicas; return True when that changed anything."""
+        current = self.get_deployment(namespace, name)
+        if current is None or current["spec"].get("replicas") == replicas:
+            return False
+        self._apps.patch_namespaced_deployment(
+            name,
+            namespace,
+            {"spec": {"replicas": replicas}},
+            field_manager=FIELD_MANAGER,
+            _content_type=MERGE_PATCH,
+        )
+        return True
 
     def delete_deployment(self, namespace: str, name: str) -> bool:
         """Delete a Deployment and its pods; return False when it was already gone."""
@@ -185,12 +199,7 @@ class Cluster:
         return result
 
 
-def _with_applied_hash(desired: Manifest, digest: str) -> Manifest:
-    metadata = desired["metadata"]
-    annotations = {**metadata.get("annotations", {}), APPLIED_HASH_ANNOTATION: digest}
-    return {**desired, "metadata": {**metadata, "annotations": annotations}}
-
-
-def _applied_hash(current: Manifest) -> str | None:
-    annotations: Mapping[str, str] = current["metadata"].get("annotations") or {}
-    return annotations.get(APPLIED_HASH_ANNOTATION)
+def _changed(before: Manifest, after: Manifest) -> bool:
+    """Tell whether an apply changed the spec or the metadata, not only the status meanwhile."""
+    keys = ("generation", "labels", "annotations", "ownerReferences")
+    return any(before["metadata"].get(key) != after["metadata"].get(key) for key in keys)

@@ -97,8 +97,8 @@ def trading_strategy_definition() -> dict[str, Any]:
             {"name": "Session", "type": "string", "jsonPath": ".spec.brokerSessionRef.name"},
             {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
             _ready_column(),
-            {"name": "P&L", "type": "string", "jsonPath": ".status.pnl"},
-            {"name": "Paused", "type": "boolean", "jsonPath": ".spec.paused", "priority": 1},
+            {"name": "P&L", "type": "string", "jsonPath": ".status.trading.netPnl"},
+            {"name": "Paused", "type": "boolean", "jsonPath": ".spec.paused"},
         ],
         "A trading strategy run by one strategy-runner Deployment.",
     )
@@ -116,7 +116,8 @@ def broker_session_definition() -> dict[str, Any]:
             {"name": "Broker", "type": "string", "jsonPath": ".spec.namespace"},
             {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
             _ready_column(),
-            {"name": "Expires", "type": "date", "jsonPath": ".status.expiresAt"},
+            # a date column shows the age of a past time and <invalid> for a future one
+            {"name": "Expires", "type": "string", "jsonPath": ".status.expiresAt"},
             {"name": "Secret", "type": "string", "jsonPath": ".spec.secretRef.name", "priority": 1},
         ],
         "A broker namespace's Kite session and the shared services that use it.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import kopf
@@ -12,7 +13,8 @@ import kopf
 from alpha_panda_operator import GROUP, VERSION
 from alpha_panda_operator.cluster import Cluster
 from alpha_panda_operator.config import OperatorConfig
-from alpha_panda_operator.resync import resync_forever
+from alpha_panda_operator.live_figures import FiguresPublisher
+from alpha_panda_operator.resync import Heartbeat, resync_forever
 from alpha_panda_operator.sessions import PLURAL as SESSIONS
 from alpha_panda_operator.sessions import reconcile_session
 from alpha_panda_operator.strategies import PLURAL as STRATEGIES
@@ -42,13 +44,25 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     memo.config = OperatorConfig()
     memo.cluster = Cluster.from_environment()
     memo.ready_replicas = {}
-    memo.resync = asyncio.create_task(resync_forever(memo.cluster, memo.config))
+    memo.heartbeat = Heartbeat()
+    memo.resync = asyncio.create_task(resync_forever(memo.cluster, memo.config, memo.heartbeat))
+    memo.figures = asyncio.create_task(FiguresPublisher(memo.cluster, memo.config).run_forever())
 
 
 @kopf.on.cleanup()
 async def stop(memo: kopf.Memo, **_: Any) -> None:
-    """Stop the periodic resync."""
+    """Stop the periodic resync and the copying of live figures."""
     memo.resync.cancel()
+    memo.figures.cancel()
+
+
+@kopf.on.probe(id="resync")
+def resync_probe(memo: kopf.Memo, **_: Any) -> str:
+    """Answer the readiness probe: fail until a resync completes, and when they stop."""
+    problem = memo.heartbeat.problem(datetime.now(UTC), memo.config.resync_seconds)
+    if problem is not None:
+        raise kopf.PermanentError(problem)
+    return str(memo.heartbeat.last.isoformat())
 
 
 @kopf.on.resume(GROUP, VERSION, STRATEGIES, backoff=RETRY_SECONDS)

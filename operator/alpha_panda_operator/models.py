@@ -19,6 +19,10 @@ Rupees = Annotated[
     str,
     Field(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$", description="Rupees as a decimal string."),
 ]
+SignedRupees = Annotated[
+    str,
+    Field(pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$", description="Rupees, rounded to paise."),
+]
 
 
 class Exchange(StrEnum):
@@ -156,6 +160,29 @@ class SessionPhase(StrEnum):
     READY = "Ready"
     EXPIRED = "Expired"
     INVALID = "Invalid"
+    REFUSED = "Refused"
+
+
+class PositionFigures(Resource):
+    """One open position of a strategy, from the portfolio manager's read cache."""
+
+    instrument_token: int
+    quantity: int
+    average_price: str
+    last_price: str
+    unrealized_pnl: SignedRupees
+
+
+class TradingFigures(Resource):
+    """A strategy's live trading figures, as the portfolio manager last published them."""
+
+    realized_pnl: SignedRupees
+    unrealized_pnl: SignedRupees
+    charges: SignedRupees
+    net_pnl: SignedRupees
+    fills: int = Field(ge=0, description="Fills booked since the portfolio manager's day start.")
+    positions: list[PositionFigures] = Field(default_factory=list, max_length=3000)
+    updated_at: datetime = Field(description="When the operator last read the figures.")
 
 
 class TradingStrategyStatus(Resource):
@@ -169,10 +196,8 @@ class TradingStrategyStatus(Resource):
     replicas: int = Field(default=0, ge=0)
     ready_replicas: int = Field(default=0, ge=0)
     config_hash: str | None = None
-    pnl: str | None = Field(
-        default=None,
-        pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$",
-        description="Day P&L in rupees, when the portfolio manager reports it.",
+    trading: TradingFigures | None = Field(
+        default=None, description="Live P&L and positions, refreshed every few seconds."
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from alpha_panda_operator.cluster import Cluster
@@ -16,13 +17,28 @@ from alpha_panda_operator.strategies import reconcile_strategy
 logger = logging.getLogger(__name__)
 
 
-async def resync_forever(cluster: Cluster, config: OperatorConfig) -> None:
-    """Resync every `resync_seconds`, and also right at the next token expiry."""
-    delay = config.resync_seconds
+@dataclass
+class Heartbeat:
+    """When the last resync completed: the operator is ready while that is recent."""
+
+    last: datetime | None = None
+
+    def problem(self, now: datetime, period: float) -> str | None:
+        """Return why the operator is not ready, or None when it is."""
+        if self.last is None:
+            return "the first resync has not completed"
+        late = (now - self.last).total_seconds()
+        if late > 3 * period + 30:
+            return f"no resync completed for {late:.0f} s"
+        return None
+
+
+async def resync_forever(cluster: Cluster, config: OperatorConfig, heartbeat: Heartbeat) -> None:
+    """Resync now, then every `resync_seconds`, and also right at the next token expiry."""
     while True:
-        await asyncio.sleep(delay)
         try:
             next_expiry = await asyncio.to_thread(resync_once, cluster, config)
+            heartbeat.last = datetime.now(UTC)
         except Exception:
             logger.exception("resync failed; retrying in %s s", config.resync_seconds)
             next_expiry = None
@@ -30,6 +46,7 @@ async def resync_forever(cluster: Cluster, config: OperatorConfig) -> None:
         if next_expiry is not None:
             until_expiry = (next_expiry - datetime.now(UTC)).total_seconds()
             delay = min(delay, max(until_expiry, 0.0))
+        await asyncio.sleep(delay)
 
 
 def resync_once(cluster: Cluster, config: OperatorConfig) -> datetime | None:

@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,10 +16,12 @@ import kopf
 from alpha_panda_operator.cluster import Applied, Cluster
 from alpha_panda_operator.config import OperatorConfig
 from alpha_panda_operator.expiry import next_token_expiry
+from alpha_panda_operator.isolation import isolation_observation, scope_of
 from alpha_panda_operator.models import BrokerSessionSpec, SessionPhase
 from alpha_panda_operator.status import Observation, condition_status, session_status
 from alpha_panda_operator.strategies import PLURAL as STRATEGIES
 from alpha_panda_operator.strategies import reconcile_strategy
+from alpha_panda_operator.tokens import check_token, settled_verdict
 from alpha_panda_operator.workloads import (
     LIVE_TRADING,
     SharedService,
@@ -34,10 +36,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Credentials:
-    """What the operator learnt from the referenced Secret, without keeping the secret."""
+    """What the referenced Secret holds: whether it is complete, and its fingerprint."""
 
-    valid: Observation
+    present: Observation
     fingerprint: str
+    api_key: str = field(default="", repr=False)
+    access_token: str = field(default="", repr=False)
 
 
 def reconcile_session(
@@ -52,15 +56,19 @@ def reconcile_session(
     spec = BrokerSessionSpec.model_validate(resource["spec"])
     previous = resource.get("status") or {}
     credentials = read_credentials(cluster, namespace, spec)
+    valid = _validity(config, spec, previous, credentials)
+    isolated = _isolation(cluster, config, resource)
     expires_at = _expiry(spec, previous, credentials.fingerprint, now)
     expired = expires_at is not None and now >= expires_at
-    usable = credentials.valid.status and not expired
-    deployments = _apply_services(cluster, config, resource, spec, usable, credentials.fingerprint)
+    usable = valid.status and isolated.status and not expired
+    deployments = _apply_services(
+        cluster, config, resource, spec, usable, isolated.status, credentials.fingerprint
+    )
     expiry = _expiry_observation(expires_at, expired)
-    phase, ready = _readiness(credentials.valid, expiry, usable)
+    phase, ready = _readiness(valid, isolated, expiry, usable)
     status = session_status(
         resource,
-        [credentials.valid, expiry, ready],
+        [valid, isolated, expiry, ready],
         now,
         phase=phase,
         expires_at=expires_at,
@@ -77,16 +85,45 @@ def reconcile_session(
     return usable, expires_at
 
 
+def _validity(
+    config: OperatorConfig,
+    spec: BrokerSessionSpec,
+    previous: Mapping[str, Any],
+    credentials: Credentials,
+) -> Observation:
+    """Return whether Kite takes the token, asking it once per token the operator sees."""
+    if not credentials.present.status:
+        return credentials.present
+    settled = settled_verdict(previous, credentials.fingerprint)
+    if settled is not None:
+        return settled
+    return check_token(
+        credentials.api_key, credentials.access_token, spec.kite_root or config.kite_root
+    )
+
+
+def _isolation(
+    cluster: Cluster, config: OperatorConfig, resource: Mapping[str, Any]
+) -> Observation:
+    problem = scope_of(resource).problem(config.group_prefix)
+    if problem is not None:
+        return Observation("Isolated", False, "NamesTooLong", problem)
+    others = cluster.list_resources(PLURAL, resource["metadata"]["namespace"])
+    return isolation_observation(resource, others)
+
+
 def _apply_services(
     cluster: Cluster,
     config: OperatorConfig,
     resource: Mapping[str, Any],
     spec: BrokerSessionSpec,
     usable: bool,
+    isolated: bool,
     fingerprint: str,
 ) -> list[str]:
     """Create or update the session's shared services; return the Deployments it owns."""
-    name, namespace = resource["metadata"]["name"], resource["metadata"]["namespace"]
+    scope = scope_of(resource)
+    name, namespace = scope.session, scope.kubernetes_namespace
     deployments = []
     for service in SharedService:
         deployment = service_deployment_name(name, service)
@@ -96,8 +133,8 @@ def _apply_services(
                     resource, "DeploymentDeleted", f"Deleted {deployment}: spec.marketFeed is false"
                 )
             continue
-        replicas = 1 if usable or service not in LIVE_TRADING else 0
-        desired = build_service_deployment(name, service, spec, config, replicas, fingerprint)
+        replicas = service_replicas(service, usable=usable, isolated=isolated)
+        desired = build_service_deployment(scope, service, spec, config, replicas, fingerprint)
         kopf.adopt(desired, owner=dict(resource))
         applied = cluster.apply_deployment(namespace, desired)
         if applied is not Applied.UNCHANGED:
@@ -110,12 +147,23 @@ def _apply_services(
     return deployments
 
 
+def service_replicas(service: SharedService, usable: bool, isolated: bool) -> int:
+    """Return a shared service's replicas: none when refused, no live trading when unusable."""
+    if not isolated:
+        return 0
+    return 1 if usable or service not in LIVE_TRADING else 0
+
+
 def _readiness(
-    valid: Observation, expiry: Observation, usable: bool
+    valid: Observation, isolated: Observation, expiry: Observation, usable: bool
 ) -> tuple[SessionPhase, Observation]:
     if usable:
         return SessionPhase.READY, Observation(
             "Ready", True, "SessionUsable", "live trading may run"
+        )
+    if not isolated.status:
+        return SessionPhase.REFUSED, Observation(
+            "Ready", False, "NotIsolated", f"every service scaled to zero: {isolated.message}"
         )
     reason = valid.message if not valid.status else expiry.message
     stopped = Observation(
@@ -125,7 +173,7 @@ def _readiness(
 
 
 def read_credentials(cluster: Cluster, namespace: str, spec: BrokerSessionSpec) -> Credentials:
-    """Check the Secret holds a non-empty API key and access token; fingerprint them."""
+    """Read the API key and access token from the Secret; fingerprint them."""
     reference = spec.secret_ref
     data = cluster.get_secret_data(namespace, reference.name)
     if data is None:
@@ -161,6 +209,8 @@ def read_credentials(cluster: Cluster, namespace: str, spec: BrokerSessionSpec) 
             f"Secret {reference.name} holds an API key and access token",
         ),
         fingerprint,
+        api_key=values[0].decode(errors="replace"),
+        access_token=values[1].decode(errors="replace"),
     )
 
 

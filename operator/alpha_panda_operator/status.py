@@ -11,8 +11,8 @@ from pydantic import BaseModel
 
 from alpha_panda_operator.models import BrokerSessionStatus, Condition, TradingStrategyStatus
 
-WRITTEN_BY_OTHERS = {"pnl"}
-"""Status fields the portfolio manager reports; the operator never touches them."""
+WRITTEN_BY_OTHERS = {"trading"}
+"""Status fields the live-figures loop writes; the reconciler leaves them alone."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from alpha_panda_operator.workloads import (
     MAX_STRATEGY_NAME,
     build_strategy_deployment,
     runner_configuration,
+    strategy_deployment_name,
+    strategy_scope,
     strategy_service_name,
 )
 
@@ -41,15 +43,15 @@ def reconcile_strategy(
     """Bring a TradingStrategy's runner Deployment and status in line with its spec."""
     now = now or datetime.now(UTC)
     name, namespace = resource["metadata"]["name"], resource["metadata"]["namespace"]
+    paused = pause_requested(resource["spec"])
     spec, problem = _parse(name, resource["spec"])
     if spec is None:
-        ready = Observation("Ready", False, "InvalidSpec", problem)
-        _write_status(cluster, resource, [ready], now, phase=StrategyPhase.FAILED)
+        _hold_invalid(cluster, resource, problem, paused, now)
         return
     session = cluster.get_resource(SESSIONS, namespace, spec.broker_session_ref.name)
     session_ready = session_observation(session, spec)
-    replicas = 0 if spec.paused or not session_ready.status else 1
-    desired = build_strategy_deployment(name, spec, config, replicas)
+    replicas = runner_replicas(paused=spec.paused, session_usable=session_ready.status)
+    desired = build_strategy_deployment(name, namespace, spec, config, replicas)
     kopf.adopt(desired, owner=dict(resource))
     applied = cluster.apply_deployment(namespace, desired)
     deployment = desired["metadata"]["name"]
@@ -64,18 +66,50 @@ def reconcile_strategy(
     )
     ready_replicas = int(((current or {}).get("status") or {}).get("readyReplicas") or 0)
     phase, ready = _phase(spec, session_ready, ready_replicas)
+    scope = strategy_scope(namespace, spec)
     _write_status(
         cluster,
         resource,
-        [session_ready, ready],
+        [session_ready, _pause_observation(spec.paused), ready],
         now,
         phase=phase,
         deployment=deployment,
-        consumer_group=f"{config.group_prefix_for(spec.namespace)}.{strategy_service_name(name)}",
+        consumer_group=scope.consumer_group(config.group_prefix, strategy_service_name(name)),
         replicas=replicas,
         ready_replicas=ready_replicas,
         config_hash=desired["spec"]["template"]["metadata"]["annotations"][CONFIG_HASH_ANNOTATION],
     )
+
+
+def runner_replicas(paused: bool, session_usable: bool) -> int:
+    """Return how many runners a strategy gets: none while paused or its session is unusable."""
+    return 0 if paused or not session_usable else 1
+
+
+def pause_requested(raw_spec: Mapping[str, Any]) -> bool:
+    """Tell whether the spec asks for a pause, whatever else in it is valid or not."""
+    return raw_spec.get("paused") is True
+
+
+def _hold_invalid(
+    cluster: Cluster, resource: Mapping[str, Any], problem: str, paused: bool, now: datetime
+) -> None:
+    """Fail an invalid spec; its runner keeps the last valid spec unless the edit also pauses."""
+    metadata = resource["metadata"]
+    deployment = strategy_deployment_name(metadata["name"])
+    if paused and cluster.scale_deployment(metadata["namespace"], deployment, 0):
+        cluster.record_event(resource, "RunnerPaused", f"Scaled {deployment} to 0: spec.paused")
+    held = "spec.paused holds the runner at zero" if paused else "the runner keeps its last spec"
+    ready = Observation("Ready", False, "InvalidSpec", f"{problem}; {held}")
+    _write_status(
+        cluster, resource, [_pause_observation(paused), ready], now, phase=StrategyPhase.FAILED
+    )
+
+
+def _pause_observation(paused: bool) -> Observation:
+    if paused:
+        return Observation("Paused", True, "PausedBySpec", "spec.paused scales the runner to zero")
+    return Observation("Paused", False, "NotPaused", "spec.paused is false")
 
 
 def session_observation(

@@ -9,6 +9,7 @@ from typing import Any
 
 from alpha_panda_operator import GROUP
 from alpha_panda_operator.config import OperatorConfig
+from alpha_panda_operator.isolation import SessionScope
 from alpha_panda_operator.models import BrokerSessionSpec, TradingStrategySpec
 
 Manifest = dict[str, Any]
@@ -63,13 +64,23 @@ def service_deployment_name(session_name: str, service: SharedService) -> str:
     return f"{session_name}-{service}"
 
 
+def strategy_scope(kubernetes_namespace: str, spec: TradingStrategySpec) -> SessionScope:
+    """Return the scope a strategy runs in: that of the BrokerSession it trades through."""
+    return SessionScope(kubernetes_namespace, spec.broker_session_ref.name, str(spec.namespace))
+
+
 def build_strategy_deployment(
-    name: str, spec: TradingStrategySpec, config: OperatorConfig, replicas: int
+    name: str,
+    kubernetes_namespace: str,
+    spec: TradingStrategySpec,
+    config: OperatorConfig,
+    replicas: int,
 ) -> Manifest:
     """Return the strategy-runner Deployment of the TradingStrategy `name`."""
     runner = json.dumps(runner_configuration(name, spec), sort_keys=True, separators=(",", ":"))
+    scope = strategy_scope(kubernetes_namespace, spec)
     env = [
-        *_platform_env(strategy_service_name(name), spec.namespace, config),
+        *_platform_env(strategy_service_name(name), scope, config),
         _value("STRATEGY_ID", name),
         _value("STRATEGY_SPEC", runner),
     ]
@@ -101,15 +112,16 @@ def runner_configuration(name: str, spec: TradingStrategySpec) -> Manifest:
 
 
 def build_service_deployment(
-    session_name: str,
+    scope: SessionScope,
     service: SharedService,
     spec: BrokerSessionSpec,
     config: OperatorConfig,
     replicas: int,
     credentials_hash: str,
 ) -> Manifest:
-    """Return the Deployment of one shared `service` of the BrokerSession `session_name`."""
-    env = _platform_env(str(service), spec.namespace, config)
+    """Return the Deployment of one shared `service` of the BrokerSession of `scope`."""
+    session_name = scope.session
+    env = _platform_env(str(service), scope, config)
     extra_hash_inputs: list[str] = []
     if service in KITE_CLIENTS:
         optional = service not in LIVE_TRADING
@@ -170,7 +182,7 @@ def _deployment(
                     "annotations": {
                         CONFIG_HASH_ANNOTATION: digest,
                         "prometheus.io/scrape": "true",
-                        "prometheus.io/port": str(config.http_port),
+                        "prometheus.io/port": str(config.workload_http_port),
                         "prometheus.io/path": "/metrics",
                     },
                 },
@@ -199,12 +211,14 @@ def _pod_spec(service: str, env: list[Manifest], config: OperatorConfig) -> Mani
                 "imagePullPolicy": config.image_pull_policy,
                 "command": ["alpha-panda", "serve", service],
                 "env": env,
-                "ports": [{"name": "http", "containerPort": config.http_port, "protocol": "TCP"}],
+                "ports": [
+                    {"name": "http", "containerPort": config.workload_http_port, "protocol": "TCP"}
+                ],
+                # liveness and readiness start once the process answers: a slow start (migrations,
+                # topic checks, a cold image) is given two minutes instead of being killed
+                "startupProbe": _probe("/healthz", period=2, failures=60),
                 "readinessProbe": _probe("/readyz", period=5, failures=3),
-                "livenessProbe": {
-                    **_probe("/healthz", period=10, failures=3),
-                    "initialDelaySeconds": 10,
-                },
+                "livenessProbe": _probe("/healthz", period=10, failures=3),
                 "resources": {
                     "requests": {"cpu": "50m", "memory": "128Mi"},
                     "limits": {"memory": "512Mi"},
@@ -230,18 +244,29 @@ def _probe(path: str, period: int, failures: int) -> Manifest:
     }
 
 
-def _platform_env(
-    service_name: str, broker_namespace: str, config: OperatorConfig
-) -> list[Manifest]:
-    return [
+def _platform_env(service_name: str, scope: SessionScope, config: OperatorConfig) -> list[Manifest]:
+    env = [
         _value("SERVICE_NAME", service_name),
-        _value("NAMESPACE", str(broker_namespace)),
-        _value("GROUP_PREFIX", config.group_prefix_for(broker_namespace)),
+        _value("NAMESPACE", scope.broker_namespace),
+        _value("GROUP_PREFIX", scope.group_prefix(config.group_prefix)),
+        _value("TOPIC_PREFIX", scope.topic_prefix),
+        _value("MARKET_TOPIC_PREFIX", scope.market_topic_prefix),
         _value("KAFKA_BOOTSTRAP", config.kafka_bootstrap),
-        _value("HTTP_PORT", str(config.http_port)),
+        _value("HTTP_PORT", str(config.workload_http_port)),
         _secret("POSTGRES_DSN", config.infra_secret, "postgres-dsn"),
         _secret("REDIS_URL", config.infra_secret, "redis-url"),
     ]
+    if config.otlp_endpoint:
+        env += [
+            {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": config.otlp_endpoint},
+            {"name": "OTEL_SERVICE_NAME", "value": service_name},
+            {
+                "name": "OTEL_RESOURCE_ATTRIBUTES",
+                "value": f"k8s.namespace.name={scope.kubernetes_namespace},"
+                f"alphapanda.broker_session={scope.session}",
+            },
+        ]
+    return env
 
 
 def _value(name: str, value: str) -> Manifest:

@@ -64,3 +64,33 @@ readOnlyRootFilesystem: true
 capabilities:
   drop: [ALL]
 {{- end -}}
+
+{{/*
+Names a BrokerSession's services use, from the API's session: the same rule as
+alpha_panda_operator.isolation.SessionScope (a test compares the two).
+*/}}
+{{- define "alpha-panda.apiTopicPrefix" -}}
+{{- printf "%s.%s." .Release.Namespace .Values.api.brokerSession -}}
+{{- end -}}
+
+{{- define "alpha-panda.apiMarketTopicPrefix" -}}
+{{- printf "%s." .Release.Namespace -}}
+{{- end -}}
+
+{{- define "alpha-panda.apiGroupPrefix" -}}
+{{- printf "%s.%s.%s.%s" .Values.operator.groupPrefix .Release.Namespace .Values.api.brokerSession .Values.api.namespace -}}
+{{- end -}}
+
+{{/* Secret holding the API's JWT signing keys (keys jwt-keys and active-kid). */}}
+{{- define "alpha-panda.jwtSecret" -}}
+{{- default (printf "%s-jwt" (include "alpha-panda.fullname" .)) .Values.auth.jwt.existingSecret -}}
+{{- end -}}
+
+{{/* Environment every Alpha Panda pod of the chart gets for OpenTelemetry. */}}
+{{- define "alpha-panda.telemetryEnv" -}}
+{{- if .root.Values.telemetry.otlpEndpoint }}
+- {name: OTEL_EXPORTER_OTLP_ENDPOINT, value: {{ .root.Values.telemetry.otlpEndpoint | quote }}}
+- {name: OTEL_SERVICE_NAME, value: {{ .service | quote }}}
+- {name: OTEL_RESOURCE_ATTRIBUTES, value: {{ printf "k8s.namespace.name=%s" .root.Release.Namespace | quote }}}
+{{- end }}
+{{- end -}}

@@ -29,7 +29,16 @@ class Settings(BaseSettings):
     service_name: Name = Field(description="service identity; the consumer group derives from it")
     namespace: Namespace = Field(description="broker namespace: paper or zerodha")
     group_prefix: Name = "alpha-panda"
-    topic_prefix: str = Field(default="", pattern=r"^([a-z0-9-]+\.)?$")
+    topic_prefix: str = Field(
+        default="",
+        pattern=r"^([a-z0-9-]+\.){0,3}$",
+        description="prefix of every topic and cache key, e.g. `staging.` or `trading.paper.`",
+    )
+    market_topic_prefix: str | None = Field(
+        default=None,
+        pattern=r"^([a-z0-9-]+\.){0,3}$",
+        description="prefix of the shared market topic; the topic prefix when unset",
+    )
     kafka_bootstrap: str = Field(description="host:port[,host:port...]")
     postgres_dsn: SecretStr
     redis_url: SecretStr
@@ -69,7 +78,7 @@ class Settings(BaseSettings):
     @property
     def topics(self) -> TopicMap:
         """Return the topic names of this process's namespace."""
-        return TopicMap(self.namespace, self.topic_prefix)
+        return TopicMap(self.namespace, self.topic_prefix, self.market_topic_prefix)
 
     @property
     def consumer_group(self) -> str:

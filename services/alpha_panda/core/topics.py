@@ -17,6 +17,8 @@ class TopicMap:
     namespace: Namespace
     prefix: str = ""
     """Deployment prefix (e.g. `staging.`) letting several environments share one cluster."""
+    market_prefix: str | None = None
+    """Prefix of the market topic when it differs: sessions of one deployment share ticks."""
 
     def _topic(self, name: str) -> str:
         return f"{self.prefix}{self.namespace.value}.{name}"
@@ -24,7 +26,7 @@ class TopicMap:
     @property
     def market_ticks(self) -> str:
         """Return the market topic, shared by every namespace of the deployment."""
-        return self.prefix + MARKET_TICKS
+        return (self.prefix if self.market_prefix is None else self.market_prefix) + MARKET_TICKS
 
     @property
     def signals_raw(self) -> str:

@@ -13,8 +13,10 @@ import yaml
 from kopf.testing import KopfRunner
 from kubernetes import client, config, dynamic
 
+from alpha_panda.kite_sim.background import BackgroundSimulator
 from alpha_panda_operator.cluster import Cluster
-from tests.integration.operator.support import FIELD_MANAGER, Resources, wait_for
+from tests.integration.kite_sim.support import frozen_config
+from tests.integration.operator.support import FIELD_MANAGER, KiteAccounts, Resources, wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
 KUBE_SCRIPT = ROOT / "scripts" / "kube.sh"
@@ -99,8 +101,15 @@ def namespace(api_client: client.ApiClient) -> Iterator[str]:
     core.delete_namespace(name)
 
 
+@pytest.fixture(scope="session")
+def kite() -> Iterator[KiteAccounts]:
+    """Run the Kite simulator whose tokens the operator checks; issue and refuse tokens."""
+    with BackgroundSimulator(frozen_config()) as background:
+        yield KiteAccounts(background)
+
+
 @pytest.fixture(scope="module")
-def operator(kube: dict[str, str], crds: None) -> Iterator[KopfRunner]:
+def operator(kube: dict[str, str], crds: None, kite: KiteAccounts) -> Iterator[KopfRunner]:
     """Run the operator cluster-wide under kopf's KopfRunner for the tests of one module."""
     arguments = [
         "run",
@@ -113,6 +122,7 @@ def operator(kube: dict[str, str], crds: None) -> Iterator[KopfRunner]:
     with pytest.MonkeyPatch.context() as environment:
         environment.setenv("ALPHA_PANDA_OPERATOR_RESYNC_SECONDS", RESYNC_SECONDS)
         environment.setenv("ALPHA_PANDA_OPERATOR_IMAGE", "alpha-panda:test")
+        environment.setenv("ALPHA_PANDA_OPERATOR_KITE_ROOT", kite.root)
         with KopfRunner(arguments, timeout=60) as runner:
             yield runner
     assert runner.exception is None, runner.output

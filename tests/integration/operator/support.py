@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,12 +11,50 @@ from typing import Any
 
 import pytest
 import yaml
-from kubernetes import dynamic
+from kubernetes import client, dynamic
 from kubernetes.client.exceptions import ApiException
 
+from alpha_panda.kite_sim.background import BackgroundSimulator
 from alpha_panda_operator import API_VERSION
 
 FIELD_MANAGER = "alpha-panda-tests"
+CHART = Path(__file__).resolve().parents[3] / "charts" / "alpha-panda"
+RELEASE_SELECTOR = "app.kubernetes.io/instance=alpha-panda"
+
+
+def helm(kube: dict[str, str], *arguments: str) -> str:
+    """Run helm against the test control plane; fail with its stderr when it fails."""
+    result = subprocess.run(
+        [kube["HELM"], *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "KUBECONFIG": kube["KUBECONFIG"]},
+    )
+    assert result.returncode == 0, f"helm {' '.join(arguments)} failed:\n{result.stderr}"
+    return result.stdout
+
+
+def released_objects(api_client: client.ApiClient, namespace: str) -> list[str]:
+    """Return `kind/name` of every object of the release `alpha-panda` left in a namespace."""
+    core, apps = client.CoreV1Api(api_client), client.AppsV1Api(api_client)
+    batch, rbac = client.BatchV1Api(api_client), client.RbacAuthorizationV1Api(api_client)
+    listings = {
+        "Deployment": apps.list_namespaced_deployment,
+        "Service": core.list_namespaced_service,
+        "Secret": core.list_namespaced_secret,
+        "ConfigMap": core.list_namespaced_config_map,
+        "ServiceAccount": core.list_namespaced_service_account,
+        "Job": batch.list_namespaced_job,
+        "Role": rbac.list_namespaced_role,
+        "RoleBinding": rbac.list_namespaced_role_binding,
+    }
+    return [
+        f"{kind}/{item.metadata.name}"
+        for kind, listing in listings.items()
+        for item in listing(namespace, label_selector=RELEASE_SELECTOR).items
+    ]
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 20, what: str = "condition") -> Any:
@@ -84,8 +123,21 @@ class Resources:
         """Return a Deployment."""
         return self.get("apps/v1", "Deployment", name)
 
+    def table(self, plural: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
+        """Return the printer columns of a kind and its rows by name, as `kubectl get` sees them."""
+        table = self.client.request(
+            "GET",
+            f"/apis/{API_VERSION}/namespaces/{self.namespace}/{plural}",
+            header_params={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"},
+        ).to_dict()
+        columns = [column["name"] for column in table["columnDefinitions"]]
+        rows = {
+            row["cells"][0]: dict(zip(columns, row["cells"], strict=True)) for row in table["rows"]
+        }
+        return columns, rows
 
-def credentials_secret(name: str, token: str) -> dict[str, Any]:
+
+def credentials_secret(name: str, token: str, api_key: str = "test-api-key") -> dict[str, Any]:
     """Return a Secret holding a Kite API key and access token."""
 
     def encoded(value: str) -> str:
@@ -96,5 +148,22 @@ def credentials_secret(name: str, token: str) -> dict[str, Any]:
         "kind": "Secret",
         "metadata": {"name": name},
         "type": "Opaque",
-        "data": {"api_key": encoded("test-api-key"), "access_token": encoded(token)},
+        "data": {"api_key": encoded(api_key), "access_token": encoded(token)},
     }
+
+
+class KiteAccounts:
+    """Tokens of the Kite simulator the operator checks sessions against."""
+
+    def __init__(self, background: BackgroundSimulator) -> None:
+        self._background = background
+        self.root = background.urls.rest
+
+    def secret(self, name: str) -> dict[str, Any]:
+        """Return a Secret with a fresh access token Kite accepts."""
+        session = self._background.call(self._background.simulator.login)
+        return credentials_secret(name, session.access_token, self._background.simulator.api_key)
+
+    def refused_secret(self, name: str) -> dict[str, Any]:
+        """Return a Secret with the right API key and a token Kite never issued."""
+        return credentials_secret(name, "never-issued", self._background.simulator.api_key)

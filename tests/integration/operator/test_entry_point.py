@@ -1,4 +1,4 @@
-"""`python -m alpha_panda_operator`, as the chart runs it: liveness endpoint and reconciling."""
+"""`python -m alpha_panda_operator`, as the chart runs it: readiness endpoint and reconciling."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from tests.integration.operator.conftest import ROOT
-from tests.integration.operator.support import credentials_secret, wait_for
+from tests.integration.operator.support import wait_for
 
 pytestmark = pytest.mark.kube
 
@@ -30,14 +30,15 @@ def answers(url: str) -> bool:
         return False
 
 
-def test_entry_point_serves_liveness_and_reconciles_its_namespace(
-    kube, crds, resources, namespace, tmp_path
+def test_entry_point_becomes_ready_and_reconciles_its_namespace(
+    kube, crds, resources, namespace, tmp_path, kite
 ):
     port = free_port()
     environment = {
         **os.environ,
         "ALPHA_PANDA_OPERATOR_NAMESPACES": namespace,
         "ALPHA_PANDA_OPERATOR_HTTP_PORT": str(port),
+        "ALPHA_PANDA_OPERATOR_KITE_ROOT": kite.root,
         "PYTHONPATH": os.pathsep.join([str(ROOT / "services"), str(ROOT / "operator")]),
     }
     log_path = tmp_path / "operator.log"
@@ -51,11 +52,11 @@ def test_entry_point_serves_liveness_and_reconciles_its_namespace(
         )
         try:
             wait_for(
-                lambda: answers(f"http://127.0.0.1:{port}/healthz"),
+                lambda: answers(f"http://127.0.0.1:{port}/readyz"),
                 timeout=30,
-                what=f"the liveness endpoint; log:\n{log_path.read_text()}",
+                what=f"the readiness endpoint after the first resync; log:\n{log_path.read_text()}",
             )
-            resources.apply(credentials_secret("kite-credentials", "token-of-today"))
+            resources.apply(kite.secret("kite-credentials"))
             resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
             resources.apply_file(ROOT / "examples" / "trading-strategy-crossover.yaml")
             wait_for(

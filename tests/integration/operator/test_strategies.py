@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
+from decimal import Decimal
 
 import pytest
+import redis.asyncio as redis
 import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
+from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
+from alpha_panda.domain.values import Namespace
 from alpha_panda_operator import API_VERSION
-from tests.integration.operator.conftest import ROOT
-from tests.integration.operator.support import Resources, credentials_secret, wait_for
+from tests.integration.app.throwaway_servers import RedisServer
+from tests.integration.operator.conftest import RESYNC_SECONDS, ROOT
+from tests.integration.operator.support import KiteAccounts, Resources, wait_for
 
 pytestmark = pytest.mark.kube
 
@@ -28,8 +36,8 @@ def config_hash(deployment: dict) -> str:
     return deployment["spec"]["template"]["metadata"]["annotations"]["alphapanda.io/config-hash"]
 
 
-def apply_examples(resources: Resources) -> None:
-    resources.apply(credentials_secret("kite-credentials", "token-of-today"))
+def apply_examples(resources: Resources, kite: KiteAccounts) -> None:
+    resources.apply(kite.secret("kite-credentials"))
     for name in (
         "broker-session-paper.yaml",
         "trading-strategy-momentum.yaml",
@@ -48,17 +56,18 @@ def replicas_are(resources: Resources, name: str, replicas: int) -> bool:
     return deployment is not None and deployment["spec"]["replicas"] == replicas
 
 
-def test_examples_become_runner_deployments_with_group_probes_and_owner(operator, resources):
-    apply_examples(resources)
+def test_examples_become_runner_deployments_with_group_probes_and_owner(operator, resources, kite):
+    apply_examples(resources, kite)
     deployment = wait_for(lambda: resources.deployment(RUNNER), what=f"Deployment {RUNNER}")
     strategy = resources.strategy("momentum-large-caps")
     env = env_of(deployment)
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert env["ALPHA_PANDA_SERVICE_NAME"] == "strategy-runner.momentum-large-caps"
-    assert env["ALPHA_PANDA_GROUP_PREFIX"] == "alpha-panda.paper"
+    assert env["ALPHA_PANDA_GROUP_PREFIX"] == f"alpha-panda.{resources.namespace}.paper.paper"
     assert json.loads(env["ALPHA_PANDA_STRATEGY_SPEC"])["strategy_type"] == "momentum"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
     [owner] = deployment["metadata"]["ownerReferences"]
     assert (owner["kind"], owner["name"], owner["uid"], owner["controller"]) == (
         "TradingStrategy",
@@ -71,16 +80,19 @@ def test_examples_become_runner_deployments_with_group_probes_and_owner(operator
         assert wait_for(lambda s=service: resources.deployment(f"paper-{s}"), what=service)
     wait_for(lambda: phase_is(resources, "momentum-large-caps", "Pending"), what="Pending")
     status = resources.strategy("momentum-large-caps")["status"]
-    assert status["consumerGroup"] == "alpha-panda.paper.strategy-runner.momentum-large-caps"
+    assert status["consumerGroup"] == (
+        f"alpha-panda.{resources.namespace}.paper.paper.strategy-runner.momentum-large-caps"
+    )
     assert status["observedGeneration"] == strategy["metadata"]["generation"]
     assert {c["type"]: c["status"] for c in status["conditions"]} == {
         "SessionReady": "True",
+        "Paused": "False",
         "Ready": "False",
     }
 
 
-def test_spec_change_rolls_a_new_pod_template(operator, resources):
-    apply_examples(resources)
+def test_spec_change_rolls_a_new_pod_template(operator, resources, kite):
+    apply_examples(resources, kite)
     before = config_hash(wait_for(lambda: resources.deployment(RUNNER), what=RUNNER))
     strategy = resources.strategy("momentum-large-caps")
     strategy["spec"]["parameters"]["lookback"] = 40
@@ -108,8 +120,8 @@ def test_spec_change_rolls_a_new_pod_template(operator, resources):
     )
 
 
-def test_pause_scales_the_runner_to_zero_and_resume_brings_it_back(operator, resources):
-    apply_examples(resources)
+def test_pause_scales_the_runner_to_zero_and_resume_brings_it_back(operator, resources, kite):
+    apply_examples(resources, kite)
     wait_for(lambda: replicas_are(resources, RUNNER, 1), what="one runner")
     strategy = resources.strategy("momentum-large-caps")
     paused = {
@@ -125,8 +137,8 @@ def test_pause_scales_the_runner_to_zero_and_resume_brings_it_back(operator, res
     wait_for(lambda: replicas_are(resources, RUNNER, 1), what="one replica after resume")
 
 
-def test_deleting_a_strategy_removes_its_deployment_and_pods(operator, resources):
-    apply_examples(resources)
+def test_deleting_a_strategy_removes_its_deployment_and_pods(operator, resources, kite):
+    apply_examples(resources, kite)
     wait_for(lambda: resources.deployment(RUNNER), what=RUNNER)
     resources.delete(API_VERSION, "TradingStrategy", "momentum-large-caps")
     wait_for(
@@ -137,8 +149,8 @@ def test_deleting_a_strategy_removes_its_deployment_and_pods(operator, resources
     assert resources.deployment("strategy-runner-crossover-hdfcbank") is not None
 
 
-def test_deleted_runner_deployment_is_recreated(operator, resources):
-    apply_examples(resources)
+def test_deleted_runner_deployment_is_recreated(operator, resources, kite):
+    apply_examples(resources, kite)
     wait_for(lambda: replicas_are(resources, RUNNER, 1), what="one runner")
     first_uid = resources.deployment(RUNNER)["metadata"]["uid"]
     resources.delete("apps/v1", "Deployment", RUNNER)
@@ -192,8 +204,8 @@ def test_missing_required_field_is_refused(resources):
     assert "spec.brokerSessionRef: Required value" in json.loads(refused.value.body)["message"]
 
 
-def test_events_explain_what_the_operator_did(operator, resources, api_client):
-    apply_examples(resources)
+def test_events_explain_what_the_operator_did(operator, resources, api_client, kite):
+    apply_examples(resources, kite)
     wait_for(lambda: phase_is(resources, "momentum-large-caps", "Pending"), what="Pending")
     core = client.CoreV1Api(api_client)
 
@@ -208,16 +220,10 @@ def test_events_explain_what_the_operator_did(operator, resources, api_client):
     assert wait_for(lambda: {"DeploymentCreated", "Pending"} <= reasons(), what="events")
 
 
-def test_printer_columns_make_kubectl_get_useful(operator, resources, dynamic_client):
-    apply_examples(resources)
+def test_printer_columns_make_kubectl_get_useful(operator, resources, kite):
+    apply_examples(resources, kite)
     wait_for(lambda: phase_is(resources, "momentum-large-caps", "Pending"), what="Pending")
-    table = dynamic_client.request(
-        "GET",
-        f"/apis/{API_VERSION}/namespaces/{resources.namespace}/tradingstrategies",
-        header_params={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"},
-    ).to_dict()
-    columns = [column["name"] for column in table["columnDefinitions"]]
-    rows = {row["cells"][0]: dict(zip(columns, row["cells"], strict=True)) for row in table["rows"]}
+    columns, rows = resources.table("tradingstrategies")
     assert columns[:7] == ["Name", "Broker", "Strategy", "Session", "Phase", "Ready", "P&L"]
     momentum = rows["momentum-large-caps"]
     assert (momentum["Broker"], momentum["Strategy"], momentum["Phase"], momentum["Ready"]) == (
@@ -233,7 +239,153 @@ def test_parameters_the_strategy_refuses_fail_the_resource_with_the_reason(opera
     document["spec"]["parameters"]["lookback"] = 0
     resources.apply(document)
     wait_for(lambda: phase_is(resources, "momentum-large-caps", "Failed"), what="phase Failed")
-    [ready] = resources.strategy("momentum-large-caps")["status"]["conditions"]
+    conditions = resources.strategy("momentum-large-caps")["status"]["conditions"]
+    ready = next(condition for condition in conditions if condition["type"] == "Ready")
     assert ready["reason"] == "InvalidSpec"
     assert "lookback" in ready["message"]
     assert resources.deployment(RUNNER) is None
+
+
+def test_pause_in_an_otherwise_invalid_edit_still_stops_the_runner(operator, resources, kite):
+    apply_examples(resources, kite)
+    wait_for(lambda: replicas_are(resources, RUNNER, 1), what="one runner")
+    strategy = resources.strategy("momentum-large-caps")
+    broken = {**strategy["spec"], "paused": True, "parameters": {"lookback": 0}}
+    resources.apply(
+        {
+            "apiVersion": API_VERSION,
+            "kind": "TradingStrategy",
+            "metadata": {"name": "momentum-large-caps"},
+            "spec": broken,
+        }
+    )
+    wait_for(lambda: replicas_are(resources, RUNNER, 0), what="zero replicas despite the error")
+    wait_for(lambda: phase_is(resources, "momentum-large-caps", "Failed"), what="phase Failed")
+    conditions = {
+        c["type"]: c for c in resources.strategy("momentum-large-caps")["status"]["conditions"]
+    }
+    assert conditions["Paused"]["status"] == "True"
+    assert conditions["Ready"]["reason"] == "InvalidSpec"
+    assert "lookback" in conditions["Ready"]["message"]
+    assert "spec.paused holds the runner at zero" in conditions["Ready"]["message"]
+    # a resync later the runner is still held at zero
+    time.sleep(3)
+    assert replicas_are(resources, RUNNER, 0)
+
+
+def test_set_image_on_an_owned_deployment_is_undone_within_one_resync(
+    operator, resources, kite, api_client
+):
+    apply_examples(resources, kite)
+    wait_for(lambda: replicas_are(resources, RUNNER, 1), what="one runner")
+    template = resources.deployment(RUNNER)["spec"]["template"]
+    container = template["spec"]["containers"][0]["name"]
+    client.AppsV1Api(api_client).patch_namespaced_deployment(
+        RUNNER,
+        resources.namespace,
+        {
+            "spec": {
+                "template": {"spec": {"containers": [{"name": container, "image": "evil/miner"}]}}
+            }
+        },
+        field_manager="kubectl-set",
+    )
+    started = time.monotonic()
+    wait_for(
+        lambda: resources.deployment(RUNNER)["spec"]["template"] == template,
+        timeout=2 * float(RESYNC_SECONDS) + 5,
+        what="the operator to restore the pod template",
+    )
+    assert time.monotonic() - started <= 2 * float(RESYNC_SECONDS) + 5
+
+
+def test_status_carries_the_portfolio_figures_and_the_pnl_column_shows_them(
+    operator, resources, kite, api_client, tmp_path
+):
+    redis_server = RedisServer(tmp_path)
+    redis_server.start()
+    try:
+        core = client.CoreV1Api(api_client)
+        core.patch_namespaced_secret(
+            "alpha-panda-infra",
+            resources.namespace,
+            {"stringData": {"redis-url": redis_server.url}},
+        )
+        apply_examples(resources, kite)
+        wait_for(lambda: phase_is(resources, "momentum-large-caps", "Pending"), what="Pending")
+        asyncio.run(publish_figures(redis_server.url, f"{resources.namespace}.paper."))
+        strategy = wait_for(
+            lambda: (
+                (resources.strategy("momentum-large-caps").get("status") or {}).get("trading")
+                and resources.strategy("momentum-large-caps")
+            ),
+            timeout=10,
+            what="the figures in the status within 10 s",
+        )
+        trading = strategy["status"]["trading"]
+        assert (trading["realizedPnl"], trading["unrealizedPnl"], trading["netPnl"]) == (
+            "1250.50",
+            "-300.25",
+            "930.13",
+        )
+        assert trading["fills"] == 4
+        assert trading["positions"] == [
+            {
+                "instrumentToken": 738561,
+                "quantity": 10,
+                "averagePrice": "2450.1000",
+                "lastPrice": "2420.07",
+                "unrealizedPnl": "-300.25",
+            }
+        ]
+        _, rows = resources.table("tradingstrategies")
+        assert rows["momentum-large-caps"]["P&L"] == "930.13"
+        assert rows["crossover-hdfcbank"]["P&L"] is None
+    finally:
+        redis_server.stop()
+
+
+async def publish_figures(url: str, prefix: str) -> None:
+    """Publish one strategy's figures as the portfolio manager does after a batch."""
+    cache_client = redis.from_url(url)
+    try:
+        summary = StrategySummary(
+            strategy_id="momentum-large-caps",
+            realized_pnl=Decimal("1250.50"),
+            unrealized_pnl=Decimal("-300.25"),
+            gross_pnl=Decimal("950.25"),
+            charges=Decimal("20.125"),
+            net_pnl=Decimal("930.125"),
+            exposure=Decimal("24200.70"),
+            margin_used=Decimal("4840.14"),
+            fills=4,
+        )
+        position = PositionView(
+            strategy_id="momentum-large-caps",
+            instrument_token=738561,
+            quantity=10,
+            average_price=Decimal("2450.1000"),
+            last_price=Decimal("2420.07"),
+            realized_pnl=Decimal("1250.50"),
+            unrealized_pnl=Decimal("-300.25"),
+            charges=Decimal("20.125"),
+        )
+        totals = NamespaceSummary(
+            namespace=Namespace.PAPER,
+            realized_pnl=summary.realized_pnl,
+            unrealized_pnl=summary.unrealized_pnl,
+            gross_pnl=summary.gross_pnl,
+            charges=summary.charges,
+            net_pnl=summary.net_pnl,
+            exposure=summary.exposure,
+            margin_used=summary.margin_used,
+            fills=4,
+            cash=Decimal("1001230.375"),
+            equity=Decimal("1000930.125"),
+            available_margin=Decimal("996090.235"),
+        )
+        await PortfolioCache(cache_client, Namespace.PAPER, prefix).publish(
+            totals, [summary], [position]
+        )
+    finally:
+        await cache_client.aclose()

@@ -27,3 +27,11 @@ def test_prefix_isolates_deployments():
 def test_original_of_refuses_a_non_dlq_topic():
     with pytest.raises(ValueError, match="not a dead-letter topic"):
         original_of("paper.orders.filled")
+
+
+def test_sessions_of_one_deployment_share_the_market_topic_and_nothing_else():
+    first = TopicMap(Namespace.PAPER, "trading.paper.", market_prefix="trading.")
+    second = TopicMap(Namespace.PAPER, "trading.rehearsal.", market_prefix="trading.")
+    assert first.market_ticks == second.market_ticks == "trading.market.ticks"
+    assert not set(first.namespaced()) & set(second.namespaced())
+    assert first.signals_raw == "trading.paper.paper.signals.raw"

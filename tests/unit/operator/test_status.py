@@ -71,9 +71,9 @@ def test_flipped_condition_gets_a_new_transition_time():
     assert status["conditions"][0]["lastTransitionTime"] == "2026-03-10T04:05:07Z"
 
 
-def test_status_never_carries_fields_the_operator_does_not_own():
+def test_reconciler_status_leaves_the_live_figures_alone():
     status = strategy_status(resource(1), [], NOW)
-    assert "pnl" not in status
+    assert "trading" not in status
 
 
 def test_condition_status_reads_unknown_when_absent():
