@@ -25,6 +25,7 @@ import redis.asyncio as redis
 
 from alpha_panda.adapters.postgres.server import create_database
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
+from alpha_panda.core.settings import load_settings
 from alpha_panda.core.streaming.bootstrap import ensure_topics
 from alpha_panda.core.streaming.lag import group_lag
 from alpha_panda.core.topics import TopicMap
@@ -36,6 +37,7 @@ from local_run.setup import (
     DASHBOARD_USER,
     api_environment,
     configure,
+    define_strategies,
     example_strategies,
     instrument_tokens,
     login,
@@ -101,7 +103,7 @@ class PaperSession:
             access_token = await login(simulator)
             strategies = example_strategies(await instrument_tokens(simulator, access_token))
             dsn = await create_database(os.environ["ALPHA_PANDA_POSTGRES_DSN"], self.database)
-            password = await configure(dsn, strategies)
+            password = await configure(dsn)
             environment = {
                 "ALPHA_PANDA_NAMESPACE": "paper",
                 "ALPHA_PANDA_GROUP_PREFIX": self.prefix.rstrip("."),
@@ -114,6 +116,13 @@ class PaperSession:
             }
             topics = TopicMap(Namespace.PAPER, self.prefix)
             await ensure_topics(os.environ["ALPHA_PANDA_KAFKA_BOOTSTRAP"], topics)
+            settings = load_settings(
+                service_name="local-run",
+                namespace="paper",
+                topic_prefix=self.prefix,
+                postgres_dsn=dsn,
+            )
+            await define_strategies(settings, strategies)
             self.say(
                 f"session {self.prefix.rstrip('.')}: simulator {simulator.urls.rest} "
                 f"at {config.speed:g}x, database {self.database}, logs {self.log_dir}"

@@ -10,11 +10,12 @@ import aiohttp
 from kiteconnect import KiteConnect
 
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.adapters.postgres.users import UserRepository
 from alpha_panda.auth.key_generation import generate_hmac_key
 from alpha_panda.auth.roles import Role
 from alpha_panda.auth.users import UserStore, generate_password
+from alpha_panda.core.settings import Settings
+from alpha_panda.definitions.publisher import DefinitionPublisher
 from alpha_panda.domain.risk.limits import RiskLimits
 from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
@@ -83,16 +84,21 @@ def example_strategies(tokens: dict[str, int]) -> list[StrategyConfig]:
     ]
 
 
-async def configure(dsn: str, strategies: list[StrategyConfig]) -> str:
-    """Migrate the session database, store the strategies, and create the dashboard user.
+async def define_strategies(settings: Settings, strategies: list[StrategyConfig]) -> None:
+    """Publish the strategies' definitions, as `alpha-panda strategies add` does."""
+    definitions = DefinitionPublisher(settings)
+    await definitions.start()
+    try:
+        for strategy in strategies:
+            await definitions.define(strategy)
+    finally:
+        await definitions.close()
 
-    Returns the user's generated password.
-    """
+
+async def configure(dsn: str) -> str:
+    """Migrate the session database and create the dashboard user; return its password."""
     pool = await connect(dsn)
     try:
-        repository = StrategyRepository(pool)
-        for strategy in strategies:
-            await repository.upsert(strategy)
         password = generate_password()
         await UserStore(UserRepository(pool)).add(DASHBOARD_USER, Role.TRADER, password)
         return password

@@ -32,7 +32,7 @@ from alpha_panda.domain.risk.limits import RiskLimits  # noqa: E402
 from alpha_panda.domain.strategies.config import StrategyConfig  # noqa: E402
 from alpha_panda.domain.values import IST, Namespace  # noqa: E402
 from local_run.processes import start_service  # noqa: E402
-from local_run.setup import configure  # noqa: E402
+from local_run.setup import configure, define_strategies  # noqa: E402
 from tests.benchmarks.bench_stream_processor import drained, percentile  # noqa: E402
 from tests.integration.core.processors import Source, settings_for  # noqa: E402
 
@@ -106,12 +106,13 @@ async def main() -> None:
         parameters={"fast_window": 1, "slow_window": 2, "quantity": 1, "cooldown_seconds": 0},
         risk_limits=RiskLimits(market_hours=None),
     )
-    await configure(dsn, [strategy])
+    await configure(dsn)
     settings = settings_for(
         "source", prefix, env["ALPHA_PANDA_KAFKA_BOOTSTRAP"], dsn, env["ALPHA_PANDA_REDIS_URL"]
     )
     topics = settings.topics
     await ensure_topics(settings.kafka_bootstrap, topics, TopicConfig(partitions=6))
+    await define_strategies(settings, [strategy])
     common = {
         **env,
         "ALPHA_PANDA_POSTGRES_DSN": dsn,

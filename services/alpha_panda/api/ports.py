@@ -14,7 +14,7 @@ from alpha_panda.domain.values import Namespace
 
 
 class StrategyRepository(Protocol):
-    """Lists trading strategies and flips their paused flag."""
+    """Lists trading strategies and pauses or resumes them (their one kill switch)."""
 
     async def list_strategies(self, namespace: Namespace | None) -> list[StrategyView]:
         """Return the strategies, of one namespace or of all."""

@@ -16,7 +16,6 @@ from alpha_panda.adapters.redis.login_attempts import LoginLimits, RedisLoginThr
 from alpha_panda.api.app import create_app
 from alpha_panda.api.broker_login import broker_login
 from alpha_panda.api.broker_sessions import KnownBrokerSessions
-from alpha_panda.api.control import ControlPublisher
 from alpha_panda.api.dependencies import ApiDependencies
 from alpha_panda.api.metrics import instrument
 from alpha_panda.api.read_model import StoreReadModel
@@ -29,6 +28,7 @@ from alpha_panda.auth.users import UserStore
 from alpha_panda.core.health import CachedReadiness, HealthRegistry
 from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming.bootstrap import ensure_topics
+from alpha_panda.definitions.publisher import DefinitionPublisher
 from alpha_panda.domain.values import Namespace
 
 
@@ -71,13 +71,13 @@ class WiredApi:
         registry: HealthRegistry,
         scrubber: SecretScrubber,
     ) -> WiredApi:
-        """Open PostgreSQL, Redis and the control publisher; build the app on `registry`.
+        """Open PostgreSQL, Redis and the definitions publisher; build the app on `registry`.
 
         Raises `SettingsError` when the login callback is half configured.
         """
         pool = await connect(settings.postgres_dsn.get_secret_value(), max_size=5)
         client = redis.from_url(settings.redis_url.get_secret_value())
-        publisher = ControlPublisher(settings)
+        publisher = DefinitionPublisher(settings)
         closers: list[Callable[[], Awaitable[object]]] = [pool.close, client.aclose]
         try:
             login = broker_login(settings, auth, client, scrubber)
@@ -109,6 +109,6 @@ class WiredApi:
         return cls(app, registry, closers)
 
     async def close(self) -> None:
-        """Flush the control publisher, then close Redis and the pool."""
+        """Flush the definitions publisher, then close Redis and the pool."""
         for close in reversed(self.closers):
             await close()

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import asyncpg
 
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.adapters.postgres.users import UserRepository
 from alpha_panda.app.pre_trading_checks import infrastructure_checks
+from alpha_panda.app.strategy_commands import configure_strategies_parser, run_strategies_command
 from alpha_panda.app.wiring import SERVICES
 from alpha_panda.auth.user_commands import configure_users_parser, run_users_command
 from alpha_panda.auth.users import UserError, UserStore
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.settings import Settings, SettingsError, load_settings
 from alpha_panda.core.streaming.dead_letters import read_dead_letters, replay_dead_letters
-from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
 from alpha_panda.status.command import configure_status_parser, run_status
 
@@ -41,11 +38,8 @@ def parser() -> argparse.ArgumentParser:
         "status", help="strategies, services and broker session of a namespace, from the API"
     )
     configure_status_parser(status)
-    strategies = commands.add_parser("strategies", help="list or configure strategies")
-    strategy_actions = strategies.add_subparsers(dest="action", required=True)
-    strategy_actions.add_parser("list")
-    add = strategy_actions.add_parser("add", help="add or replace a strategy from a JSON file")
-    add.add_argument("file", type=Path)
+    strategies = commands.add_parser("strategies", help="define, pause or retire strategies")
+    configure_strategies_parser(strategies)
     dlq = commands.add_parser("dlq", help="inspect or replay dead letters")
     dlq.add_argument("action", choices=["list", "replay"])
     dlq.add_argument("topic", help="the original topic, e.g. paper.signals.raw")
@@ -104,23 +98,13 @@ async def _command(arguments: argparse.Namespace, settings: Settings) -> int:
         return 0 if report.ready else 1
     if arguments.command == "dlq":
         return await _dlq(arguments, settings)
+    if arguments.command == "strategies":
+        return await run_strategies_command(arguments, settings)
     pool = await connect(settings.postgres_dsn.get_secret_value())
     try:
         if arguments.command == "reconcile":
             return await _reconcile(settings, pool)
-        if arguments.command == "users":
-            return await _users(arguments, UserStore(UserRepository(pool)))
-        repository = StrategyRepository(pool)
-        if arguments.action == "add":
-            config = StrategyConfig.model_validate(json.loads(arguments.file.read_text()))
-            await repository.upsert(config)
-            print(f"configured {config.strategy_id} ({config.strategy_type}, {config.namespace})")
-        for strategy in await repository.list():
-            state = "paused" if strategy.paused else "active"
-            print(
-                f"{strategy.strategy_id}\t{strategy.namespace}\t{strategy.strategy_type}\t{state}"
-            )
-        return 0
+        return await _users(arguments, UserStore(UserRepository(pool)))
     finally:
         await pool.close()
 

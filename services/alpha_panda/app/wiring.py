@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import asyncpg
@@ -16,16 +16,17 @@ from alpha_panda.adapters.kite.feed import KiteFeed, KiteFeedConfig
 from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.adapters.postgres.ledger import write_ledger
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.strategies import StrategyRepository
+from alpha_panda.adapters.postgres.strategies import write_definitions
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.core.health import HealthCheck
 from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming import Runtime
+from alpha_panda.core.streaming.compacted import read_latest
 from alpha_panda.domain.execution.paper import PaperTrader, PaperTraderConfig
 from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
 from alpha_panda.domain.risk.engine import RiskEngine
 from alpha_panda.domain.risk.limits import RiskEngineConfig
-from alpha_panda.domain.strategies.config import StrategyConfig
+from alpha_panda.domain.strategies.config import StrategyConfig, StrategyDefined
 from alpha_panda.domain.values import Namespace
 from alpha_panda.market_feed.service import MarketFeed
 from alpha_panda.portfolio_manager.service import PortfolioManager
@@ -91,30 +92,48 @@ class Wiring:
             raise ConfigurationError(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
         return await builders[service]()
 
-    async def _strategies(self) -> list[StrategyConfig]:
-        return await StrategyRepository(self.pool).list(self.settings.namespace)
+    async def _defined_instruments(self) -> list[int]:
+        """Return the instruments every namespace's defined strategies trade (ticks are shared)."""
+        tokens: set[int] = set()
+        for namespace in Namespace:
+            topic = replace(self.settings.topics, namespace=namespace).strategies
+            for event in (await read_latest(self.settings.kafka_bootstrap, topic)).values():
+                if isinstance(event.data, StrategyDefined):
+                    tokens.update(event.data.config.instruments)
+        return sorted(tokens)
 
     async def _strategy_runner(self) -> Service:
-        repository = StrategyRepository(self.pool)
+        settings = self.settings
+        config = await self._definition(settings.strategy_id)
+        runner = StrategyRunner(
+            settings.topics, config, warmup_seconds=settings.strategy_warmup_seconds
+        )
+        return Runtime(runner, settings, self.checkpoints())
+
+    async def _definition(self, strategy_id: str) -> StrategyConfig:
+        """Return a strategy's definition in force: from the definitions stream, or the copy the
+        operator hands its runner (the same definition, published just before)."""
+        topic = self.settings.topics.strategies
+        latest = (await read_latest(self.settings.kafka_bootstrap, topic)).get(strategy_id)
+        if latest is not None and isinstance(latest.data, StrategyDefined):
+            return latest.data.config
         spec = os.environ.get(STRATEGY_SPEC_ENV)
-        if spec:  # the operator passes the TradingStrategy spec; the table follows it
-            await repository.upsert(StrategyConfig.model_validate(json.loads(spec)))
-        strategy_id = self.settings.strategy_id
-        config = await repository.get(strategy_id) if strategy_id else None
-        if config is None:
-            raise ConfigurationError(
-                f"ALPHA_PANDA_STRATEGY_ID={strategy_id!r} names no configured strategy"
-            )
-        runner = StrategyRunner(self.settings.topics, config)
-        return Runtime(runner, self.settings, self.checkpoints())
+        if spec and strategy_id:
+            config = StrategyConfig.model_validate(json.loads(spec))
+            if config.strategy_id == strategy_id:
+                return config
+        raise ConfigurationError(
+            f"ALPHA_PANDA_STRATEGY_ID={strategy_id!r} names no strategy defined on {topic}"
+        )
 
     async def _risk_manager(self) -> Service:
-        config = RiskEngineConfig(
-            namespace=self.settings.namespace,
-            strategies={s.strategy_id: s.risk_limits for s in await self._strategies()},
-        )
+        # No strategy is known until its definition arrives on the stream: fail closed.
+        config = RiskEngineConfig(namespace=self.settings.namespace)
         manager = RiskManager(self.settings.topics, RiskEngine(config))
-        return Runtime(manager, self.settings, self.checkpoints())
+        store = PostgresCheckpoints(
+            self.pool, self.settings.consumer_group, records=write_definitions
+        )
+        return Runtime(manager, self.settings, store)
 
     async def _trading_engine(self) -> Service:
         settings = self.settings
@@ -156,11 +175,9 @@ class Wiring:
 
     async def _market_feed(self) -> Service:
         settings = self.settings
-        instruments = sorted({t for s in await self._strategies() for t in s.instruments})
+        instruments = await self._defined_instruments()
         if not instruments:
-            raise ConfigurationError(
-                f"no strategy in namespace {settings.namespace} names an instrument"
-            )
+            raise ConfigurationError("no strategy of any namespace is defined yet")
         token = self._kite_token()
         config = KiteFeedConfig(
             ws_url=settings.kite_ws_url, api_key=settings.kite_api_key, access_token=token

@@ -15,6 +15,7 @@ from alpha_panda.domain.control import ControlCommand
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import BrokerOrderUpdate, OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
+from alpha_panda.domain.strategies.config import StrategyDefined, StrategyRemoved
 from alpha_panda.domain.values import UtcDatetime
 
 SCHEMA_VERSION: Literal[1] = 1
@@ -32,6 +33,8 @@ class EventType(StrEnum):
     ORDER_FAILED = "order.failed"
     ORDER_UPDATE = "order.update"
     CONTROL_COMMAND = "control.command"
+    STRATEGY_DEFINED = "strategy.defined"
+    STRATEGY_REMOVED = "strategy.removed"
 
 
 class EventDecodeError(ValueError):
@@ -104,6 +107,16 @@ class ControlCommandEvent(EventEnvelope):
     data: ControlCommand
 
 
+class StrategyDefinedEvent(EventEnvelope):
+    type: Literal[EventType.STRATEGY_DEFINED]
+    data: StrategyDefined
+
+
+class StrategyRemovedEvent(EventEnvelope):
+    type: Literal[EventType.STRATEGY_REMOVED]
+    data: StrategyRemoved
+
+
 ENVELOPES: dict[EventType, type[EventEnvelope]] = {
     EventType.MARKET_TICK: TickEvent,
     EventType.SIGNAL_RAW: SignalEvent,
@@ -114,6 +127,8 @@ ENVELOPES: dict[EventType, type[EventEnvelope]] = {
     EventType.ORDER_FAILED: OrderFailedEvent,
     EventType.ORDER_UPDATE: OrderUpdateEvent,
     EventType.CONTROL_COMMAND: ControlCommandEvent,
+    EventType.STRATEGY_DEFINED: StrategyDefinedEvent,
+    EventType.STRATEGY_REMOVED: StrategyRemovedEvent,
 }
 _ANY_ENVELOPE: TypeAdapter[EventEnvelope] = TypeAdapter(
     Annotated[
@@ -125,7 +140,9 @@ _ANY_ENVELOPE: TypeAdapter[EventEnvelope] = TypeAdapter(
         | OrderFilledEvent
         | OrderFailedEvent
         | OrderUpdateEvent
-        | ControlCommandEvent,
+        | ControlCommandEvent
+        | StrategyDefinedEvent
+        | StrategyRemovedEvent,
         Field(discriminator="type"),
     ]
 )
@@ -135,8 +152,9 @@ def partition_key(data: BaseModel) -> str:
     """Return the partition key of an event's payload: the one rule every emitter follows.
 
     Ticks go by instrument; what a strategy does about an instrument (signals, verdicts,
-    orders) by strategy and instrument, so its order holds; commands by strategy; the broker's
-    order updates by the broker's order id.
+    orders) by strategy and instrument, so its order holds; commands and definitions by
+    strategy (a compacted definitions topic keeps each strategy's latest); the broker's order
+    updates by the broker's order id.
     """
     if isinstance(data, Tick):
         return str(data.instrument_token)
@@ -148,6 +166,10 @@ def partition_key(data: BaseModel) -> str:
         return data.strategy_id or "*"  # a namespace-wide command has a key of its own
     if isinstance(data, BrokerOrderUpdate):
         return data.broker_order_id
+    if isinstance(data, StrategyDefined):
+        return data.config.strategy_id
+    if isinstance(data, StrategyRemoved):
+        return data.strategy_id
     raise TypeError(f"{type(data).__name__} is not an event payload")
 
 

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     kite_root: str = "https://api.kite.trade"
     kite_ws_url: str = "wss://ws.kite.trade"
     strategy_id: str = ""
+    strategy_warmup_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="how far back a new strategy runner starts on the market topic",
+    )
     order_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often the live engine reads its working orders"
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from alpha_panda.domain.values import Namespace
 
 MARKET_TICKS = "market.ticks"
+_NAMESPACES = frozenset(namespace.value for namespace in Namespace)
 DLQ_SUFFIX = ".dlq"
 
 
@@ -62,6 +63,17 @@ class TopicMap:
         """Return the topic of kill-switch commands."""
         return self._topic("control")
 
+    @property
+    def strategies(self) -> str:
+        """Return the compacted topic of strategy definitions, keyed by strategy id."""
+        return self._topic("strategies")
+
+    def owner_of(self, topic: str) -> str | None:
+        """Return the namespace a topic of this deployment belongs to; None for shared ones."""
+        name = topic.removeprefix(self.prefix)
+        first = name.split(".", 1)[0]
+        return first if first in _NAMESPACES and name != first else None
+
     def namespaced(self) -> list[str]:
         """Return the topics owned by this namespace."""
         return [
@@ -73,12 +85,18 @@ class TopicMap:
             self.orders_failed,
             self.order_updates,
             self.control,
+            self.strategies,
         ]
 
     def all_topics(self) -> list[str]:
         """Return the namespace's topics, the shared market topic and every `.dlq` companion."""
         main = [self.market_ticks, *self.namespaced()]
         return main + [dlq(topic) for topic in main]
+
+
+def is_compacted(topic: str) -> bool:
+    """Tell whether a topic keeps only the latest record per key (the strategy definitions)."""
+    return topic.endswith(".strategies")
 
 
 def dlq(topic: str) -> str:

@@ -1,4 +1,5 @@
-"""Validate or reject raw signals with the pure risk engine; apply kill-switch commands."""
+"""Validate or reject raw signals with the pure risk engine under the definitions stream;
+apply kill-switch commands."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFailed, OrderFilled
 from alpha_panda.domain.risk.engine import RiskEngine
 from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
+from alpha_panda.domain.strategies.config import StrategyDefined, StrategyRemoved
 
 
 class RiskManager:
@@ -17,6 +19,7 @@ class RiskManager:
 
     def __init__(self, topics: TopicMap, engine: RiskEngine) -> None:
         self.topics = topics
+        self.namespace = topics.namespace
         self.engine = engine
         self.subscription = Subscription(
             topics=[
@@ -25,6 +28,7 @@ class RiskManager:
                 topics.orders_filled,
                 topics.orders_failed,
                 topics.control,
+                topics.strategies,
             ],
             latest_only=[topics.market_ticks],  # the engine keeps only the last price
         )
@@ -46,7 +50,8 @@ class RiskManager:
         return event.type is not EventType.MARKET_TICK
 
     async def handle(self, event: EventEnvelope) -> Outputs:
-        """Judge signals, book fills and failures, apply commands; ticks only update prices."""
+        """Judge signals, book fills and failures, apply definitions and commands; ticks only
+        update prices."""
         data = event.data
         if isinstance(data, Tick):
             self.engine.on_tick(data)
@@ -60,6 +65,22 @@ class RiskManager:
         if isinstance(data, OrderFailed):  # what will not fill stops counting as in flight
             self.engine.on_order_failed(data)
             return NOTHING
+        if isinstance(data, StrategyDefined):
+            config = data.config
+            if config.namespace != self.namespace:
+                raise ValueError(
+                    f"a definition of namespace {config.namespace} on {self.namespace}"
+                )
+            self.engine.apply_definition(
+                config.strategy_id,
+                config.risk_limits,
+                paused=config.paused,
+                generation=data.generation,
+            )
+            return Outputs(records=[data])  # the `strategies` projection follows the stream
+        if isinstance(data, StrategyRemoved):
+            self.engine.remove_strategy(data.strategy_id)
+            return Outputs(records=[data])
         if isinstance(data, ControlCommand):
             return Outputs([self._verdict(closing) for closing in self._apply(data)])
         raise TypeError(f"unexpected {event.type} on the risk manager's topics")

@@ -20,7 +20,7 @@ from alpha_panda.adapters.kite.orders import KiteRecord, kite_instant
 from alpha_panda.adapters.postgres.ledger_orders import booked_fill_ids, ledger_orders_since
 from alpha_panda.core.events import EventDecodeError, EventEnvelope, decode
 from alpha_panda.core.settings import Settings
-from alpha_panda.core.streaming.dlq import read_dead_letters
+from alpha_panda.core.streaming.dead_letters import read_dead_letters
 from alpha_panda.core.topics import dlq
 from alpha_panda.domain.execution.charges import ChargeSchedule, Product
 from alpha_panda.domain.execution.paper import OrderEvent

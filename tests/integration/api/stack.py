@@ -29,6 +29,7 @@ from alpha_panda.auth.settings import AuthSettings
 from alpha_panda.auth.users import UserStore
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.settings import Settings, load_settings
+from alpha_panda.definitions.publisher import DefinitionPublisher
 from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
 from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
@@ -108,20 +109,36 @@ async def login(client: httpx.AsyncClient, role: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def seed_strategies(pool: asyncpg.Pool) -> None:
-    repository = StrategyRepository(pool)
-    for strategy_id, strategy_type, token in (
-        ("momentum-1", "momentum", 256265),
-        ("bollinger-2", "bollinger", 738561),
-    ):
-        await repository.upsert(
+async def define(settings: Settings, pool: asyncpg.Pool, *configs: StrategyConfig) -> None:
+    """Publish definitions and book their projection rows, as the risk manager would."""
+    await ensure_api_topics(settings)
+    definitions = DefinitionPublisher(settings)
+    await definitions.start()
+    try:
+        for config in configs:
+            await definitions.define(config)
+            await StrategyRepository(pool).upsert(config)
+    finally:
+        await definitions.close()
+
+
+async def seed_strategies(settings: Settings, pool: asyncpg.Pool) -> None:
+    await define(
+        settings,
+        pool,
+        *(
             StrategyConfig(
                 strategy_id=strategy_id,
                 namespace=Namespace.PAPER,
                 strategy_type=strategy_type,
                 instruments=(token,),
             )
-        )
+            for strategy_id, strategy_type, token in (
+                ("momentum-1", "momentum", 256265),
+                ("bollinger-2", "bollinger", 738561),
+            )
+        ),
+    )
 
 
 def strategy_summary(

@@ -12,7 +12,6 @@ import redis.asyncio as redis
 
 from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.auth.roles import Role
 from alpha_panda.domain.control import ControlCommand
@@ -42,19 +41,21 @@ CROSSOVER = {"fast_window": 2, "slow_window": 3, "quantity": 100, "cooldown_seco
 async def pipeline(infra, postgres_dsn, unique) -> AsyncIterator[Pipeline]:
     pool = await connect(postgres_dsn)
     await seed_users(pool)
-    await StrategyRepository(pool).upsert(
-        StrategyConfig(
-            strategy_id=STRATEGY,
-            namespace=Namespace.PAPER,
-            strategy_type="ma_crossover",
-            instruments=(INFY,),
-            parameters=CROSSOVER,
-            risk_limits=RiskLimits(max_position_quantity=500),
-        )
-    )
     await pool.close()
+    config = StrategyConfig(
+        strategy_id=STRATEGY,
+        namespace=Namespace.PAPER,
+        strategy_type="ma_crossover",
+        instruments=(INFY,),
+        parameters=CROSSOVER,
+        risk_limits=RiskLimits(max_position_quantity=500),
+    )
     pipeline = Pipeline(
-        {**infra, "ALPHA_PANDA_POSTGRES_DSN": postgres_dsn}, "paper", unique, STRATEGY
+        {**infra, "ALPHA_PANDA_POSTGRES_DSN": postgres_dsn},
+        "paper",
+        unique,
+        STRATEGY,
+        definitions=[config],
     )
     await pipeline.start()
     yield pipeline
@@ -144,4 +145,4 @@ async def test_the_api_shows_the_pipelines_figures_and_its_pause_halts_the_strat
     assert paused.json()["paused"] is True
     verdict = rejected.handled[0].data
     assert verdict.signal.side is Side.SELL
-    assert verdict.reason == "strategy halted: paused through the API"
+    assert verdict.reason.startswith("strategy halted: paused")

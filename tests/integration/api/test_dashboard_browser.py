@@ -36,7 +36,7 @@ async def dashboard_url(unique, kafka_bootstrap, postgres_dsn, redis_url) -> Asy
     settings = api_settings(unique, kafka_bootstrap, postgres_dsn, redis_url)
     pool = await connect(postgres_dsn)
     await seed_users(pool)
-    await seed_strategies(pool)
+    await seed_strategies(settings, pool)
     await seed_ledger(pool)
     async with opened_api(settings) as wired, served_api(wired) as base_url:
         yield f"{base_url}/dashboard"

@@ -41,7 +41,7 @@ async def settings(unique, kafka_bootstrap, postgres_dsn, redis_url):
 async def users(settings) -> AsyncIterator[UserStore]:
     pool = await connect(settings.postgres_dsn.get_secret_value())
     await seed_users(pool)
-    await seed_strategies(pool)
+    await seed_strategies(settings, pool)
     yield UserStore(UserRepository(pool))
     await pool.close()
 

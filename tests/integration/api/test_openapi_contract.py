@@ -86,7 +86,7 @@ async def _seed(settings, redis_url: str) -> None:
     pool = await connect(settings.postgres_dsn.get_secret_value())
     try:
         await seed_users(pool)
-        await seed_strategies(pool)
+        await seed_strategies(settings, pool)
         await seed_ledger(pool)
     finally:
         await pool.close()

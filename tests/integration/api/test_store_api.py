@@ -15,7 +15,6 @@ from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.auth.roles import Role
 from alpha_panda.core.events import EventType
 from alpha_panda.core.topics import dlq
-from alpha_panda.domain.control import ControlAction
 from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
 from tests.conftest import eventually
@@ -45,7 +44,7 @@ async def settings(unique, kafka_bootstrap, postgres_dsn, redis_url):
 async def pool(settings):
     pool = await connect(settings.postgres_dsn.get_secret_value())
     await seed_users(pool)
-    await seed_strategies(pool)
+    await seed_strategies(settings, pool)
     yield pool
     await pool.close()
 
@@ -143,11 +142,11 @@ async def test_strategies_are_listed_from_the_table(api):
     ]
 
 
-async def test_pause_and_resume_flip_the_row_and_reach_the_risk_managers_topic(
+async def test_pause_and_resume_flip_the_row_and_publish_the_strategys_definition(
     api, settings, pool, unique
 ):
     relay_settings = settings_for(
-        "control-reader",
+        "definitions-reader",
         unique,
         settings.kafka_bootstrap,
         settings.postgres_dsn.get_secret_value(),
@@ -156,7 +155,7 @@ async def test_pause_and_resume_flip_the_row_and_reach_the_risk_managers_topic(
     reader = Relay(
         relay_settings,
         PostgresCheckpoints(pool, relay_settings.consumer_group),
-        inputs=[settings.topics.control],
+        inputs=[settings.topics.strategies],
     )
     headers = await login(api, Role.TRADER)
     repository = StrategyRepository(pool)
@@ -166,22 +165,23 @@ async def test_pause_and_resume_flip_the_row_and_reach_the_risk_managers_topic(
         row_after_pause = await repository.get("momentum-1")
         resumed = await api.post("/api/v1/strategies/momentum-1/resume", headers=headers)
 
-        async def both_commands_arrived() -> bool:
-            return len(reader.handled) >= 2
+        async def both_definitions_arrived() -> bool:  # after the two seeded ones
+            return len(reader.handled) >= 4
 
-        await eventually(both_commands_arrived, what="the HALT and RESUME commands")
+        await eventually(both_definitions_arrived, what="the paused and resumed definitions")
 
     assert paused.status_code == 200 and paused.json()["paused"] is True
     assert row_after_pause is not None and row_after_pause.paused
     assert resumed.json()["paused"] is False
     assert not (await repository.get("momentum-1")).paused
-    commands = [
-        (e.type, e.key, e.namespace, e.data.action, e.data.strategy_id) for e in reader.handled
+    momentum = [e for e in reader.handled if e.key == "momentum-1"]
+    assert [(e.type, e.namespace, e.data.config.paused) for e in momentum] == [
+        (EventType.STRATEGY_DEFINED, "paper", False),  # seeded
+        (EventType.STRATEGY_DEFINED, "paper", True),
+        (EventType.STRATEGY_DEFINED, "paper", False),
     ]
-    assert commands == [
-        (EventType.CONTROL_COMMAND, "momentum-1", "paper", ControlAction.HALT, "momentum-1"),
-        (EventType.CONTROL_COMMAND, "momentum-1", "paper", ControlAction.RESUME, "momentum-1"),
-    ]
+    generations = [e.data.generation for e in momentum]
+    assert generations == sorted(generations) and len(set(generations)) == 3
 
 
 async def test_pausing_an_unknown_strategy_is_404_and_publishes_nothing(api):
@@ -245,7 +245,7 @@ async def test_pausing_a_zerodha_strategy_sends_the_command_to_the_zerodha_contr
         )
     )
     relay_settings = settings_for(
-        "control-reader",
+        "definitions-reader",
         unique,
         settings.kafka_bootstrap,
         settings.postgres_dsn.get_secret_value(),

@@ -13,7 +13,9 @@ from alpha_panda.core.events import EventEnvelope
 from alpha_panda.core.settings import Settings, load_settings
 from alpha_panda.core.streaming import Runtime
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
+from alpha_panda.definitions.publisher import DefinitionPublisher
 from alpha_panda.domain.market import Tick
+from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import IST
 from tests.conftest import eventually
 
@@ -39,6 +41,8 @@ class Pipeline:
     strategy_id: str
     overrides: dict[str, str] = field(default_factory=dict)
     """Further settings, such as the Kite session of the zerodha namespace."""
+    definitions: list[StrategyConfig] = field(default_factory=list)
+    """Strategies defined on the namespace's definitions stream before the services start."""
     services: dict[str, Runtime] = field(default_factory=dict)
     handled: dict[str, list[EventEnvelope]] = field(default_factory=dict)
     wirings: list[Wiring] = field(default_factory=list)
@@ -63,6 +67,11 @@ class Pipeline:
         await ensure_topics(
             self.settings("x").kafka_bootstrap, self.settings("x").topics, TopicConfig(partitions=3)
         )
+        publisher = DefinitionPublisher(self.settings("definitions"))
+        await publisher.start()
+        for config in self.definitions:
+            await publisher.define(config)
+        await publisher.close()
         for service in PIPELINE:
             wiring = await Wiring.open(self.settings(service))
             processor = await wiring.build(service)

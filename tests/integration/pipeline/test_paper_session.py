@@ -10,8 +10,6 @@ import pytest
 import redis.asyncio as redis
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.backtest.config import BacktestConfig, StrategySpec
 from alpha_panda.backtest.engine import Backtest
 from alpha_panda.core.streaming.lag import group_lag
@@ -37,19 +35,15 @@ LIMITS = RiskLimits(max_position_quantity=500)
 @pytest.fixture
 async def pipeline(infra, postgres_dsn, unique):
     settings = {**infra, "ALPHA_PANDA_POSTGRES_DSN": postgres_dsn}
-    pool = await connect(postgres_dsn)
-    await StrategyRepository(pool).upsert(
-        StrategyConfig(
-            strategy_id="cross-infy",
-            namespace=Namespace.PAPER,
-            strategy_type="ma_crossover",
-            instruments=(INFY,),
-            parameters=CROSSOVER,
-            risk_limits=LIMITS,
-        )
+    config = StrategyConfig(
+        strategy_id="cross-infy",
+        namespace=Namespace.PAPER,
+        strategy_type="ma_crossover",
+        instruments=(INFY,),
+        parameters=CROSSOVER,
+        risk_limits=LIMITS,
     )
-    await pool.close()
-    pipeline = Pipeline(settings, "paper", unique, "cross-infy")
+    pipeline = Pipeline(settings, "paper", unique, "cross-infy", definitions=[config])
     await pipeline.start()
     yield pipeline
     await pipeline.stop()

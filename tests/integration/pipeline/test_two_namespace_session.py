@@ -22,8 +22,6 @@ import asyncpg
 import pytest
 import redis.asyncio as redis
 
-from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.core.events import SHARED_NAMESPACE, EventType
 from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming import Outgoing, Publisher
@@ -109,11 +107,6 @@ async def session(
 ) -> AsyncIterator[tuple[KiteSimulator, Pipeline, Pipeline]]:
     caplog.set_level(logging.INFO, logger="alpha_panda.portfolio_manager.reconciliation")
     settings = {**infra, "ALPHA_PANDA_POSTGRES_DSN": postgres_dsn}
-    pool = await connect(postgres_dsn)
-    repository = StrategyRepository(pool)
-    await repository.upsert(strategy("cross-paper", Namespace.PAPER))
-    await repository.upsert(strategy("cross-live", Namespace.ZERODHA))
-    await pool.close()
     config = SimulatorConfig(
         speed=0, start=SESSION_START, seed=0, replay_file=replay_file(tmp_path), rate_limits={}
     )
@@ -123,8 +116,21 @@ async def session(
             "kite_access_token": simulator.login().access_token,
             "kite_root": simulator.urls.rest,
         }
-        paper = Pipeline(settings, "paper", unique, "cross-paper")
-        live = Pipeline(settings, "zerodha", unique, "cross-live", overrides=kite)
+        paper = Pipeline(
+            settings,
+            "paper",
+            unique,
+            "cross-paper",
+            definitions=[strategy("cross-paper", Namespace.PAPER)],
+        )
+        live = Pipeline(
+            settings,
+            "zerodha",
+            unique,
+            "cross-live",
+            overrides=kite,
+            definitions=[strategy("cross-live", Namespace.ZERODHA)],
+        )
         await paper.start()
         await live.start()
         yield simulator, paper, live

@@ -64,7 +64,7 @@ async def cache(redis_url) -> AsyncIterator[redis.Redis]:
 async def api_url(settings, cache) -> AsyncIterator[str]:
     pool = await connect(settings.postgres_dsn.get_secret_value())
     await seed_users(pool)
-    await seed_strategies(pool)
+    await seed_strategies(settings, pool)
     strategies = [
         strategy_summary("bollinger-2", "-40.00", "0", "2.10"),
         strategy_summary("momentum-1", "120.50", "-20.25", "3.10"),

@@ -1,39 +1,65 @@
-"""Strategy configuration rows: what each strategy runner trades and with which limits."""
+"""The `strategies` table: a projection of the definitions stream, for listing and reading.
+
+The risk manager books it from the stream in its checkpoints; nothing reads it as the truth
+at start-up."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import asyncpg
 
 from alpha_panda.domain.risk.limits import RiskLimits
-from alpha_panda.domain.strategies.config import StrategyConfig
+from alpha_panda.domain.strategies.config import StrategyConfig, StrategyDefined, StrategyRemoved
 from alpha_panda.domain.values import Namespace
+
+_UPSERT_SQL = (
+    "INSERT INTO strategies (strategy_id, namespace, strategy_type, instruments,"
+    " parameters, risk_limits, paused, updated_at)"
+    " VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, now())"
+    " ON CONFLICT (strategy_id) DO UPDATE SET namespace = $2, strategy_type = $3,"
+    " instruments = $4, parameters = $5::jsonb, risk_limits = $6::jsonb, paused = $7,"
+    " updated_at = now()"
+)
+
+
+def _row(config: StrategyConfig) -> tuple[object, ...]:
+    return (
+        config.strategy_id,
+        config.namespace.value,
+        config.strategy_type,
+        list(config.instruments),
+        json.dumps(config.parameters),
+        config.risk_limits.model_dump_json(exclude_unset=True),
+        config.paused,
+    )
+
+
+async def write_definitions(connection: asyncpg.Connection, records: Sequence[object]) -> None:
+    """Project definitions and removals into `strategies` inside the caller's transaction."""
+    for record in records:
+        if isinstance(record, StrategyDefined):
+            await connection.execute(_UPSERT_SQL, *_row(record.config))
+        elif isinstance(record, StrategyRemoved):
+            await connection.execute(
+                "DELETE FROM strategies WHERE strategy_id = $1 AND namespace = $2",
+                record.strategy_id,
+                record.namespace.value,
+            )
+        else:
+            raise TypeError(f"the strategies projection books definitions, not {record!r}")
 
 
 class StrategyRepository:
-    """Read and write `strategies`."""
+    """Read the `strategies` projection (and seed it, in tests)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
     async def upsert(self, config: StrategyConfig) -> None:
-        """Insert or replace a strategy's configuration."""
-        await self._pool.execute(
-            "INSERT INTO strategies (strategy_id, namespace, strategy_type, instruments,"
-            " parameters, risk_limits, paused, updated_at)"
-            " VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, now())"
-            " ON CONFLICT (strategy_id) DO UPDATE SET namespace = $2, strategy_type = $3,"
-            " instruments = $4, parameters = $5::jsonb, risk_limits = $6::jsonb, paused = $7,"
-            " updated_at = now()",
-            config.strategy_id,
-            config.namespace.value,
-            config.strategy_type,
-            list(config.instruments),
-            json.dumps(config.parameters),
-            config.risk_limits.model_dump_json(exclude_unset=True),
-            config.paused,
-        )
+        """Insert or replace a strategy's row."""
+        await self._pool.execute(_UPSERT_SQL, *_row(config))
 
     async def get(self, strategy_id: str) -> StrategyConfig | None:
         """Return one strategy's configuration, or None."""
@@ -50,15 +76,6 @@ class StrategyRepository:
             namespace.value if namespace else None,
         )
         return [_config(row) for row in rows]
-
-    async def set_paused(self, strategy_id: str, paused: bool) -> bool:
-        """Pause or resume a strategy; return False when it does not exist."""
-        status = await self._pool.execute(
-            "UPDATE strategies SET paused = $2, updated_at = now() WHERE strategy_id = $1",
-            strategy_id,
-            paused,
-        )
-        return status.endswith(" 1")
 
 
 def _config(row: asyncpg.Record) -> StrategyConfig:

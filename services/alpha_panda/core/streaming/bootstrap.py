@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from alpha_panda.core.topics import TopicMap, is_dlq
+from alpha_panda.core.topics import TopicMap, is_compacted, is_dlq
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -19,6 +19,13 @@ class TopicConfig:
     replication_factor: int = 1
     retention_ms: int = 7 * DAY_MS
     dlq_retention_ms: int = 30 * DAY_MS
+
+
+def topic_configs(name: str, config: TopicConfig) -> dict[str, str]:
+    """Return a topic's settings: definitions are compacted and kept, the others age out."""
+    if is_compacted(name):
+        return {"cleanup.policy": "compact", "retention.ms": "-1"}
+    return {"retention.ms": str(config.dlq_retention_ms if is_dlq(name) else config.retention_ms)}
 
 
 async def ensure_topics(
@@ -35,11 +42,7 @@ async def ensure_topics(
                 name,
                 num_partitions=config.partitions,
                 replication_factor=config.replication_factor,
-                topic_configs={
-                    "retention.ms": str(
-                        config.dlq_retention_ms if is_dlq(name) else config.retention_ms
-                    )
-                },
+                topic_configs=topic_configs(name, config),
             )
             for name in topics.all_topics()
             if name not in existing

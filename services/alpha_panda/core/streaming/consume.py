@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from alpha_panda.core.streaming import metrics
 from alpha_panda.core.streaming.handler import Subscription
+from alpha_panda.core.topics import is_compacted
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ class TopicConsumer:
             topic: frozenset(key.encode() for key in keys)
             for topic, keys in subscription.only_keys.items()
         }
+        self._compacted = frozenset(t for t in subscription.topics if is_compacted(t))
         self._max_batch = max_batch
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
@@ -58,6 +61,27 @@ class TopicConsumer:
         self._consumer.subscribe(list(self.subscription.topics), listener=listener)
         await self._consumer.start()
 
+    async def start_recent(self) -> None:
+        """Move partitions of `recent_only` topics that the group never committed to the first
+        offset of the warm-up window (their end when nothing is that recent)."""
+        recent = self.subscription.recent_only
+        if not recent:
+            return
+        now_ms = int(time.time() * 1000)
+        fresh = {
+            tp: now_ms - int(recent[tp.topic] * 1000)
+            for tp in self._consumer.assignment()
+            if tp.topic in recent and await self._consumer.committed(tp) is None
+        }
+        if not fresh:
+            return
+        found = await self._consumer.offsets_for_times(fresh)
+        for tp, at in found.items():
+            if at is None:
+                await self._consumer.seek_to_end(tp)
+            else:
+                self._consumer.seek(tp, at.offset)
+
     async def stop(self) -> None:
         """Leave the group."""
         await self._consumer.stop()
@@ -75,10 +99,14 @@ class TopicConsumer:
         for topic, count in Counter(record.topic for record in records).items():
             metrics.child(metrics.EVENTS_CONSUMED, self.service, topic).inc(count)
         kept = records
+        if self._compacted:  # a tombstone ends a key on a compacted topic: nothing to handle
+            kept = [r for r in kept if r.value is not None or r.topic not in self._compacted]
+            self._count_skipped("tombstone", len(records) - len(kept))
         if self._only_keys:
             only = self._only_keys
+            before = len(kept)
             kept = [r for r in kept if r.topic not in only or r.key in only[r.topic]]
-            self._count_skipped("other key", len(records) - len(kept))
+            self._count_skipped("other key", before - len(kept))
         if self._latest_only:
             latest = self._latest_only
             newest = {(r.topic, r.key): i for i, r in enumerate(kept) if r.topic in latest}
@@ -120,6 +148,38 @@ class TopicConsumer:
 def next_offsets(batch: Batch) -> dict[object, int]:
     """Return the offset to resume from per partition: a partition's records come in order."""
     return {tp: part[-1].offset + 1 for tp, part in batch.items()}
+
+
+async def assign_all(
+    consumer: AIOKafkaConsumer, bootstrap: str, topic: str
+) -> dict[TopicPartition, int]:
+    """Assign every partition of `topic` to `consumer` and return the end offset of each."""
+    probe = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await probe.start()  # a subscribed consumer without a group loads the topic's metadata
+    try:
+        partitions = [TopicPartition(topic, p) for p in probe.partitions_for_topic(topic) or ()]
+    finally:
+        await probe.stop()
+    if not partitions:
+        return {}
+    consumer.assign(partitions)
+    ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
+    return ends
+
+
+async def drain(
+    consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int], limit: int
+) -> AsyncIterator[list[ConsumerRecord]]:
+    """Yield batches of records until every partition reaches its end offset or `limit`."""
+    taken = 0
+    while taken < limit:
+        pending = [tp for tp, end in ends.items() if await consumer.position(tp) < end]
+        if not pending:
+            return
+        batch = await consumer.getmany(*pending, timeout_ms=500, max_records=limit - taken)
+        records = [record for part in batch.values() for record in part]
+        taken += len(records)
+        yield records
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
+from alpha_panda.core.streaming.consume import assign_all, drain
 from alpha_panda.core.streaming.publish import Publisher
 from alpha_panda.core.topics import dlq, original_of
 
@@ -88,38 +88,6 @@ class DeadLetter:
         )
 
 
-async def _assign_all(
-    consumer: AIOKafkaConsumer, bootstrap: str, topic: str
-) -> dict[TopicPartition, int]:
-    """Assign every partition of `topic` to `consumer` and return the end offset of each."""
-    probe = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await probe.start()  # a subscribed consumer without a group loads the topic's metadata
-    try:
-        partitions = [TopicPartition(topic, p) for p in probe.partitions_for_topic(topic) or ()]
-    finally:
-        await probe.stop()
-    if not partitions:
-        return {}
-    consumer.assign(partitions)
-    ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
-    return ends
-
-
-async def _drain(
-    consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int], limit: int
-) -> AsyncIterator[list[ConsumerRecord]]:
-    """Yield batches of records until every partition reaches its end offset or `limit`."""
-    taken = 0
-    while taken < limit:
-        pending = [tp for tp, end in ends.items() if await consumer.position(tp) < end]
-        if not pending:
-            return
-        batch = await consumer.getmany(*pending, timeout_ms=500, max_records=limit - taken)
-        records = [record for part in batch.values() for record in part]
-        taken += len(records)
-        yield records
-
-
 async def read_dead_letters(bootstrap: str, topic: str, limit: int = 1000) -> list[DeadLetter]:
     """Return up to `limit` dead letters of `topic` from the start of its `.dlq` companion."""
     consumer = AIOKafkaConsumer(
@@ -127,10 +95,10 @@ async def read_dead_letters(bootstrap: str, topic: str, limit: int = 1000) -> li
     )
     await consumer.start()
     try:
-        ends = await _assign_all(consumer, bootstrap, dlq(topic))
+        ends = await assign_all(consumer, bootstrap, dlq(topic))
         letters = [
             DeadLetter.from_dlq_record(record)
-            async for records in _drain(consumer, ends, limit)
+            async for records in drain(consumer, ends, limit)
             for record in records
         ]
         return sorted(
@@ -159,8 +127,8 @@ async def replay_dead_letters(
     await publisher.start()
     replayed = 0
     try:
-        ends = await _assign_all(consumer, bootstrap, dlq(topic))
-        async for records in _drain(consumer, ends, limit):
+        ends = await assign_all(consumer, bootstrap, dlq(topic))
+        async for records in drain(consumer, ends, limit):
             for record in records:
                 letter = DeadLetter.from_dlq_record(record)
                 await publisher.send_record(letter.topic, letter.key, letter.value, letter.headers)

@@ -217,7 +217,8 @@ class Publisher:
     async def send_record(
         self, topic: str, key: bytes | None, value: bytes | None, headers: Sequence[Header]
     ) -> None:
-        """Send one record as it is (a dead letter, a replayed one) and wait until durable."""
+        """Send one record as it is (a dead letter, a replayed one, a tombstone) and wait until
+        durable."""
         assert self._producer is not None, "start() the publisher first"
         await self._producer.send_and_wait(topic, value=value, key=key, headers=list(headers))
 

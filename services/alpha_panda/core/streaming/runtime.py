@@ -35,6 +35,10 @@ from alpha_panda.core.streaming.retry import Backoff, FatalError, is_transient
 log = logging.getLogger(__name__)
 
 
+class NamespaceMismatch(ValueError):
+    """An envelope claims another broker namespace than the topic it arrived on."""
+
+
 @dataclass(frozen=True)
 class RuntimeConfig:
     """Tuning of the consume-handle-publish loop."""
@@ -98,7 +102,7 @@ class Runtime:
         self.handler.restore(await self._store.load_snapshot())
         await self.publisher.start()
         self._traced = tracing.recording()
-        await self.consumer.start(self.checkpoint, self.processed.load_recent)
+        await self.consumer.start(self.checkpoint, self._on_assigned)
 
     async def run(self) -> None:
         """Consume until `stop()`; what was handled is checkpointed before leaving."""
@@ -121,6 +125,10 @@ class Runtime:
         if self.failure is None:
             await self.checkpoint()
         await self._checkpoints.finish()
+
+    async def _on_assigned(self) -> None:
+        await self.processed.load_recent()
+        await self.consumer.start_recent()
 
     def stop(self) -> None:
         """Ask `run()` to stop taking new batches."""
@@ -172,11 +180,21 @@ class Runtime:
 
     async def _process_batch(self, batch: Batch) -> None:
         decoded: list[tuple[ConsumerRecord, EventEnvelope]] = []
+        owner_of = self.settings.topics.owner_of
         for record in self.consumer.wanted(batch):
             try:
-                decoded.append((record, decode(record.value)))
+                event = decode(record.value)
             except EventDecodeError as error:
                 await self._dead_letter(record, error, attempts=1)
+                continue
+            owner = owner_of(record.topic)
+            if owner is not None and event.namespace != owner:  # never trade across namespaces
+                mismatch = NamespaceMismatch(
+                    f"a {event.namespace} event on {owner}'s {record.topic}"
+                )
+                await self._dead_letter(record, mismatch, attempts=1)
+                continue
+            decoded.append((record, event))
         handler = self.handler
         once = [event for _, event in decoded if handler.deduplicates(event)]
         already = await self.processed.seen(event.id for event in once)

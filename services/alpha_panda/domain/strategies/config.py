@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from alpha_panda.domain.risk.limits import RiskLimits
-from alpha_panda.domain.values import Frozen, Namespace
+from alpha_panda.domain.values import Frozen, Namespace, UtcDatetime
 
 
 class StrategyConfig(Frozen):
@@ -20,3 +20,21 @@ class StrategyConfig(Frozen):
     parameters: dict[str, Any] = Field(default_factory=dict)
     risk_limits: RiskLimits = RiskLimits()
     paused: bool = False
+
+
+class StrategyDefined(Frozen):
+    """A strategy's full definition as of one generation of its source (the resource's
+    `metadata.generation`, or the CLI's clock): the one live source of truth of what trades."""
+
+    config: StrategyConfig
+    generation: int = Field(ge=1)
+    defined_at: UtcDatetime
+
+
+class StrategyRemoved(Frozen):
+    """A strategy was deleted: its runner stops, its risk state retires, its ledger stays."""
+
+    strategy_id: str
+    namespace: Namespace
+    generation: int = Field(ge=1)
+    removed_at: UtcDatetime

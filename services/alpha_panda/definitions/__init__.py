@@ -1,0 +1,1 @@
+"""Strategy definitions as events: the one live source of truth of what trades."""
