@@ -94,11 +94,11 @@ def open_instants(start: datetime, end: datetime, step_seconds: float) -> Iterat
     while day <= end.astimezone(IST).date():
         if day.weekday() < 5:
             opening = datetime.combine(day, MARKET_OPEN, IST)
-            closing = min(datetime.combine(day, MARKET_CLOSE, IST), end)
+            closing = datetime.combine(day, MARKET_CLOSE, IST)
             instant = opening
             if start > opening:
                 instant = opening + step * ((start - opening) // step)
-            while instant <= closing:
+            while instant < closing and instant <= end:
                 yield instant
                 instant += step
         day += timedelta(days=1)

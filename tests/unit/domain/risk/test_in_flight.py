@@ -228,102 +228,70 @@ def test_backlog_of_signals_with_no_fills_yet_validates_only_up_to_the_limit():
     assert engine.position("alpha", TOKEN) == 50
 
 
-signals = st.tuples(st.sampled_from([Side.BUY, Side.SELL]), st.integers(min_value=1, max_value=40))
 deliveries = st.lists(
     st.tuples(
         st.sampled_from(["signal", "fill", "partial", "fail"]),
-        signals,
+        st.sampled_from([Side.BUY, Side.SELL]),
+        st.integers(min_value=1, max_value=40),
         st.integers(min_value=0, max_value=10),
     ),
     min_size=1,
     max_size=80,
 )
+"""Steps of a session: a signal, or a report (whole fill, part fill, failure) of an order
+picked among those still open."""
 
 
-@settings(max_examples=300, deadline=None)
-@given(events=deliveries)
-def test_lagging_fills_never_push_a_position_past_its_limit(events):
-    """Signals arrive while fills and failures of earlier orders lag at random, in any order
-    and in parts: the position from fills never leaves the limit."""
-    limit = 50
-    engine = engine_with(max_position_quantity=limit)
-    open_orders = []  # [order id, side, quantity left, fills so far]
-    for step, (kind, (side, quantity), pick) in enumerate(events):
-        seconds = step
+def play(engine, steps, tokens):
+    """Judge the signals and deliver the reports of `steps` (a signal's instrument picked
+    from `tokens`); after every step, yield the open orders [id, side, token, left, fills]."""
+    open_orders = []
+    for step, (kind, side, quantity, pick) in enumerate(steps):
         if kind == "signal" or not open_orders:
-            verdict = engine.evaluate(make_signal(side, quantity, seconds=seconds))
-            if isinstance(verdict, ValidatedSignal):
-                open_orders.append([f"order-{step}", side, quantity, 0])
-            continue
-        order = open_orders[pick % len(open_orders)]
-        order_id, order_side, left, fills = order
-        if kind == "fail":
-            engine.on_order_failed(failure_of(order_id, order_side, left, seconds=seconds))
-            open_orders.remove(order)
-            continue
-        part = left if kind == "fill" else max(1, left // 2)
-        order[2], order[3] = left - part, fills + 1
-        engine.on_fill(
-            fill_of(order_id, order_side, part, left - part, seconds=seconds, number=fills + 1)
-        )
-        if order[2] == 0:
-            open_orders.remove(order)
-        assert abs(engine.position("alpha", TOKEN)) <= limit
-    bought, sold = engine.in_flight("alpha", TOKEN)
-    held = engine.position("alpha", TOKEN)
-    assert held + bought <= limit and held - sold >= -limit
-    assert (bought, sold) == (
-        sum(left for _, side, left, _ in open_orders if side is Side.BUY),
-        sum(left for _, side, left, _ in open_orders if side is Side.SELL),
-    )
-
-
-spread_deliveries = st.lists(
-    st.tuples(
-        st.sampled_from(["signal", "fill", "partial", "fail"]),
-        signals,
-        st.sampled_from([TOKEN, OTHER]),
-        st.integers(min_value=0, max_value=10),
-    ),
-    min_size=1,
-    max_size=80,
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(events=spread_deliveries)
-def test_lagging_fills_never_push_a_strategy_past_its_gross_limit(events):
-    """The same over two instruments: neither holding leaves the instrument limit and their
-    sum never leaves the strategy limit."""
-    engine = engine_with(max_position_quantity=50, max_strategy_quantity=70)
-    open_orders = []  # [order id, side, token, quantity left, fills so far]
-    for step, (kind, (side, quantity), token, pick) in enumerate(events):
-        if kind == "signal" or not open_orders:
+            token = tokens[pick % len(tokens)]
             verdict = engine.evaluate(make_signal(side, quantity, token=token, seconds=step))
             if isinstance(verdict, ValidatedSignal):
                 open_orders.append([f"order-{step}", side, token, quantity, 0])
-            continue
-        order = open_orders[pick % len(open_orders)]
-        order_id, order_side, order_token, left, fills = order
-        if kind == "fail":
-            failed = failure_of(order_id, order_side, left, seconds=step, token=order_token)
-            engine.on_order_failed(failed)
-            open_orders.remove(order)
-            continue
-        part = left if kind == "fill" else max(1, left // 2)
-        order[3], order[4] = left - part, fills + 1
-        engine.on_fill(
-            fill_of(
-                order_id,
-                order_side,
-                part,
-                left - part,
-                seconds=step,
-                token=order_token,
-                number=fills + 1,
-            )
+        elif kind == "fail":
+            order = open_orders.pop(pick % len(open_orders))
+            order_id, order_side, token, left, _ = order
+            engine.on_order_failed(failure_of(order_id, order_side, left, step, token))
+        else:
+            order = open_orders[pick % len(open_orders)]
+            order_id, order_side, token, left, fills = order
+            part = left if kind == "fill" else max(1, left // 2)
+            order[3], order[4] = left - part, fills + 1
+            fill = fill_of(order_id, order_side, part, left - part, "100", step, token, fills + 1)
+            engine.on_fill(fill)
+            if not order[3]:
+                open_orders.remove(order)
+        yield open_orders
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=deliveries)
+def test_lagging_fills_never_push_a_position_past_its_limit(steps):
+    """Signals arrive while fills and failures of earlier orders lag at random, in any order
+    and in parts: the position from fills never leaves the limit, nor would it were every
+    order in flight to fill, and what is in flight is exactly what the open orders hold."""
+    engine = engine_with(max_position_quantity=50)
+    for open_orders in play(engine, steps, [TOKEN]):
+        held = engine.position("alpha", TOKEN)
+        bought, sold = engine.in_flight("alpha", TOKEN)
+        assert abs(held) <= 50
+        assert held + bought <= 50 and held - sold >= -50
+        assert (bought, sold) == (
+            sum(left for _, side, _, left, _ in open_orders if side is Side.BUY),
+            sum(left for _, side, _, left, _ in open_orders if side is Side.SELL),
         )
-        if order[3] == 0:
-            open_orders.remove(order)
-        held = [abs(engine.position("alpha", instrument)) for instrument in (TOKEN, OTHER)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=deliveries)
+def test_lagging_fills_never_push_a_strategy_past_its_gross_limit(steps):
+    """The same over two instruments: neither holding leaves the instrument limit and their
+    sum never leaves the strategy limit."""
+    engine = engine_with(max_position_quantity=50, max_strategy_quantity=70)
+    for _ in play(engine, steps, [TOKEN, OTHER]):
+        held = [abs(engine.position("alpha", token)) for token in (TOKEN, OTHER)]
         assert max(held) <= 50 and sum(held) <= 70
