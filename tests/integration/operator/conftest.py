@@ -13,8 +13,8 @@ import yaml
 from kopf.testing import KopfRunner
 from kubernetes import client, config, dynamic
 
-from alpha_panda.kite_sim.background import BackgroundSimulator
 from alpha_panda_operator.cluster import Cluster
+from kite_sim.background import BackgroundSimulator
 from tests.integration.kite_sim.support import frozen_config
 from tests.integration.operator.support import FIELD_MANAGER, KiteAccounts, Resources, wait_for
 

@@ -14,8 +14,8 @@ import yaml
 from kubernetes import client, dynamic
 from kubernetes.client.exceptions import ApiException
 
-from alpha_panda.kite_sim.background import BackgroundSimulator
 from alpha_panda_operator import API_VERSION
+from kite_sim.background import BackgroundSimulator
 
 FIELD_MANAGER = "alpha-panda-tests"
 CHART = Path(__file__).resolve().parents[3] / "charts" / "alpha-panda"

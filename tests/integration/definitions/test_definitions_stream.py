@@ -1,0 +1,292 @@
+"""Strategy definitions as events, against the real Kafka and PostgreSQL: what is defined is
+what the running risk manager judges by, and what a runner follows, without a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
+from alpha_panda.adapters.postgres.strategies import StrategyRepository
+from alpha_panda.app.wiring import Wiring
+from alpha_panda.core.events import EventType
+from alpha_panda.core.settings import Settings, load_settings
+from alpha_panda.core.streaming import Outgoing, Publisher, Runtime
+from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
+from alpha_panda.definitions.publisher import DefinitionPublisher
+from alpha_panda.domain.risk.limits import RiskLimits
+from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
+from alpha_panda.domain.strategies.config import StrategyConfig
+from alpha_panda.domain.values import Namespace, Side
+from tests.conftest import eventually
+from tests.integration.core.processors import Relay, Source, ledger_pool, running, tick
+
+pytestmark = pytest.mark.integration
+
+INFY = 408065
+
+
+class Stack:
+    """The shared services of one paper namespace, and a way to talk to them."""
+
+    def __init__(self, infra: dict[str, str], postgres_dsn: str, prefix: str) -> None:
+        self.infra = infra
+        self.postgres_dsn = postgres_dsn
+        self.prefix = prefix
+        self.wirings: list[Wiring] = []
+        self.tasks: list[asyncio.Task[None]] = []
+        self.runtimes: list[Runtime] = []
+
+    def settings(self, service: str, **overrides: object) -> Settings:
+        return load_settings(
+            service_name=service,
+            namespace="paper",
+            group_prefix=f"t{self.prefix}",
+            topic_prefix=f"t{self.prefix}.",
+            kafka_bootstrap=self.infra["ALPHA_PANDA_KAFKA_BOOTSTRAP"],
+            postgres_dsn=self.postgres_dsn,
+            redis_url=self.infra["ALPHA_PANDA_REDIS_URL"],
+            **overrides,
+        )
+
+    async def start(self, service: str, **overrides: object) -> Runtime:
+        wiring = await Wiring.open(self.settings(service, **overrides))
+        runtime = await wiring.build(service.split(".")[0])
+        assert isinstance(runtime, Runtime)
+        await runtime.start()
+        self.wirings.append(wiring)
+        self.runtimes.append(runtime)
+        self.tasks.append(asyncio.create_task(runtime.run()))
+        return runtime
+
+    async def stop(self, runtime: Runtime) -> None:
+        index = self.runtimes.index(runtime)
+        runtime.stop()
+        await self.tasks.pop(index)
+        await runtime.close()
+        await self.wirings.pop(index).close()
+        self.runtimes.pop(index)
+
+    async def close(self) -> None:
+        for runtime in list(self.runtimes):
+            await self.stop(runtime)
+
+
+@pytest.fixture
+async def stack(infra, postgres_dsn, unique) -> AsyncIterator[Stack]:
+    stack = Stack(infra, postgres_dsn, unique)
+    await ensure_topics(
+        infra["ALPHA_PANDA_KAFKA_BOOTSTRAP"], stack.settings("x").topics, TopicConfig(partitions=3)
+    )
+    yield stack
+    await stack.close()
+
+
+@pytest.fixture
+async def definitions(stack: Stack) -> AsyncIterator[DefinitionPublisher]:
+    publisher = DefinitionPublisher(stack.settings("operator"))
+    await publisher.start()
+    yield publisher
+    await publisher.close()
+
+
+@pytest.fixture
+async def verdicts(stack: Stack, postgres_dsn) -> AsyncIterator[Relay]:
+    pool = await ledger_pool(postgres_dsn)
+    settings = stack.settings("verdict-reader")
+    topics = settings.topics
+    reader = Relay(
+        settings,
+        PostgresCheckpoints(pool, settings.consumer_group),
+        inputs=[topics.signals_validated, topics.signals_rejected],
+    )
+    async with running(reader):
+        yield reader
+    await pool.close()
+
+
+def strategy(strategy_id: str, limits: RiskLimits, **fields: object) -> StrategyConfig:
+    return StrategyConfig(
+        strategy_id=strategy_id,
+        namespace=Namespace.PAPER,
+        strategy_type="ma_crossover",
+        instruments=(INFY,),
+        parameters={"fast_window": 2, "slow_window": 3, "quantity": 10, "cooldown_seconds": 0},
+        risk_limits=limits,
+        **fields,
+    )
+
+
+def limit(quantity: int) -> RiskLimits:
+    return RiskLimits(max_position_quantity=quantity, market_hours=None)
+
+
+class SignalSource:
+    """Publishes raw signals as a strategy runner does."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.topic = settings.topics.signals_raw
+        self.publisher = Publisher(
+            settings.kafka_bootstrap, source="test-runner", namespace="paper"
+        )
+
+    async def send(self, strategy_id: str, quantity: int) -> None:
+        signal = Signal(
+            strategy_id=strategy_id,
+            instrument_token=INFY,
+            side=Side.BUY,
+            quantity=quantity,
+            reference_price=Decimal("1500"),
+            generated_at=datetime.now(UTC),
+        )
+        await self.publisher.publish([Outgoing(self.topic, EventType.SIGNAL_RAW, signal)])
+        await self.publisher.flush()
+
+
+@pytest.fixture
+async def signals(stack: Stack) -> AsyncIterator[SignalSource]:
+    source = SignalSource(stack.settings("test-runner"))
+    await source.publisher.start()
+    yield source
+    await source.publisher.close()
+
+
+async def verdict_of(verdicts: Relay, count: int) -> ValidatedSignal | RejectedSignal:
+    async def arrived() -> bool:
+        return len(verdicts.handled) >= count
+
+    await eventually(arrived, timeout=10, what=f"verdict {count}")
+    return verdicts.handled[count - 1].data
+
+
+async def test_a_strategy_defined_after_the_risk_manager_started_is_judged_by_its_limits(
+    stack, definitions, verdicts, signals, postgres_dsn
+):
+    await stack.start("risk-manager")
+    await definitions.define(strategy("tiny", limit(10)))
+
+    await signals.send("tiny", 1000)
+    refused = await verdict_of(verdicts, 1)
+    assert isinstance(refused, RejectedSignal) and refused.rule == "max_position_quantity"
+    await signals.send("tiny", 5)
+    assert isinstance(await verdict_of(verdicts, 2), ValidatedSignal)
+
+    pool = await ledger_pool(postgres_dsn)  # the projection follows the stream
+    row = await StrategyRepository(pool).get("tiny")
+    await pool.close()
+    assert row is not None and row.risk_limits.max_position_quantity == 10
+
+
+async def test_a_changed_limit_judges_the_next_signal_within_five_seconds(
+    stack, definitions, verdicts, signals
+):
+    await stack.start("risk-manager")
+    await definitions.define(strategy("tiny", limit(10)))
+    await signals.send("tiny", 1000)
+    assert isinstance(await verdict_of(verdicts, 1), RejectedSignal)
+
+    changed = time.monotonic()
+    await definitions.define(strategy("tiny", limit(5000)))
+    await signals.send("tiny", 1000)
+    judged = await verdict_of(verdicts, 2)
+    elapsed = time.monotonic() - changed
+    assert isinstance(judged, ValidatedSignal) and elapsed < 5, elapsed
+
+
+async def test_unknown_and_removed_strategies_are_rejected_as_unknown(
+    stack, definitions, verdicts, signals
+):
+    await stack.start("risk-manager")
+    await signals.send("never-defined", 1)
+    unknown = await verdict_of(verdicts, 1)
+    assert isinstance(unknown, RejectedSignal) and unknown.rule == "unknown_strategy"
+
+    await definitions.define(strategy("brief", limit(10)))
+    await signals.send("brief", 1)
+    assert isinstance(await verdict_of(verdicts, 2), ValidatedSignal)
+    await definitions.remove("brief", Namespace.PAPER)
+    await signals.send("brief", 1)
+    removed = await verdict_of(verdicts, 3)
+    assert isinstance(removed, RejectedSignal) and removed.rule == "unknown_strategy"
+
+
+async def test_a_paused_definition_stops_the_strategy_and_survives_a_runner_restart(
+    stack, definitions, verdicts, signals
+):
+    await stack.start("risk-manager")
+    await definitions.define(strategy("calm", limit(10)))
+    await definitions.set_paused("calm", Namespace.PAPER, True)
+    await signals.send("calm", 1)
+    halted = await verdict_of(verdicts, 1)
+    assert isinstance(halted, RejectedSignal) and halted.rule == "kill_switch"
+
+    runner = await stack.start("strategy-runner.calm", strategy_id="calm")
+    assert runner.handler.paused
+    await stack.stop(runner)
+    restarted = await stack.start("strategy-runner.calm", strategy_id="calm")
+    assert restarted.handler.paused  # a restart never clears the kill switch
+    assert (await definitions.current(Namespace.PAPER))["calm"].config.paused
+
+
+async def test_two_strategies_on_one_tick_both_reach_the_risk_manager(stack, definitions, verdicts):
+    for strategy_id in ("fast-a", "fast-b"):
+        await definitions.define(strategy(strategy_id, limit(1000)))
+    await stack.start("risk-manager")
+    for strategy_id in ("fast-a", "fast-b"):
+        await stack.start(f"strategy-runner.{strategy_id}", strategy_id=strategy_id)
+    source = Source(stack.settings("market-feed"))
+    market = stack.settings("x").topics.market_ticks
+    async with running(source):
+        for second, price in enumerate(["103", "102", "101", "100", "103"]):
+            await source.publish(market, [tick_at(second, price)])
+        await eventually(lambda: _has(verdicts, 2), timeout=20, what="both strategies' verdicts")
+    judged = {event.data.signal.strategy_id: event for event in verdicts.handled}
+    assert set(judged) == {"fast-a", "fast-b"}
+    assert judged["fast-a"].causation_id != judged["fast-b"].causation_id
+
+
+async def test_a_runner_started_mid_session_never_signals_on_ticks_older_than_its_window(
+    stack, definitions, postgres_dsn
+):
+    await definitions.define(strategy("late", limit(1000)))
+    source = Source(stack.settings("market-feed"))
+    market = stack.settings("x").topics.market_ticks
+    async with running(source):
+        for second, price in enumerate(["103", "102", "101", "100", "103", "104"]):
+            await source.publish(market, [tick_at(second, price)])  # a crossover, long ago
+        await asyncio.sleep(3)
+        runner = await stack.start(
+            "strategy-runner.late", strategy_id="late", strategy_warmup_seconds=1
+        )
+        seen: list = []
+        handle = runner.handler.handle
+
+        async def recording(event):
+            outputs = await handle(event)
+            seen.append((event.type, list(outputs.events)))
+            return outputs
+
+        runner.handler.handle = recording
+        await asyncio.sleep(2)
+        await source.publish(market, [tick_at(10, "104")])  # now: one fresh tick
+        await eventually(lambda: _ready(any(t is EventType.MARKET_TICK for t, _ in seen)))
+    ticks = [outputs for kind, outputs in seen if kind is EventType.MARKET_TICK]
+    assert len(ticks) == 1 and ticks[0] == []  # the old crossover was never even read
+
+
+def tick_at(second: int, price: str):
+    base = tick(INFY, second)
+    return base.model_copy(update={"last_price": Decimal(price)})
+
+
+async def _has(relay: Relay, count: int) -> bool:
+    return len(relay.handled) >= count
+
+
+async def _ready(value: bool) -> bool:
+    return value
