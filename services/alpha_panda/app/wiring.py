@@ -20,7 +20,7 @@ from alpha_panda.adapters.postgres.strategies import write_definitions
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.core.health import HealthCheck
 from alpha_panda.core.settings import Settings
-from alpha_panda.core.streaming import Runtime
+from alpha_panda.core.streaming import Outputs, Runtime
 from alpha_panda.core.streaming.compacted import read_latest
 from alpha_panda.domain.execution.paper import PaperTrader, PaperTraderConfig
 from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
@@ -140,12 +140,28 @@ class Wiring:
         if settings.namespace is Namespace.PAPER:
             trader = PaperExecution(PaperTrader(PaperTraderConfig()))
             return Runtime(TradingEngine(settings.topics, trader), settings, self.checkpoints())
-        from alpha_panda.trading_engine.live import LiveTradingEngine
+        from alpha_panda.adapters.kite.client import paced_kite
+        from alpha_panda.trading_engine.live import LiveTradingEngine, OrderWatchConfig
+        from alpha_panda.trading_engine.reconciler import BookReconciler
         from alpha_panda.trading_engine.zerodha import zerodha_trader
 
         self._kite_token()
-        engine = LiveTradingEngine(settings.topics, zerodha_trader(settings), settings.service_name)
-        side_work = [(engine.watch.poll_seconds, engine.poll)]
+        kite = paced_kite(settings)  # the trader and the reconciler wait their turns together
+        watch = OrderWatchConfig(settings.order_poll_seconds)
+        engine = LiveTradingEngine(
+            settings.topics, zerodha_trader(settings, kite), settings.service_name, watch
+        )
+        reconciler = BookReconciler(kite, self.pool, settings.namespace.value)
+
+        async def adopt_missing() -> list[Outputs]:
+            """Emit the order events the broker's books hold and the ledger lacks."""
+            missing = await reconciler.missing()
+            return [Outputs([engine.outgoing(event) for event in missing])] if missing else []
+
+        side_work = [
+            (watch.poll_seconds, engine.poll),
+            (settings.reconcile_seconds, adopt_missing),
+        ]
         return Runtime(engine, settings, self.checkpoints(), side_work=side_work)
 
     async def _portfolio_manager(self) -> Service:

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         ge=0,
         description="how far back a new strategy runner starts on the market topic",
     )
+    reconcile_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="how often the live engine compares Kite's books with the ledger",
+    )
     order_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often the live engine reads its working orders"
     )
