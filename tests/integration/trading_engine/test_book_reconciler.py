@@ -25,7 +25,12 @@ from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.trading_engine.reconciler import ORDERS_WITHOUT_EVENT, BookReconciler
 from alpha_panda.trading_engine.service import order_id_for
 from kite_sim import KiteSimulator
-from tests.integration.trading_engine.kite import SESSION, client, validated
+from tests.integration.trading_engine.kite import (
+    SESSION,
+    client,
+    validated,
+    zerodha_cli_environment,
+)
 
 pytestmark = pytest.mark.integration
 NAMESPACE = "zerodha"
@@ -196,16 +201,8 @@ async def test_the_reconcile_command_books_a_dead_lettered_signals_order_to_its_
         await producer.stop()
     kite = client(simulator)
     kite_order = await place(kite, order_tag(order_id_for(lost)), 5)
-    for name, value in {
-        "NAMESPACE": NAMESPACE,
-        "TOPIC_PREFIX": f"t{unique}.",
-        "GROUP_PREFIX": f"t{unique}.zerodha",
-        "POSTGRES_DSN": postgres_dsn,
-        "KITE_API_KEY": simulator.api_key,
-        "KITE_ACCESS_TOKEN": kite.access_token,
-        "KITE_ROOT": simulator.urls.rest,
-    }.items():
-        monkeypatch.setenv(f"ALPHA_PANDA_{name}", value)
+    for name, value in zerodha_cli_environment(simulator, kite, postgres_dsn, unique).items():
+        monkeypatch.setenv(name, value)
 
     assert await asyncio.to_thread(cli.main, ["reconcile"]) == 1
     lines = capsys.readouterr().out.splitlines()
