@@ -22,8 +22,14 @@ from alpha_panda.core.streaming.bootstrap import ensure_topics
 from alpha_panda.core.topics import dlq
 from alpha_panda.domain.execution.tags import order_tag
 from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
-from alpha_panda.trading_engine.reconciler import ORDERS_WITHOUT_EVENT, BookReconciler
+from alpha_panda.trading_engine.live import LiveTradingEngine
+from alpha_panda.trading_engine.reconciler import (
+    ORDERS_WITHOUT_EVENT,
+    BookReconciler,
+    reconcile_work,
+)
 from alpha_panda.trading_engine.service import order_id_for
+from alpha_panda.trading_engine.zerodha import ZerodhaTrader
 from kite_sim import KiteSimulator
 from tests.integration.trading_engine.kite import (
     SESSION,
@@ -212,3 +218,28 @@ async def test_the_reconcile_command_books_a_dead_lettered_signals_order_to_its_
     assert all(f'"order_id":"{order_id_for(lost)}"' in line for line in missing)
     assert all('"strategy_id":"s-dead"' in line for line in missing)
     assert lines[-1] == f"{1 + len(trades)} order event(s) missing for orders in Kite's books"
+
+
+async def test_the_engines_periodic_work_emits_confirmed_missing_events_on_the_order_topics(
+    simulator: KiteSimulator, pool: asyncpg.Pool, infra, unique
+) -> None:
+    settings = load_settings(
+        service_name="trading-engine", namespace=NAMESPACE, topic_prefix=f"t{unique}."
+    )
+    kite = PacedKite(client(simulator))
+    engine = LiveTradingEngine(settings.topics, ZerodhaTrader(kite), settings.service_name)
+    watched = signal_envelope("s-watched")
+    engine.working[watched.id] = watched
+    kite_order = await place(kite.client, order_tag(order_id_for(watched)), 5)
+    work = reconcile_work(settings, BookReconciler(kite, pool, NAMESPACE), engine)
+
+    assert await work() == []  # seen once: it may be the engine's own order in flight
+    [outputs] = await work()
+
+    topics = settings.topics
+    trades = trade_ids(simulator, kite_order)
+    assert [item.topic for item in outputs.events] == [topics.orders_placed] + [
+        topics.orders_filled
+    ] * len(trades)
+    assert {item.data.strategy_id for item in outputs.events} == {"s-watched"}
+    assert outputs.cause is None  # fresh ids, never those derived from the signal's
