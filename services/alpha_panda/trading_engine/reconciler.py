@@ -1,8 +1,9 @@
 """Find the broker's orders and trades that carry the platform's tag but have no event.
 
-The trading engine calls `BookReconciler.missing` periodically and emits what it returns;
-`alpha-panda reconcile` calls it once to report. The order events the engine publishes land
-in the portfolio manager's ledger, so the ledger is what the day's books are compared with.
+The trading engine runs `reconcile_work` periodically and emits what it returns;
+`alpha-panda reconcile` calls `missing_order_events` once to report. The order events the
+engine publishes land in the portfolio manager's ledger, so the ledger is what the day's
+books are compared with.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from alpha_panda.adapters.postgres.ledger_orders import booked_fill_ids, ledger_
 from alpha_panda.core.events import EventDecodeError, EventEnvelope, decode
 from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming.dead_letters import read_dead_letters
+from alpha_panda.core.streaming.handler import Outputs, SideWork
 from alpha_panda.core.topics import dlq
 from alpha_panda.domain.execution.charges import ChargeSchedule, Product
 from alpha_panda.domain.execution.paper import OrderEvent
@@ -28,6 +30,7 @@ from alpha_panda.domain.execution.tags import is_order_tag, order_tag
 from alpha_panda.domain.orders import OrderFilled, OrderPlaced
 from alpha_panda.domain.signals import ValidatedSignal
 from alpha_panda.domain.values import IST
+from alpha_panda.trading_engine.live import LiveTradingEngine
 from alpha_panda.trading_engine.service import order_id_for
 
 ORDERS_WITHOUT_EVENT = Gauge(
@@ -157,3 +160,23 @@ async def missing_order_events(settings: Settings, pool: asyncpg.Pool) -> list[O
     """
     reconciler = BookReconciler(paced_kite(settings), pool, settings.namespace)
     return await reconciler.missing(await dead_lettered_signals(settings), confirmed=False)
+
+
+def reconcile_work(
+    settings: Settings, reconciler: BookReconciler, engine: LiveTradingEngine
+) -> SideWork:
+    """Return the engine's periodic reconciliation, as side work for its runtime.
+
+    Each round attributes tags to the signals the engine watches and to those dead-lettered,
+    and emits the confirmed missing events on the order topics without a cause: their ids
+    must not derive from a signal's, whose index-derived ids the engine's own events hold.
+    Downstream an order is keyed by its order id and a fill by its fill id, so an event the
+    engine published too changes nothing.
+    """
+
+    async def work() -> list[Outputs]:
+        signals = [*engine.working.values(), *await dead_lettered_signals(settings)]
+        missing = await reconciler.missing(signals)
+        return [Outputs(events=[engine.outgoing(event) for event in missing])] if missing else []
+
+    return work

@@ -18,7 +18,13 @@ from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
 from alpha_panda.domain.values import Namespace, Side
 from alpha_panda.portfolio_manager.reconciliation import PositionDifference, reconcile
 from kite_sim import KiteSimulator
-from tests.integration.trading_engine.kite import INFY, SESSION, client, frozen_simulator
+from tests.integration.trading_engine.kite import (
+    INFY,
+    SESSION,
+    client,
+    frozen_simulator,
+    zerodha_cli_environment,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -87,15 +93,8 @@ async def test_the_reconcile_command_reads_the_saved_portfolio_and_reports_diffe
     store = PostgresCheckpoints(pool, f"t{unique}.zerodha.portfolio-manager")
     await store.save([], portfolio_holding(("cross", INFY, 10)).snapshot(), [])
     await pool.close()
-    for name, value in {
-        "NAMESPACE": "zerodha",
-        "GROUP_PREFIX": f"t{unique}.zerodha",
-        "POSTGRES_DSN": postgres_dsn,
-        "KITE_API_KEY": simulator.api_key,
-        "KITE_ACCESS_TOKEN": kite.access_token,
-        "KITE_ROOT": simulator.urls.rest,
-    }.items():
-        monkeypatch.setenv(f"ALPHA_PANDA_{name}", value)
+    for name, value in zerodha_cli_environment(simulator, kite, postgres_dsn, unique).items():
+        monkeypatch.setenv(name, value)
 
     assert await asyncio.to_thread(cli.main, ["reconcile"]) == 1
     assert capsys.readouterr().out.splitlines() == [

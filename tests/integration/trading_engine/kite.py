@@ -47,6 +47,22 @@ class ScriptedLimiter(RateLimiter):
         return allowed
 
 
+def zerodha_cli_environment(
+    simulator: KiteSimulator, kite: KiteConnect, postgres_dsn: str, unique: str
+) -> dict[str, str]:
+    """Return the environment an `alpha-panda` command of the zerodha namespace runs with."""
+    settings = {
+        "NAMESPACE": "zerodha",
+        "TOPIC_PREFIX": f"t{unique}.",
+        "GROUP_PREFIX": f"t{unique}.zerodha",
+        "POSTGRES_DSN": postgres_dsn,
+        "KITE_API_KEY": simulator.api_key,
+        "KITE_ACCESS_TOKEN": kite.access_token,
+        "KITE_ROOT": simulator.urls.rest,
+    }
+    return {f"ALPHA_PANDA_{name}": value for name, value in settings.items()}
+
+
 def client(simulator: KiteSimulator) -> KiteConnect:
     """Return the official client on a fresh session of the simulator."""
     token = simulator.login().access_token

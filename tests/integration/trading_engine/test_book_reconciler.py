@@ -9,18 +9,34 @@ from typing import Any
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaProducer
 from kiteconnect import KiteConnect
 
 from alpha_panda.adapters.kite.book import UNATTRIBUTED
 from alpha_panda.adapters.kite.client import PacedKite
 from alpha_panda.adapters.postgres.migrations import connect
-from alpha_panda.core.events import EventEnvelope, EventType, new_envelope
+from alpha_panda.app import cli
+from alpha_panda.core.events import EventEnvelope, EventType, encode, new_envelope
+from alpha_panda.core.settings import load_settings
+from alpha_panda.core.streaming.bootstrap import ensure_topics
+from alpha_panda.core.topics import dlq
 from alpha_panda.domain.execution.tags import order_tag
 from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
-from alpha_panda.trading_engine.reconciler import ORDERS_WITHOUT_EVENT, BookReconciler
+from alpha_panda.trading_engine.live import LiveTradingEngine
+from alpha_panda.trading_engine.reconciler import (
+    ORDERS_WITHOUT_EVENT,
+    BookReconciler,
+    reconcile_work,
+)
 from alpha_panda.trading_engine.service import order_id_for
+from alpha_panda.trading_engine.zerodha import ZerodhaTrader
 from kite_sim import KiteSimulator
-from tests.integration.trading_engine.kite import SESSION, client, validated
+from tests.integration.trading_engine.kite import (
+    SESSION,
+    client,
+    validated,
+    zerodha_cli_environment,
+)
 
 pytestmark = pytest.mark.integration
 NAMESPACE = "zerodha"
@@ -175,3 +191,55 @@ async def test_an_event_is_returned_only_once_two_rounds_found_it_missing(
     assert isinstance(placed, OrderPlaced) and placed.strategy_id == "s-l"
     assert [f.fill_id for f in filled if isinstance(f, OrderFilled)] == trade_ids(simulator, kite_l)
     assert ORDERS_WITHOUT_EVENT.labels(NAMESPACE)._value.get() == 1
+
+
+async def test_the_reconcile_command_books_a_dead_lettered_signals_order_to_its_strategy(
+    simulator: KiteSimulator, infra, postgres_dsn, unique, monkeypatch, capsys
+) -> None:
+    settings = load_settings(service_name="cli", namespace=NAMESPACE, topic_prefix=f"t{unique}.")
+    await ensure_topics(infra["ALPHA_PANDA_KAFKA_BOOTSTRAP"], settings.topics)
+    lost = signal_envelope("s-dead")
+    producer = AIOKafkaProducer(bootstrap_servers=infra["ALPHA_PANDA_KAFKA_BOOTSTRAP"])
+    await producer.start()
+    try:  # the engine dead-lettered the signal after Kite executed its order
+        await producer.send_and_wait(dlq(settings.topics.signals_validated), encode(lost))
+    finally:
+        await producer.stop()
+    kite = client(simulator)
+    kite_order = await place(kite, order_tag(order_id_for(lost)), 5)
+    for name, value in zerodha_cli_environment(simulator, kite, postgres_dsn, unique).items():
+        monkeypatch.setenv(name, value)
+
+    assert await asyncio.to_thread(cli.main, ["reconcile"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    trades = trade_ids(simulator, kite_order)
+    missing = [line for line in lines if line.startswith("no event: ")]
+    assert [line.split()[2] for line in missing] == ["OrderPlaced"] + ["OrderFilled"] * len(trades)
+    assert all(f'"order_id":"{order_id_for(lost)}"' in line for line in missing)
+    assert all('"strategy_id":"s-dead"' in line for line in missing)
+    assert lines[-1] == f"{1 + len(trades)} order event(s) missing for orders in Kite's books"
+
+
+async def test_the_engines_periodic_work_emits_confirmed_missing_events_on_the_order_topics(
+    simulator: KiteSimulator, pool: asyncpg.Pool, infra, unique
+) -> None:
+    settings = load_settings(
+        service_name="trading-engine", namespace=NAMESPACE, topic_prefix=f"t{unique}."
+    )
+    kite = PacedKite(client(simulator))
+    engine = LiveTradingEngine(settings.topics, ZerodhaTrader(kite), settings.service_name)
+    watched = signal_envelope("s-watched")
+    engine.working[watched.id] = watched
+    kite_order = await place(kite.client, order_tag(order_id_for(watched)), 5)
+    work = reconcile_work(settings, BookReconciler(kite, pool, NAMESPACE), engine)
+
+    assert await work() == []  # seen once: it may be the engine's own order in flight
+    [outputs] = await work()
+
+    topics = settings.topics
+    trades = trade_ids(simulator, kite_order)
+    assert [item.topic for item in outputs.events] == [topics.orders_placed] + [
+        topics.orders_filled
+    ] * len(trades)
+    assert {item.data.strategy_id for item in outputs.events} == {"s-watched"}
+    assert outputs.cause is None  # fresh ids, never those derived from the signal's
