@@ -20,7 +20,7 @@ from alpha_panda.adapters.postgres.strategies import write_definitions
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.core.health import HealthCheck
 from alpha_panda.core.settings import Settings
-from alpha_panda.core.streaming import Outputs, Runtime
+from alpha_panda.core.streaming import Runtime
 from alpha_panda.core.streaming.compacted import read_latest
 from alpha_panda.domain.execution.paper import PaperTrader, PaperTraderConfig
 from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
@@ -142,7 +142,7 @@ class Wiring:
             return Runtime(TradingEngine(settings.topics, trader), settings, self.checkpoints())
         from alpha_panda.adapters.kite.client import paced_kite
         from alpha_panda.trading_engine.live import LiveTradingEngine, OrderWatchConfig
-        from alpha_panda.trading_engine.reconciler import BookReconciler
+        from alpha_panda.trading_engine.reconciler import BookReconciler, reconcile_work
         from alpha_panda.trading_engine.zerodha import zerodha_trader
 
         self._kite_token()
@@ -152,15 +152,9 @@ class Wiring:
             settings.topics, zerodha_trader(settings, kite), settings.service_name, watch
         )
         reconciler = BookReconciler(kite, self.pool, settings.namespace.value)
-
-        async def adopt_missing() -> list[Outputs]:
-            """Emit the order events the broker's books hold and the ledger lacks."""
-            missing = await reconciler.missing()
-            return [Outputs([engine.outgoing(event) for event in missing])] if missing else []
-
         side_work = [
             (watch.poll_seconds, engine.poll),
-            (settings.reconcile_seconds, adopt_missing),
+            (settings.reconcile_seconds, reconcile_work(settings, reconciler, engine)),
         ]
         return Runtime(engine, settings, self.checkpoints(), side_work=side_work)
 
