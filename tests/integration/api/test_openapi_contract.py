@@ -147,6 +147,7 @@ def _account_cases(
         Case("GET", letters, 200, f"{letters}?topic={{dlq}}", admin),
         Case("GET", letters, 401, f"{letters}?topic={{dlq}}"),
         Case("GET", letters, 403, f"{letters}?topic={{dlq}}", trader),
+        Case("GET", letters, 404, f"{letters}?topic=elsewhere.orders.placed.dlq", admin),
         Case("GET", letters, 422, f"{letters}?topic=paper.orders.placed", admin),
     ]
 
