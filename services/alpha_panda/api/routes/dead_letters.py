@@ -25,7 +25,9 @@ def _dead_letter_topic(topic: str) -> str:
 @router.get(
     "",
     response_model=list[DeadLetterView],
-    responses=error_responses(401, 403, 404, 422, not_found="No dead-letter topic of that name"),
+    responses=error_responses(
+        401, 403, 404, 422, 503, not_found="No dead-letter topic of that name"
+    ),
 )
 async def dead_letters(
     dependencies: Annotated[ApiDependencies, Depends(api_dependencies)],

@@ -18,7 +18,7 @@ Dependencies = Annotated[ApiDependencies, Depends(api_dependencies)]
 StrategyId = Annotated[str, Path(pattern=STRATEGY_NAME, description="strategy name")]
 
 
-@router.get("", response_model=list[StrategyView], responses=error_responses(401, 422))
+@router.get("", response_model=list[StrategyView], responses=error_responses(401, 422, 503))
 async def list_strategies(
     dependencies: Dependencies, _: Viewer, namespace: Namespace | None = None
 ) -> list[StrategyView]:
@@ -35,7 +35,7 @@ async def _set_paused(
     return strategy
 
 
-_CONTROL_ERRORS = error_responses(401, 403, 404, 422, not_found="No strategy of that name")
+_CONTROL_ERRORS = error_responses(401, 403, 404, 422, 503, not_found="No strategy of that name")
 
 
 @router.post("/{strategy_id}/pause", response_model=StrategyView, responses=_CONTROL_ERRORS)

@@ -15,7 +15,7 @@ from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView,
 from alpha_panda.domain.values import Namespace
 
 router = APIRouter(
-    prefix="/api/v1/{namespace}", tags=["trading"], responses=error_responses(401, 422)
+    prefix="/api/v1/{namespace}", tags=["trading"], responses=error_responses(401, 422, 503)
 )
 
 Dependencies = Annotated[ApiDependencies, Depends(api_dependencies)]
