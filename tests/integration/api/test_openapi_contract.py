@@ -117,12 +117,21 @@ async def _seed(settings, redis_url: str) -> None:
     await cache.aclose()
 
 
-def _trading_cases(viewer: dict[str, str]) -> list[Case]:
-    cases = [Case("GET", "/api/v1/{namespace}/portfolio", 404, "/api/v1/zerodha/portfolio", viewer)]
-    for view in ("portfolio", "positions", "orders", "fills", "pnl"):
+NAMESPACE_VIEWS = ("portfolio", "positions", "orders", "fills", "pnl", "services", "broker-session")
+
+
+def _namespace_cases(viewer: dict[str, str]) -> list[Case]:
+    cases = [
+        Case("GET", "/api/v1/{namespace}/portfolio", 404, "/api/v1/zerodha/portfolio", viewer),
+        Case(
+            "GET", "/api/v1/{namespace}/broker-session", 404, "/api/v1/paper/broker-session", viewer
+        ),
+    ]
+    for view in NAMESPACE_VIEWS:
         template = f"/api/v1/{{namespace}}/{view}"
+        if view != "broker-session":  # known only once a login callback stored one (below)
+            cases.append(Case("GET", template, 200, f"/api/v1/paper/{view}", viewer))
         cases += [
-            Case("GET", template, 200, f"/api/v1/paper/{view}", viewer),
             Case("GET", template, 401, f"/api/v1/paper/{view}"),
             Case("GET", template, 422, f"/api/v1/live/{view}", viewer),
         ]
@@ -202,7 +211,7 @@ async def test_every_documented_response_is_sent_and_every_sent_response_is_docu
         viewer, trader, admin = [await login(api, role) for role in Role]
         document = wired.app.openapi()
         cases = [
-            *_trading_cases(viewer),
+            *_namespace_cases(viewer),
             *_strategy_cases(viewer, trader),
             *_account_cases(viewer, trader, admin),
             Case("GET", "/api/v1/broker/login", 404, "/api/v1/broker/login"),
@@ -216,6 +225,14 @@ async def test_every_documented_response_is_sent_and_every_sent_response_is_docu
         request_token = simulator.sessions.issue_request_token(simulator.api_key)
         for case in _broker_cases(request_token):
             exchanged.append((case, await _send(api, case)))
+        session = Case(
+            "GET",
+            "/api/v1/{namespace}/broker-session",
+            200,
+            "/api/v1/paper/broker-session",
+            await login(api, Role.VIEWER),
+        )
+        exchanged.append((session, await _send(api, session)))
 
     wired = await WiredApi.open(settings, auth_settings(), unready, SecretScrubber())
     try:
@@ -270,7 +287,7 @@ def _outage_cases(tokens: list[dict[str, str]], request_token: str) -> list[Case
     for verb in ("pause", "resume"):
         template = f"/api/v1/strategies/{{strategy_id}}/{verb}"
         cases.append(Case("POST", template, 503, f"/api/v1/strategies/momentum-1/{verb}", trader))
-    for view in ("portfolio", "positions", "orders", "fills", "pnl"):
+    for view in NAMESPACE_VIEWS:
         cases.append(
             Case("GET", f"/api/v1/{{namespace}}/{view}", 503, f"/api/v1/paper/{view}", viewer)
         )
