@@ -1,17 +1,24 @@
 """Error bodies and their OpenAPI documentation: what a route declares is what it sends.
 
 Every error answers `{"detail": ...}`; an invalid request (422) also lists each invalid field
-without echoing its value.
+without echoing its value. A store that cannot be reached answers 503, not a bare 500.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+
+from alpha_panda.adapters.outages import STORE_OUTAGES
+
+log = logging.getLogger(__name__)
+
+RETRY_UNAVAILABLE_SECONDS = 5
 
 
 class ErrorBody(BaseModel):
@@ -49,6 +56,7 @@ _ERRORS: dict[int, tuple[type[BaseModel], str, dict[str, Any]]] = {
     404: (ErrorBody, "Nothing of that name", {}),
     422: (InvalidRequestBody, "Invalid parameters or body; each problem names its field", {}),
     429: (ErrorBody, "Too many attempts; wait for Retry-After seconds", _RETRY_AFTER),
+    503: (ErrorBody, "PostgreSQL or Redis is unreachable; retry after Retry-After", _RETRY_AFTER),
 }
 
 
@@ -79,6 +87,23 @@ async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
+async def _store_unavailable(request: Request, error: Exception) -> JSONResponse:
+    log.warning(
+        "%s %s answered 503: a store is unreachable (%s)",
+        request.method,
+        request.url.path,
+        type(error).__name__,
+    )
+    body = ErrorBody(detail="a store the API depends on is unreachable; try again shortly")
+    return JSONResponse(
+        body.model_dump(),
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(RETRY_UNAVAILABLE_SECONDS)},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer invalid input with 422 and a readable list of problems."""
+    """Answer invalid input with 422 and an unreachable store with 503."""
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    for outage in STORE_OUTAGES:
+        app.add_exception_handler(outage, _store_unavailable)

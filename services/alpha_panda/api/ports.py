@@ -52,8 +52,11 @@ class TradingReadModel(Protocol):
         """Return profit and loss per strategy."""
         ...
 
-    async def dead_letters(self, topic: str, limit: int) -> list[DeadLetterView]:
-        """Return up to `limit` records of one dead-letter topic, oldest first."""
+    async def dead_letters(self, topic: str, limit: int) -> list[DeadLetterView] | None:
+        """Return up to `limit` records of one dead-letter topic, oldest first.
+
+        None when `topic` is none of the platform's dead-letter topics.
+        """
         ...
 
     async def services(self, namespace: Namespace) -> list[ServiceHealth]:

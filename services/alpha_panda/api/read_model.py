@@ -14,7 +14,7 @@ from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.adapters.redis.service_health import ServiceHealth, ServiceHealthBoard
 from alpha_panda.api.schemas import DeadLetterView, OrderStatus, OrderView
 from alpha_panda.core.streaming.dead_letters import DeadLetter, read_dead_letters
-from alpha_panda.core.topics import original_of
+from alpha_panda.core.topics import TopicMap, is_dlq, original_of
 from alpha_panda.domain.execution import order_tag
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
@@ -42,6 +42,12 @@ class StoreReadModel:
     ) -> None:
         self._ledger = ledger
         self._bootstrap = kafka_bootstrap
+        self._dead_letter_topics = {
+            topic
+            for namespace in Namespace
+            for topic in TopicMap(namespace, prefix).all_topics()
+            if is_dlq(topic)
+        }
         self._caches = {ns: PortfolioCache(client, ns, prefix) for ns in Namespace}
         self._boards = {ns: ServiceHealthBoard(client, ns, prefix) for ns in Namespace}
 
@@ -71,8 +77,14 @@ class StoreReadModel:
         """Return the most recent ledger fills first."""
         return await self._ledger.recent_fills(namespace, strategy_id, limit)
 
-    async def dead_letters(self, topic: str, limit: int) -> list[DeadLetterView]:
-        """Return up to `limit` records of the `.dlq` topic `topic`, oldest first."""
+    async def dead_letters(self, topic: str, limit: int) -> list[DeadLetterView] | None:
+        """Return up to `limit` records of the `.dlq` topic `topic`, oldest first.
+
+        None for a topic that is not one of the platform's: Kafka would spend its metadata
+        timeout looking for it.
+        """
+        if topic not in self._dead_letter_topics:
+            return None
         letters = await read_dead_letters(self._bootstrap, original_of(topic), limit)
         return [_dead_letter(letter) for letter in letters]
 

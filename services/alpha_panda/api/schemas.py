@@ -7,8 +7,12 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from alpha_panda.auth.broker_session import SessionSource
+from alpha_panda.auth.users import USERNAME_PATTERN
 from alpha_panda.domain.orders import OrderPlaced
 from alpha_panda.domain.values import Namespace, UtcDatetime
+
+STRATEGY_NAME = r"^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$"
+"""What a strategy id looks like (a Kubernetes resource name); anything else is a 422."""
 
 
 class OrderStatus(StrEnum):
@@ -67,7 +71,7 @@ class LoginRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=64)
+    username: str = Field(pattern=USERNAME_PATTERN.pattern)
     password: str = Field(min_length=1, max_length=256, repr=False)
 
 

@@ -1,15 +1,17 @@
 """The OpenAPI document tells the truth: every response a route really sends is documented.
 
-Each route is driven into every status its document lists (successes and 4xx alike) against the
-real PostgreSQL, Redis, Kafka and the Kite simulator; openapi-core then validates each real
-response's status, headers and body against the document, and the exercised statuses must be
-exactly the documented ones.
+Each route is driven into every status its document lists (successes, 4xx, and 503 with
+PostgreSQL and Redis stopped) against the real stores, Kafka and the Kite simulator; openapi-core
+then validates each real response's status, headers and body against the document, and the
+exercised statuses must be exactly the documented ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,6 +27,7 @@ from alpha_panda.auth.roles import Role
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.topics import dlq
 from kite_sim.simulator import KiteSimulator, SimulatorConfig
+from tests.conftest import eventually
 from tests.integration.api.openapi_contract import Contract, documented_responses
 from tests.integration.api.stack import (
     PASSWORDS,
@@ -38,7 +41,7 @@ from tests.integration.api.stack import (
     seed_users,
     strategy_summary,
 )
-from tests.integration.app.throwaway_servers import free_port
+from tests.integration.app.throwaway_servers import PostgresServer, RedisServer, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -73,12 +76,29 @@ def settings(simulator, unique, kafka_bootstrap, postgres_dsn, redis_url):
     )
 
 
+@pytest.fixture
+def stoppable_stores() -> Iterator[tuple[PostgresServer, RedisServer]]:
+    """A private PostgreSQL and Redis that a test may stop and start again."""
+    with tempfile.TemporaryDirectory(prefix="alpha-panda-api-outage-") as directory:
+        root = Path(directory)
+        root.chmod(0o755)
+        (root / "postgres").mkdir()
+        (root / "redis").mkdir()
+        postgres, redis_server = PostgresServer(root / "postgres"), RedisServer(root / "redis")
+        postgres.initialise()
+        postgres.start()
+        redis_server.start()
+        yield postgres, redis_server
+        redis_server.stop()
+        postgres.stop()
+
+
 async def _send(client: httpx.AsyncClient, case: Case) -> httpx.Response:
     return await client.request(case.method, case.url, headers=case.headers, json=case.body)
 
 
 def _client(app) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://api")
 
 
@@ -97,12 +117,21 @@ async def _seed(settings, redis_url: str) -> None:
     await cache.aclose()
 
 
-def _trading_cases(viewer: dict[str, str]) -> list[Case]:
-    cases = [Case("GET", "/api/v1/{namespace}/portfolio", 404, "/api/v1/zerodha/portfolio", viewer)]
-    for view in ("portfolio", "positions", "orders", "fills", "pnl"):
+NAMESPACE_VIEWS = ("portfolio", "positions", "orders", "fills", "pnl", "services", "broker-session")
+
+
+def _namespace_cases(viewer: dict[str, str]) -> list[Case]:
+    cases = [
+        Case("GET", "/api/v1/{namespace}/portfolio", 404, "/api/v1/zerodha/portfolio", viewer),
+        Case(
+            "GET", "/api/v1/{namespace}/broker-session", 404, "/api/v1/paper/broker-session", viewer
+        ),
+    ]
+    for view in NAMESPACE_VIEWS:
         template = f"/api/v1/{{namespace}}/{view}"
+        if view != "broker-session":  # known only once a login callback stored one (below)
+            cases.append(Case("GET", template, 200, f"/api/v1/paper/{view}", viewer))
         cases += [
-            Case("GET", template, 200, f"/api/v1/paper/{view}", viewer),
             Case("GET", template, 401, f"/api/v1/paper/{view}"),
             Case("GET", template, 422, f"/api/v1/live/{view}", viewer),
         ]
@@ -147,6 +176,7 @@ def _account_cases(
         Case("GET", letters, 200, f"{letters}?topic={{dlq}}", admin),
         Case("GET", letters, 401, f"{letters}?topic={{dlq}}"),
         Case("GET", letters, 403, f"{letters}?topic={{dlq}}", trader),
+        Case("GET", letters, 404, f"{letters}?topic=elsewhere.orders.placed.dlq", admin),
         Case("GET", letters, 422, f"{letters}?topic=paper.orders.placed", admin),
     ]
 
@@ -181,7 +211,7 @@ async def test_every_documented_response_is_sent_and_every_sent_response_is_docu
         viewer, trader, admin = [await login(api, role) for role in Role]
         document = wired.app.openapi()
         cases = [
-            *_trading_cases(viewer),
+            *_namespace_cases(viewer),
             *_strategy_cases(viewer, trader),
             *_account_cases(viewer, trader, admin),
             Case("GET", "/api/v1/broker/login", 404, "/api/v1/broker/login"),
@@ -195,6 +225,14 @@ async def test_every_documented_response_is_sent_and_every_sent_response_is_docu
         request_token = simulator.sessions.issue_request_token(simulator.api_key)
         for case in _broker_cases(request_token):
             exchanged.append((case, await _send(api, case)))
+        session = Case(
+            "GET",
+            "/api/v1/{namespace}/broker-session",
+            200,
+            "/api/v1/paper/broker-session",
+            await login(api, Role.VIEWER),
+        )
+        exchanged.append((session, await _send(api, session)))
 
     wired = await WiredApi.open(settings, auth_settings(), unready, SecretScrubber())
     try:
@@ -218,4 +256,89 @@ async def test_every_documented_response_is_sent_and_every_sent_response_is_docu
     exercised = {(case.method, case.template, case.status) for case, _ in exchanged}
     assert wrong_status == []
     assert violations == []
-    assert documented_responses(document) == exercised
+    assert _without_outages(documented_responses(document)) == exercised
+
+
+def _without_outages(responses: set[tuple[str, str, int]]) -> set[tuple[str, str, int]]:
+    """Drop the stores' 503s (the outage test's) but keep /readyz's, which this test sends."""
+    return {r for r in responses if r[2] != 503 or r[1] == "/readyz"}
+
+
+def _outage_cases(tokens: list[dict[str, str]], request_token: str) -> list[Case]:
+    viewer, trader, admin = tokens
+    cases = [
+        Case("GET", "/api/v1/health", 503, "/api/v1/health", viewer),
+        Case("GET", "/api/v1/strategies", 503, "/api/v1/strategies", viewer),
+        Case("GET", "/api/v1/dead-letters", 503, "/api/v1/dead-letters?topic=x.dlq", admin),
+        Case(
+            "POST",
+            "/api/v1/auth/token",
+            503,
+            "/api/v1/auth/token",
+            body={"username": "viewer", "password": PASSWORDS[Role.VIEWER]},
+        ),
+        Case(
+            "GET",
+            "/api/v1/broker/login-callback",
+            503,
+            f"/api/v1/broker/login-callback?request_token={request_token}",
+        ),
+    ]
+    for verb in ("pause", "resume"):
+        template = f"/api/v1/strategies/{{strategy_id}}/{verb}"
+        cases.append(Case("POST", template, 503, f"/api/v1/strategies/momentum-1/{verb}", trader))
+    for view in NAMESPACE_VIEWS:
+        cases.append(
+            Case("GET", f"/api/v1/{{namespace}}/{view}", 503, f"/api/v1/paper/{view}", viewer)
+        )
+    return cases
+
+
+async def test_every_route_on_a_store_answers_a_documented_503_while_the_stores_are_down(
+    stoppable_stores, simulator, unique, kafka_bootstrap
+):
+    postgres, redis_server = stoppable_stores
+    settings = api_settings(
+        unique,
+        kafka_bootstrap,
+        postgres.dsn,
+        redis_server.url,
+        kite_api_key=simulator.api_key,
+        kite_root=simulator.urls.rest,
+    )
+    auth = auth_settings(
+        kite_api_secret=SecretStr(simulator.api_secret),
+        session_encryption_key=generate_session_encryption_key(),
+    )
+
+    async with opened_api(settings, auth) as wired, _client(wired.app) as api:
+        await _seed(settings, redis_server.url)
+        tokens = [await login(api, role) for role in Role]
+        request_token = simulator.sessions.issue_request_token(simulator.api_key)
+        postgres.stop()
+        redis_server.stop()
+        try:
+            exchanged = [
+                (case, await _send(api, case)) for case in _outage_cases(tokens, request_token)
+            ]
+        finally:
+            postgres.start()
+            redis_server.start()
+
+        async def serving_again() -> bool:
+            answer = await api.get("/api/v1/strategies", headers=tokens[0])
+            return answer.status_code == 200
+
+        await eventually(serving_again, what="the API to serve again once the stores return")
+        document = wired.app.openapi()
+
+    contract = Contract(document)
+    answers = [
+        (case.url, response.status_code, response.headers.get("retry-after"), response.text)
+        for case, response in exchanged
+    ]
+    unavailable = '{"detail":"a store the API depends on is unreachable; try again shortly"}'
+    assert {answer[1:] for answer in answers} == {(503, "5", unavailable)}, answers
+    assert [contract.violation(response) for _, response in exchanged] == [None] * len(exchanged)
+    documented = {r for r in documented_responses(document) if r[2] == 503 and r[1] != "/readyz"}
+    assert documented == {(c.method, c.template, c.status) for c, _ in exchanged}

@@ -13,7 +13,7 @@ from alpha_panda.api.schemas import LoginRequest, TokenResponse
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/token", response_model=TokenResponse, responses=error_responses(401, 422, 429))
+@router.post("/token", response_model=TokenResponse, responses=error_responses(401, 422, 429, 503))
 async def issue_token(
     login: LoginRequest,
     request: Request,

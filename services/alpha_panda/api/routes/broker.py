@@ -49,7 +49,7 @@ async def start_login(login: Login) -> RedirectResponse:
 @router.get(
     "/login-callback",
     response_model=BrokerSessionView,
-    responses=error_responses(400, 404, 422, not_found=_NOT_ENABLED),
+    responses=error_responses(400, 404, 422, 503, not_found=_NOT_ENABLED),
 )
 async def finish_login(
     login: Login,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import AfterValidator
 
 from alpha_panda.api.dependencies import ApiDependencies, api_dependencies
@@ -22,16 +22,25 @@ def _dead_letter_topic(topic: str) -> str:
     return topic
 
 
-@router.get("", response_model=list[DeadLetterView], responses=error_responses(401, 403, 422))
+@router.get(
+    "",
+    response_model=list[DeadLetterView],
+    responses=error_responses(
+        401, 403, 404, 422, 503, not_found="No dead-letter topic of that name"
+    ),
+)
 async def dead_letters(
     dependencies: Annotated[ApiDependencies, Depends(api_dependencies)],
     _: Admin,
     topic: Annotated[
         str,
-        Query(min_length=5, max_length=249, description="a `.dlq` topic"),
+        Query(max_length=249, pattern=r"^[A-Za-z0-9._-]+$", description="a `.dlq` topic"),
         AfterValidator(_dead_letter_topic),
     ],
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeadLetterView]:
     """Return records of one dead-letter topic, oldest first."""
-    return await dependencies.read_model.dead_letters(topic, limit)
+    letters = await dependencies.read_model.dead_letters(topic, limit)
+    if letters is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no dead-letter topic of that name")
+    return letters

@@ -35,7 +35,7 @@ async def ready(dependencies: Dependencies) -> JSONResponse:
     return JSONResponse(body, status_code=200 if report.ready else 503)
 
 
-@router.get("/api/v1/health", responses=error_responses(401))
+@router.get("/api/v1/health", responses=error_responses(401, 503))
 async def health_report(dependencies: Dependencies, _: Viewer) -> dict[str, Any]:
     """Return every check's result, with how to fix each failure."""
     report = await dependencies.readiness.report()

@@ -8,19 +8,17 @@ from fastapi import APIRouter, Depends, HTTPException, Path, status
 
 from alpha_panda.api.dependencies import ApiDependencies, api_dependencies
 from alpha_panda.api.errors import error_responses
-from alpha_panda.api.schemas import StrategyView
+from alpha_panda.api.schemas import STRATEGY_NAME, StrategyView
 from alpha_panda.api.security import Trader, Viewer
 from alpha_panda.domain.values import Namespace
 
 router = APIRouter(prefix="/api/v1/strategies", tags=["strategies"])
 
 Dependencies = Annotated[ApiDependencies, Depends(api_dependencies)]
-StrategyId = Annotated[
-    str, Path(pattern=r"^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$", description="strategy name")
-]
+StrategyId = Annotated[str, Path(pattern=STRATEGY_NAME, description="strategy name")]
 
 
-@router.get("", response_model=list[StrategyView], responses=error_responses(401, 422))
+@router.get("", response_model=list[StrategyView], responses=error_responses(401, 422, 503))
 async def list_strategies(
     dependencies: Dependencies, _: Viewer, namespace: Namespace | None = None
 ) -> list[StrategyView]:
@@ -37,7 +35,7 @@ async def _set_paused(
     return strategy
 
 
-_CONTROL_ERRORS = error_responses(401, 403, 404, 422, not_found="No strategy of that name")
+_CONTROL_ERRORS = error_responses(401, 403, 404, 422, 503, not_found="No strategy of that name")
 
 
 @router.post("/{strategy_id}/pause", response_model=StrategyView, responses=_CONTROL_ERRORS)

@@ -8,18 +8,18 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from alpha_panda.api.dependencies import ApiDependencies, api_dependencies
 from alpha_panda.api.errors import error_responses
-from alpha_panda.api.schemas import OrderView
+from alpha_panda.api.schemas import STRATEGY_NAME, OrderView
 from alpha_panda.api.security import Viewer
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
 from alpha_panda.domain.values import Namespace
 
 router = APIRouter(
-    prefix="/api/v1/{namespace}", tags=["trading"], responses=error_responses(401, 422)
+    prefix="/api/v1/{namespace}", tags=["trading"], responses=error_responses(401, 422, 503)
 )
 
 Dependencies = Annotated[ApiDependencies, Depends(api_dependencies)]
-StrategyFilter = Annotated[str | None, Query(min_length=1, max_length=63)]
+StrategyFilter = Annotated[str | None, Query(pattern=STRATEGY_NAME, description="strategy name")]
 Limit = Annotated[int, Query(ge=1, le=1000, description="most recent first")]
 
 
