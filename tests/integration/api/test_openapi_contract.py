@@ -99,10 +99,12 @@ async def _seed(settings, redis_url: str) -> None:
 
 def _trading_cases(viewer: dict[str, str]) -> list[Case]:
     cases = [Case("GET", "/api/v1/{namespace}/portfolio", 404, "/api/v1/zerodha/portfolio", viewer)]
-    for view in ("portfolio", "positions", "orders", "fills", "pnl"):
+    for view in ("portfolio", "positions", "orders", "fills", "pnl", "services", "broker-session"):
         template = f"/api/v1/{{namespace}}/{view}"
+        # No session is configured or stored yet: the stored one answers 200 further on.
+        found = 404 if view == "broker-session" else 200
         cases += [
-            Case("GET", template, 200, f"/api/v1/paper/{view}", viewer),
+            Case("GET", template, found, f"/api/v1/paper/{view}", viewer),
             Case("GET", template, 401, f"/api/v1/paper/{view}"),
             Case("GET", template, 422, f"/api/v1/live/{view}", viewer),
         ]
@@ -195,6 +197,14 @@ async def test_every_documented_response_is_sent_and_every_sent_response_is_docu
         request_token = simulator.sessions.issue_request_token(simulator.api_key)
         for case in _broker_cases(request_token):
             exchanged.append((case, await _send(api, case)))
+        stored = Case(  # the session the callback just stored
+            "GET",
+            "/api/v1/{namespace}/broker-session",
+            200,
+            "/api/v1/paper/broker-session",
+            await login(api, Role.VIEWER),
+        )
+        exchanged.append((stored, await _send(api, stored)))
 
     wired = await WiredApi.open(settings, auth_settings(), unready, SecretScrubber())
     try:

@@ -8,11 +8,14 @@ from fastapi import APIRouter, Depends, HTTPException, status
 
 from alpha_panda.adapters.redis.service_health import ServiceHealth
 from alpha_panda.api.dependencies import ApiDependencies, api_dependencies
+from alpha_panda.api.errors import error_responses
 from alpha_panda.api.schemas import BrokerSessionStatus
 from alpha_panda.api.security import Viewer
 from alpha_panda.domain.values import Namespace
 
-router = APIRouter(prefix="/api/v1/{namespace}", tags=["status"])
+router = APIRouter(
+    prefix="/api/v1/{namespace}", tags=["status"], responses=error_responses(401, 422)
+)
 
 Dependencies = Annotated[ApiDependencies, Depends(api_dependencies)]
 API_SERVICE = "api"
@@ -32,7 +35,11 @@ async def services(
     return sorted([own, *others], key=lambda health: health.service)
 
 
-@router.get("/broker-session", response_model=BrokerSessionStatus)
+@router.get(
+    "/broker-session",
+    response_model=BrokerSessionStatus,
+    responses=error_responses(404, not_found="This API process knows no session of the namespace"),
+)
 async def broker_session(
     namespace: Namespace, dependencies: Dependencies, _: Viewer
 ) -> BrokerSessionStatus:
