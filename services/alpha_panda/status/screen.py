@@ -100,8 +100,10 @@ def _service_rows(services: list[ServiceHealth], now: datetime) -> list[list[str
     for service in services:
         failing = "; ".join(
             f"{check.name}: {check.detail}"
+            if check.severity == "critical"
+            else f"{check.name} ({check.severity}): {check.detail}"
             for check in service.checks
-            if not check.passed and check.severity == "critical"
+            if not check.passed
         )
         rows.append(
             [

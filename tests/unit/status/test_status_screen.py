@@ -111,6 +111,16 @@ def test_a_live_session_shows_its_owner_and_time_left_and_an_expired_one_says_so
     assert not snapshot([], dead).healthy
 
 
+def test_a_failed_warning_check_is_shown_but_leaves_the_service_ready():
+    closed = CheckOutcome(
+        name="market-hours", severity="warning", passed=False, detail="market closed"
+    )
+    engine = health("trading-engine", True, 1).model_copy(update={"checks": (closed,)})
+    lines = render(snapshot([engine])).splitlines()
+    assert lines[-1] == "  trading-engine  ready  1s ago   market-hours (warning): market closed"
+    assert snapshot([engine]).healthy
+
+
 def test_the_snapshot_is_healthy_only_when_every_service_is_ready():
     assert snapshot([health("api", True, 0)]).healthy
     assert not snapshot([health("api", True, 0), health("risk-manager", False, 1, "x")]).healthy
