@@ -20,9 +20,13 @@ RUN --mount=type=secret,id=ca-bundle \
     && /opt/alpha-panda/bin/pip install --no-compile . \
     && /opt/alpha-panda/bin/python -m compileall -q /opt/alpha-panda/lib
 
-# The product's environment without the simulator package.
-FROM build AS product
-RUN rm -rf /opt/alpha-panda/lib/python3*/site-packages/alpha_panda/kite_sim
+# The development tools (the Kite simulator) on top of the product, for the kite-sim target only.
+FROM build AS devtools
+COPY devtools ./devtools
+RUN --mount=type=secret,id=ca-bundle \
+    if [ -s /run/secrets/ca-bundle ]; then export PIP_CERT=/run/secrets/ca-bundle; fi \
+    && /opt/alpha-panda/bin/pip install --no-compile --no-deps ./devtools \
+    && /opt/alpha-panda/bin/python -m compileall -q /opt/alpha-panda/lib
 
 FROM ${BASE_IMAGE} AS runtime
 ENV PATH=/opt/alpha-panda/bin:$PATH \
@@ -37,11 +41,11 @@ EXPOSE 8080
 
 # Development only: the Kite Connect simulator, for paper sessions on a cluster with no Kite.
 FROM runtime AS kite-sim
-COPY --from=build /opt/alpha-panda /opt/alpha-panda
+COPY --from=devtools /opt/alpha-panda /opt/alpha-panda
 EXPOSE 8090
-ENTRYPOINT ["alpha-panda", "simulator"]
+ENTRYPOINT ["kite-sim"]
 CMD ["--host", "0.0.0.0", "--port", "8090"]
 
 FROM runtime
-COPY --from=product /opt/alpha-panda /opt/alpha-panda
+COPY --from=build /opt/alpha-panda /opt/alpha-panda
 CMD ["alpha-panda", "--help"]

@@ -72,6 +72,10 @@ build_control_plane_images() { # -> archives under $1
           || die "kubeadm wants $image but CoreDNS $COREDNS_VERSION is configured"
         cp "$COREDNS_BIN" "$context/"
         printf 'FROM %s\nCOPY coredns /coredns\nENTRYPOINT ["/coredns"]\n' "$DEBIAN_IMAGE" >"$context/Dockerfile" ;;
+      kube-proxy)
+        cp "$KUBE_DIR/bin/kube-proxy" "$context/kube-proxy.bin"
+        cp "$SCRIPT_DIR/cluster/node/kube-proxy" "$context/kube-proxy"
+        printf 'FROM %s\nCOPY kube-proxy.bin kube-proxy /usr/local/bin/\n' "$KUBE_BASE_IMAGE" >"$context/Dockerfile" ;;
       *)
         cp "$KUBE_DIR/bin/$name" "$context/"
         printf 'FROM %s\nCOPY %s /usr/local/bin/%s\n' "$KUBE_BASE_IMAGE" "$name" "$name" >"$context/Dockerfile" ;;
@@ -94,7 +98,6 @@ build_kind_base_image() {
   cp -r "$SCRIPT_DIR/cluster/node/overlay" "$context/overlay"
   install -D -m 0755 "$SCRIPT_DIR/cluster/runc-without-sys-resource" \
     "$context/overlay/usr/local/bin/runc-without-sys-resource"
-  sed -i "s|@PAUSE_IMAGE@|$(pause_image)|" "$context/overlay/etc/containerd/config.toml"
   rm -f "$context/kind/etc/containerd/config.toml"
   docker_build "$KIND_BASE_IMAGE" "$context" -f "$SCRIPT_DIR/cluster/node/base.Dockerfile" \
     --build-arg "BASE_IMAGE=$DEBIAN_IMAGE"
@@ -111,6 +114,6 @@ build_node_image() {
   cp -r "$CACHE/kind-node-$KUBE_VERSION/images" "$context/images"
   echo "$KUBE_VERSION" >"$context/version"
   docker_build "$NODE_IMAGE" "$context" -f "$SCRIPT_DIR/cluster/node/node.Dockerfile" \
-    --build-arg "BASE_IMAGE=$KIND_BASE_IMAGE"
+    --build-arg "BASE_IMAGE=$KIND_BASE_IMAGE" --build-arg "PAUSE_IMAGE=$(pause_image)"
   rm -rf "$context"
 }

@@ -142,7 +142,7 @@ def test_the_production_image_has_no_simulator_and_the_simulator_image_does(clus
                 "python3",
                 image,
                 "-c",
-                "import importlib.util, sys; sys.exit(importlib.util.find_spec('alpha_panda.kite_sim') is None)",
+                "import importlib.util, sys; sys.exit(importlib.util.find_spec('kite_sim') is None)",
             ],
             capture_output=True,
             check=False,

@@ -105,4 +105,4 @@ def test_the_production_image_builds_from_the_public_python_base_by_default():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "ARG BASE_IMAGE=python:3.11-slim" in dockerfile
     final_stage = dockerfile.rsplit("\nFROM ", 1)[1]
-    assert "kite_sim" not in final_stage and "--from=product" in final_stage
+    assert "devtools" not in final_stage and "--from=build " in final_stage
