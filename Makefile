@@ -3,7 +3,8 @@ SHELL := /bin/bash
 VENV = $(shell scripts/venv.sh)
 PY = $(VENV)/bin/python
 
-.PHONY: run test unit integration kube lint format typecheck bench infra-up infra-down
+.PHONY: run test unit integration kube lint format typecheck bench infra-up infra-down \
+        cluster-up cluster-down cluster-test dev
 
 run:            ## a local paper-trading session against the Kite simulator (ARGS="--duration 0")
 	@eval "$$(scripts/infra.sh up | sed 's/^/export /')" && $(PY) -m local_run $(ARGS)
@@ -40,3 +41,16 @@ infra-up:
 
 infra-down:
 	scripts/infra.sh down
+
+cluster-up:     ## a kind cluster with a real kubelet (builds and caches what it needs; see docs/cluster.md)
+	scripts/cluster.sh up
+
+cluster-down:
+	scripts/cluster.sh down
+
+dev:            ## skaffold's loop without skaffold: build, kind load, helm upgrade --install, watch
+	scripts/dev.sh
+
+cluster-test:   ## the chart on the kind cluster, every pod Ready through its real probes
+	scripts/cluster.sh up >/dev/null
+	$(PY) -m pytest tests/cluster -q -m cluster

@@ -6,6 +6,7 @@
 #   scripts/infra.sh up       start whatever is not running (idempotent), print the env file
 #   scripts/infra.sh down     stop everything and delete the throw-away data
 #   scripts/infra.sh status   show what runs where
+#   scripts/infra.sh kafka-jars   fetch (once) the Kafka jars, print their directory
 #
 # A component whose address is already configured (ALPHA_PANDA_KAFKA_BOOTSTRAP,
 # ALPHA_PANDA_POSTGRES_DSN, ALPHA_PANDA_REDIS_URL) is taken as external and not started.
@@ -194,5 +195,6 @@ case ${1:-} in
   up) up ;;
   down) down ;;
   status) [[ -f $ENV_FILE ]] && cat "$ENV_FILE" || echo "infra: not running" ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  kafka-jars) kafka_jars ;;
+  *) echo "usage: $0 up|down|status|kafka-jars" >&2; exit 2 ;;
 esac

@@ -7,6 +7,7 @@
 #   scripts/kube.sh down    stop everything and delete the throw-away data
 #   scripts/kube.sh env     print KUBECONFIG=... and HELM=... of the running control plane, or fail
 #   scripts/kube.sh build   only build and cache the binaries (apiserver, controller-manager, helm)
+#   scripts/kube.sh helm    only build and cache helm, print its path
 #
 # The binaries come from Debian bookworm's kubernetes source package (1.20.2), built with
 # Debian's Go 1.19 and with Debian's newer reflect2/json-iterator swapped into its vendor tree
@@ -261,6 +262,7 @@ case ${1:-} in
   up) up ;;
   down) down ;;
   build) build ;;
+  helm) mkdir -p "$CACHE" && build_helm && echo "$HELM_BIN" ;;
   env) running && cat "$ENV_FILE" || die "not running (scripts/kube.sh up)" ;;
-  *) echo "usage: $0 up|down|env|build" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|env|build|helm" >&2; exit 2 ;;
 esac

@@ -31,8 +31,12 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
+{{- define "alpha-panda.imageTag" -}}
+{{- default .Chart.AppVersion .Values.image.tag -}}
+{{- end -}}
+
 {{- define "alpha-panda.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- printf "%s:%s" .Values.image.repository (include "alpha-panda.imageTag" .) -}}
 {{- end -}}
 
 {{/* Name of the Secret with postgres-dsn and redis-url that every workload reads. */}}
@@ -42,7 +46,7 @@ app.kubernetes.io/component: {{ .component }}
 
 {{- define "alpha-panda.kafkaBootstrap" -}}
 {{- if .Values.dev.enabled -}}
-{{- printf "%s-redpanda:9092" (include "alpha-panda.fullname" .) -}}
+{{- printf "%s-kafka:9092" (include "alpha-panda.fullname" .) -}}
 {{- else -}}
 {{- .Values.infrastructure.kafkaBootstrap -}}
 {{- end -}}
