@@ -57,7 +57,9 @@ def test_every_value_is_documented_with_a_comment():
 
 def test_dashboard_queries_only_metrics_the_services_export():
     dashboard = json.loads((CHART / "files" / "dashboards" / "pipeline.json").read_text())
-    feed = SimpleNamespace(counters=FeedCounters(), skipped_packets=0, ready=False)
+    feed = SimpleNamespace(
+        counters=FeedCounters(), skipped_packets=0, ready=False, shards=[], overflow=()
+    )
     feed_metrics = FeedCollector(feed).collect()  # type: ignore[arg-type]
     exported = {metric.name for metric in [*REGISTRY.collect(), *feed_metrics]}
     queried = {

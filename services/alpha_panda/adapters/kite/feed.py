@@ -1,9 +1,9 @@
-"""The market-data WebSocket client: sharded connections, reconnects, watchdog, backpressure."""
+"""The market-data WebSocket client: sharded connections whose subscriptions change while they
+run, reconnects, watchdog, backpressure."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 from collections import deque
@@ -20,7 +20,11 @@ from alpha_panda.adapters.kite.backoff import backoff_delay
 from alpha_panda.adapters.kite.frames import FrameDecoder, FrameError, TickBatch
 from alpha_panda.adapters.kite.messages import FeedError, OrderUpdate, parse_text_message
 from alpha_panda.adapters.kite.orders import order_update
-from alpha_panda.adapters.kite.sharding import shard_instruments
+from alpha_panda.adapters.kite.subscriptions import (
+    ConnectionSubscriptions,
+    SubscriptionChange,
+    SubscriptionTable,
+)
 from alpha_panda.domain.orders import BrokerOrderUpdate
 
 logger = logging.getLogger(__name__)
@@ -68,10 +72,12 @@ class FeedCounters:
     """Copies of an update that other connections of the API key received too."""
     malformed_order_updates: int = 0
     errors: int = 0
+    overflowed_instruments: int = 0
+    """Instruments refused for want of room in Kite's limits, counted each time one is refused."""
 
 
 class KiteFeed:
-    """Stream ticks for a set of instruments over up to three Kite WebSocket connections.
+    """Stream ticks for a changing set of instruments over up to three Kite WebSocket connections.
 
     Iterate the feed (`async for item in feed`) to receive a `TickBatch` per binary frame,
     whose ticks are decoded as they are iterated, and a `BrokerOrderUpdate` per order update
@@ -82,18 +88,28 @@ class KiteFeed:
     for `watchdog_seconds` (Kite sends a heartbeat every second) is reopened after an
     exponential, jittered delay and resubscribed once. A rejected access token stops the feed
     for good: `failure` says why, `ready` stays false and iteration ends.
+
+    The instruments may change at any time with `set_instruments`; `instrument_tokens` is the
+    first set (none by default: no connection is opened while nothing is wanted). Each
+    connection carries up to 3,000 instruments; a new one opens only when the open ones are
+    full, one left with nothing closes, and the others change their subscriptions in place.
+    What Kite's limits cannot carry is reported in `overflow`, never dropped silently.
     """
 
     def __init__(
         self,
         config: KiteFeedConfig,
-        instrument_tokens: Iterable[int],
+        instrument_tokens: Iterable[int] = (),
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self.config = config
         self.counters = FeedCounters()
         self.failure: str | None = None
-        self._shards = shard_instruments(instrument_tokens)
+        self._table = SubscriptionTable()
+        self._session: aiohttp.ClientSession | None = None
+        self._group: asyncio.TaskGroup | None = None
+        self._tasks: dict[ConnectionSubscriptions, asyncio.Task[None]] = {}
+        self._closing: set[asyncio.Task[None]] = set()
         self._jitter = jitter
         self._decoder = FrameDecoder()
         self._pending: deque[TickBatch] = deque()
@@ -103,19 +119,57 @@ class KiteFeed:
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._finished = asyncio.Event()
-        self._subscribed = [False] * len(self._shards)
-        self._sockets: list[aiohttp.ClientWebSocketResponse | None] = [None] * len(self._shards)
+        self._sockets: dict[ConnectionSubscriptions, aiohttp.ClientWebSocketResponse] = {}
         self._supervisor: asyncio.Task[None] | None = None
+        self.set_instruments(instrument_tokens)
 
     @property
     def shards(self) -> list[tuple[int, ...]]:
         """Return the instrument tokens of each connection."""
-        return list(self._shards)
+        return [connection.wanted for connection in self._table.connections]
+
+    @property
+    def overflow(self) -> tuple[int, ...]:
+        """Return the wanted instruments that Kite's limits leave without a subscription."""
+        return self._table.overflow
 
     @property
     def ready(self) -> bool:
-        """Return whether every connection is open and subscribed and the feed has not failed."""
-        return self.failure is None and not self._stopping.is_set() and all(self._subscribed)
+        """Return whether the feed runs and every connection it needs is open and subscribed.
+
+        True with no instruments at all; false for the moment a change is being sent or a new
+        connection opens.
+        """
+        return (
+            self.failure is None
+            and self._supervisor is not None
+            and not self._stopping.is_set()
+            and all(connection.live for connection in self._table.connections)
+        )
+
+    def set_instruments(self, tokens: Iterable[int]) -> SubscriptionChange:
+        """Make `tokens` the instruments the feed streams, from now on; return what changed.
+
+        Returns at once: subscribe and unsubscribe commands go out on the open connections
+        within moments, and a new connection opens in the background if the open ones are full
+        (`ready` is true again once all is sent). Instruments beyond Kite's 3 connections x 3,000
+        are not subscribed: they are returned in `overflow` and kept in `self.overflow` until a
+        later change makes room. Raise `ValueError` for anything that is not an instrument
+        token, changing nothing.
+        """
+        previous = self._table.overflow
+        change, opened, closed = self._table.change(tokens)
+        for connection in opened:
+            self._open(connection)
+        for connection in closed:
+            self._retire(connection)
+        self.counters.overflowed_instruments += len(set(change.overflow) - set(previous))
+        if change.overflow:
+            logger.warning(
+                "%d instruments exceed Kite's connection limits and are not subscribed",
+                len(change.overflow),
+            )
+        return change
 
     @property
     def skipped_packets(self) -> int:
@@ -162,21 +216,41 @@ class KiteFeed:
                 aiohttp.ClientSession(timeout=timeout) as session,
                 asyncio.TaskGroup() as group,
             ):
-                for index, tokens in enumerate(self._shards):
-                    group.create_task(self._connection(session, index, tokens))
+                self._session, self._group = session, group
+                for connection in self._table.connections:
+                    self._open(connection)
+                await self._stopping.wait()
         except Exception as error:
             # A bug, not a network fault: stop visibly (not ready, `failure` set) instead of
             # limping on with fewer connections.
             logger.exception("market feed crashed")
             self.failure = self.failure or f"feed crashed: {type(error).__name__}"
         finally:
+            self._group = None
             self._stopping.set()
             self._finished.set()
             self._wakeup.set()
 
+    def _open(self, connection: ConnectionSubscriptions) -> None:
+        """Run a connection in the supervisor's task group, if the feed runs."""
+        if self._group is None or self._session is None or self._stopping.is_set():
+            return
+        # A closing connection still counts against Kite's three: the new one waits for it.
+        closing = set(self._closing)
+        task = self._group.create_task(self._connection(self._session, connection, closing))
+        self._tasks[connection] = task
+
+    def _retire(self, connection: ConnectionSubscriptions) -> None:
+        task = self._tasks.pop(connection, None)
+        if task is not None and not task.done():
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
     async def _halt(self) -> None:
         self._stopping.set()
-        await asyncio.gather(*(socket.close() for socket in self._sockets if socket is not None))
+        for connection in self._table.connections:
+            connection.closed.set()
+        await asyncio.gather(*(socket.close() for socket in list(self._sockets.values())))
 
     async def _fail(self, reason: str) -> None:
         if self.failure is None:
@@ -185,23 +259,29 @@ class KiteFeed:
         await self._halt()
 
     async def _connection(
-        self, session: aiohttp.ClientSession, index: int, tokens: tuple[int, ...]
+        self,
+        session: aiohttp.ClientSession,
+        connection: ConnectionSubscriptions,
+        closing: set[asyncio.Task[None]],
     ) -> None:
+        if closing:
+            await asyncio.wait(closing)
         attempt = 0
-        while not self._stopping.is_set():
+        while not connection.closed.is_set():
+            number = connection.number
             try:
-                streamed = await self._session_on(session, index, tokens)
+                streamed = await self._session_on(session, connection)
             except aiohttp.WSServerHandshakeError as error:
                 # The error's text holds the URL and so the token: log only the status.
                 if error.status in _AUTH_REJECTED:
                     await self._fail(f"Kite rejected the access token (HTTP {error.status})")
                     return
-                logger.warning("connection %d refused with HTTP %d", index, error.status)
+                logger.warning("connection %d refused with HTTP %d", number, error.status)
                 streamed = False
             except (aiohttp.ClientError, OSError, TimeoutError) as error:
-                logger.warning("connection %d lost: %s", index, type(error).__name__)
+                logger.warning("connection %d lost: %s", number, type(error).__name__)
                 streamed = False
-            if self._stopping.is_set():
+            if connection.closed.is_set():
                 return
             attempt = 0 if streamed else attempt + 1
             self.counters.reconnects += 1
@@ -212,12 +292,13 @@ class KiteFeed:
                 self._jitter(),
             )
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay)
+                await asyncio.wait_for(connection.closed.wait(), delay)
 
     async def _session_on(
-        self, session: aiohttp.ClientSession, index: int, tokens: tuple[int, ...]
+        self, session: aiohttp.ClientSession, connection: ConnectionSubscriptions
     ) -> bool:
-        """Connect, subscribe once and stream; return whether any frame arrived."""
+        """Connect, subscribe, keep the subscriptions in step and stream; return whether any
+        frame arrived."""
         params = {
             "api_key": self.config.api_key,
             "access_token": self.config.access_token.get_secret_value(),
@@ -229,17 +310,17 @@ class KiteFeed:
             max_msg_size=0,
             timeout=aiohttp.ClientWSTimeout(ws_close=self.config.close_timeout_seconds),
         ) as socket:
-            self._sockets[index] = socket
+            self._sockets[connection] = socket
+            follower = asyncio.create_task(connection.keep_in_step(socket, self.config.mode))
             try:
-                if self._stopping.is_set():
-                    return False
-                await socket.send_str(json.dumps({"a": "subscribe", "v": tokens}))
-                await socket.send_str(json.dumps({"a": "mode", "v": [self.config.mode, tokens]}))
-                self._subscribed[index] = True
                 return await self._receive(socket)
             finally:
-                self._subscribed[index] = False
-                self._sockets[index] = None
+                follower.cancel()
+                with suppress(asyncio.CancelledError):
+                    await follower
+                connection.live = False
+                connection.sent = {}
+                del self._sockets[connection]
 
     async def _receive(self, socket: aiohttp.ClientWebSocketResponse) -> bool:
         counters = self.counters
