@@ -46,9 +46,9 @@ async def _act(arguments: argparse.Namespace, definitions: DefinitionPublisher) 
         except (ValueError, ValidationError, StrategyConfigError) as error:
             print(f"alpha-panda strategies add: {error}")
             return 2
-        defined = await definitions.define(config)
+        published = await definitions.define(config)
         print(f"defined {config.strategy_id} ({config.strategy_type}, {config.namespace})"
-              f" generation {defined.generation}")  # fmt: skip
+              f" generation {published.generation}")  # fmt: skip
         return 0
     current = {namespace: await definitions.current(namespace) for namespace in Namespace}
     if arguments.action == "list":
@@ -57,10 +57,11 @@ async def _act(arguments: argparse.Namespace, definitions: DefinitionPublisher) 
                 print(_line(namespace, strategy_id, definition))
         return 0
     strategy_id = arguments.strategy_id
-    namespace = next((ns for ns, defined in current.items() if strategy_id in defined), None)
-    if namespace is None:
+    found = [ns for ns, defined in current.items() if strategy_id in defined]
+    if not found:
         print(f"alpha-panda strategies {arguments.action}: {strategy_id} is not defined")
         return 1
+    namespace = found[0]
     if arguments.action == "remove":
         await definitions.remove(strategy_id, namespace)
         print(f"removed {strategy_id} ({namespace})")

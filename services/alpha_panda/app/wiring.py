@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import asyncpg
@@ -46,7 +46,8 @@ class ConfigurationError(RuntimeError):
 class Service(Protocol):
     """A running service process: a handler's runtime, or the market feed (a source)."""
 
-    failure: str | None
+    @property
+    def failure(self) -> str | None: ...
 
     async def start(self) -> None: ...
     async def run(self) -> None: ...
@@ -91,16 +92,6 @@ class Wiring:
         if service not in builders:
             raise ConfigurationError(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
         return await builders[service]()
-
-    async def _defined_instruments(self) -> list[int]:
-        """Return the instruments every namespace's defined strategies trade (ticks are shared)."""
-        tokens: set[int] = set()
-        for namespace in Namespace:
-            topic = replace(self.settings.topics, namespace=namespace).strategies
-            for event in (await read_latest(self.settings.kafka_bootstrap, topic)).values():
-                if isinstance(event.data, StrategyDefined):
-                    tokens.update(event.data.config.instruments)
-        return sorted(tokens)
 
     async def _strategy_runner(self) -> Service:
         settings = self.settings
@@ -185,11 +176,8 @@ class Wiring:
 
     async def _market_feed(self) -> Service:
         settings = self.settings
-        instruments = await self._defined_instruments()
-        if not instruments:
-            raise ConfigurationError("no strategy of any namespace is defined yet")
         token = self._kite_token()
         config = KiteFeedConfig(
             ws_url=settings.kite_ws_url, api_key=settings.kite_api_key, access_token=token
         )
-        return MarketFeed.for_settings(settings, KiteFeed(config, instruments))
+        return MarketFeed.for_settings(settings, KiteFeed(config), self.checkpoints())

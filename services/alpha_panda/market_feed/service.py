@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from dataclasses import replace
 
 from alpha_panda.adapters.kite.feed import KiteFeed
 from alpha_panda.core.events import SHARED_NAMESPACE, EventType
 from alpha_panda.core.settings import Settings
-from alpha_panda.core.streaming import Outgoing, Publisher
+from alpha_panda.core.streaming import Outgoing, Publisher, Runtime
+from alpha_panda.core.streaming.checkpoint import CheckpointStore
 from alpha_panda.core.topics import TopicMap
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import BrokerOrderUpdate
 from alpha_panda.domain.values import Namespace
+from alpha_panda.market_feed.subscriptions import FeedSubscriptions
 
 
 def feed_outputs(
@@ -30,34 +33,54 @@ def feed_outputs(
 
 
 class MarketFeed:
-    """An event source: nothing consumed, ticks published as they arrive.
+    """An event source: ticks published as they arrive, for the instruments the strategies'
+    definitions name.
 
-    Kite pushes the account's order updates over the market-data connections. In the zerodha
-    namespace they go to its order-updates topic, keyed by Kite's order id, so the live trading
-    engine reads an order as soon as it moves. A paper session places no orders at Kite: there
-    they are only counted.
+    The definitions of every namespace are followed by a runtime of their own (`subscriptions`);
+    each change reaches the Kite connections once it is checkpointed, without a restart, and
+    the feed runs and is ready with no instrument at all. Kite pushes the account's order
+    updates over the market-data connections. In the zerodha namespace they go to its
+    order-updates topic, keyed by Kite's order id, so the live trading engine reads an order
+    as soon as it moves. A paper session places no orders at Kite: there they are only counted.
     """
 
     def __init__(
-        self, topics: TopicMap, feed: KiteFeed, publisher: Publisher, forwards_updates: bool
+        self,
+        topics: TopicMap,
+        feed: KiteFeed,
+        publisher: Publisher,
+        forwards_updates: bool,
+        subscriptions: Runtime | None = None,
     ) -> None:
         self.topics = topics
         self.feed = feed
         self.publisher = publisher
         self.forwards_updates = forwards_updates
-        self.failure: str | None = None
+        self.subscriptions = subscriptions
         self._closing: asyncio.Task[None] | None = None
 
+    @property
+    def failure(self) -> str | None:
+        """Why the feed or its subscriptions halted; None while healthy."""
+        return self.feed.failure or (self.subscriptions and self.subscriptions.failure) or None
+
     @classmethod
-    def for_settings(cls, settings: Settings, feed: KiteFeed) -> MarketFeed:
-        """Return the feed service of a process; only the zerodha namespace forwards updates."""
+    def for_settings(
+        cls, settings: Settings, feed: KiteFeed, store: CheckpointStore | None = None
+    ) -> MarketFeed:
+        """Return the feed service of a process; only the zerodha namespace forwards updates.
+
+        With a checkpoint store, the feed follows every namespace's definitions; without one
+        it streams the instruments `feed` was built with.
+        """
         publisher = Publisher(
             settings.kafka_bootstrap,
             source=settings.service_name,
             namespace=settings.namespace.value,
         )
         forwards = settings.namespace is Namespace.ZERODHA
-        return cls(settings.topics, feed, publisher, forwards)
+        following = None if store is None else _follow(settings, feed, store)
+        return cls(settings.topics, feed, publisher, forwards, following)
 
     @property
     def ready(self) -> bool:
@@ -65,17 +88,29 @@ class MarketFeed:
         return self.feed.ready
 
     async def start(self) -> None:
-        """Connect the publisher."""
+        """Connect the publisher; join the definitions' consumer group and subscribe to the
+        instruments wanted when the feed last stopped."""
         await self.publisher.start()
+        if self.subscriptions is not None:
+            await self.subscriptions.start()
+            self.feed.set_instruments(_wanted(self.subscriptions))
 
     async def run(self) -> None:
         """Publish ticks until stopped or until the feed fails (an expired token)."""
         await self.feed.start()
-        async for item in self.feed:
-            events = feed_outputs(item, self.topics, self.forwards_updates)
-            if events:
-                await self.publisher.publish(events)
-                await self.publisher.send_overlapped()  # a frame goes out without waiting
+        following = None
+        if self.subscriptions is not None:
+            following = asyncio.create_task(self.subscriptions.run())
+        try:
+            async for item in self.feed:
+                events = feed_outputs(item, self.topics, self.forwards_updates)
+                if events:
+                    await self.publisher.publish(events)
+                    await self.publisher.send_overlapped()  # a frame goes out without waiting
+        finally:
+            if following is not None:
+                self.subscriptions.stop()  # type: ignore[union-attr]
+                await following
 
     def stop(self) -> None:
         """Close the feed; iteration ends once its connections are closed."""
@@ -84,3 +119,22 @@ class MarketFeed:
     async def close(self) -> None:
         """Deliver what was published and disconnect."""
         await self.publisher.close()
+        if self.subscriptions is not None:
+            await self.subscriptions.close()
+
+
+def _wanted(subscriptions: Runtime) -> list[int]:
+    handler = subscriptions.handler
+    assert isinstance(handler, FeedSubscriptions)
+    return handler.instruments()
+
+
+def _follow(settings: Settings, feed: KiteFeed, store: CheckpointStore) -> Runtime:
+    """Return the runtime that moves `feed` to what every namespace's definitions want."""
+    served = [replace(settings.topics, namespace=namespace) for namespace in Namespace]
+    handler = FeedSubscriptions(served)
+
+    async def resubscribe() -> None:
+        feed.set_instruments(handler.instruments())
+
+    return Runtime(handler, settings, store, after_checkpoint=resubscribe)
