@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
 
 from aiohttp import web
+from aiokafka.errors import KafkaError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from alpha_panda.app.health_server import HealthServer
 from alpha_panda.app.pre_trading_checks import infrastructure_checks
-from alpha_panda.app.wiring import ConfigurationError, Service, Wiring
+from alpha_panda.app.supervisor import Supervisor, halted_check, outage_check
 from alpha_panda.auth.redaction import SecretScrubber
 from alpha_panda.core.health import (
     CachedReadiness,
@@ -45,71 +47,48 @@ async def metrics(_: web.Request) -> web.Response:
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def feed_check(feed: MarketFeed) -> HealthCheck:
+def feed_check(supervisor: Supervisor) -> HealthCheck:
     """Ready only while every feed connection is subscribed (false after token expiry)."""
 
     async def probe() -> str:
+        feed = supervisor.current
+        if not isinstance(feed, MarketFeed):
+            raise CheckFailed("the feed is not running")
         if not feed.ready:
             raise CheckFailed(feed.feed.failure or "feed connections not all subscribed")
-        return f"{len(feed.feed.shards)} connection(s) subscribed"
+        overflow = f"; {len(feed.feed.overflow)} over Kite's limits" if feed.feed.overflow else ""
+        return f"{len(feed.feed.shards)} connection(s) subscribed{overflow}"
 
     return HealthCheck("market-feed", probe, "check the Kite session and network")
-
-
-def halted_check(processor: Service) -> HealthCheck:
-    """Unready once the service halted on a fatal error, such as an expired Kite session."""
-
-    async def probe() -> str:
-        if processor.failure:
-            raise CheckFailed(processor.failure)
-        return "consuming"
-
-    return HealthCheck("processing", probe, "fix the cause (renew the Kite session) and restart")
 
 
 async def serve(service: str, settings: Settings) -> int:
     """Run `service` until SIGTERM/SIGINT; return the process exit code."""
     registry = HealthRegistry(infrastructure_checks(settings))
-    await ensure_topics(settings.kafka_bootstrap, settings.topics)
     try:
+        with contextlib.suppress(KafkaError):  # an unreachable Kafka is reported just below
+            await ensure_topics(settings.kafka_bootstrap, settings.topics)
         await registry.require_ready()
     except StartupCheckError as error:
         log.error("%s cannot start:\n%s", service, error.report.render())
         return 1
-    wiring = await Wiring.open(settings)
-    try:
-        processor = await wiring.build(service)
-    except ConfigurationError as error:
-        log.error("%s cannot start: %s", service, error)
-        await wiring.close()
-        return 2
-    if isinstance(processor, MarketFeed):
-        registry.register(feed_check(processor))
-    registry.register(halted_check(processor))
+    supervisor = Supervisor(service, settings)
+    registry.register(outage_check(supervisor))
+    registry.register(halted_check(lambda: supervisor.current))
+    if service == "market-feed":
+        registry.register(feed_check(supervisor))
     probes = HealthServer(CachedReadiness(registry), service=service, port=settings.http_port)
     probes.add_route("/metrics", metrics)
     await probes.start()
     loop = asyncio.get_running_loop()
-    terminated = asyncio.Event()
-
-    def on_signal() -> None:
-        processor.stop()
-        terminated.set()
-
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, on_signal)
+        loop.add_signal_handler(signum, supervisor.stop)
     log.info("%s started as %s (group %s)", service, settings.service_name, settings.consumer_group)
     try:
-        await processor.start()
-        await processor.run()  # returns after the batch in hand is handled and recorded
-        if processor.failure:  # halted: stay up and report unready until told to stop
-            await terminated.wait()
+        return await supervisor.run()
     finally:
-        await processor.close()  # flush the producer, commit, leave the group
-        await wiring.close()
         await probes.stop()
         log.info("%s stopped", service)
-    return 0
 
 
 def main(service: str) -> int:

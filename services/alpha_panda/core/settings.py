@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         ge=0,
         description="how far back a new strategy runner starts on the market topic",
     )
+    outage_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="how long a service waits out a lost PostgreSQL or Kafka before it exits",
+    )
     reconcile_seconds: float = Field(
         default=30.0,
         gt=0,
