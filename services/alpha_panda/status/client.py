@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from pydantic import TypeAdapter, ValidationError
@@ -17,6 +18,7 @@ from alpha_panda.domain.values import Namespace
 from alpha_panda.status.snapshot import StatusSnapshot
 
 Clock = Callable[[], datetime]
+EXAMPLE_URL = "http://127.0.0.1:8000"
 
 
 class StatusError(Exception):
@@ -33,6 +35,9 @@ class StatusClient:
         token: str | None = None,
         clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
+        address = urlsplit(base_url)
+        if address.scheme not in ("http", "https") or not address.netloc:
+            raise StatusError(f"{base_url!r} is not an API address; give one like {EXAMPLE_URL}")
         self._base_url = base_url.rstrip("/")
         self._http = http
         self._token = token

@@ -10,10 +10,10 @@ import sys
 import aiohttp
 
 from alpha_panda.domain.values import Namespace
+from alpha_panda.status.client import EXAMPLE_URL as DEFAULT_URL
 from alpha_panda.status.client import StatusClient, StatusError
 from alpha_panda.status.screen import render
 
-DEFAULT_URL = "http://127.0.0.1:8000"
 REQUEST_SECONDS = 10
 
 
