@@ -8,10 +8,13 @@ import logging
 import signal
 import sys
 
+import redis.asyncio as redis
 from aiohttp import web
 from aiokafka.errors import KafkaError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from alpha_panda.adapters.redis.service_health import ServiceHealthBoard
+from alpha_panda.app.health_reporter import HealthReporter
 from alpha_panda.app.health_server import HealthServer
 from alpha_panda.app.pre_trading_checks import infrastructure_checks
 from alpha_panda.app.supervisor import Supervisor, halted_check, outage_check
@@ -77,9 +80,17 @@ async def serve(service: str, settings: Settings) -> int:
     registry.register(halted_check(lambda: supervisor.current))
     if service == "market-feed":
         registry.register(feed_check(supervisor))
-    probes = HealthServer(CachedReadiness(registry), service=service, port=settings.http_port)
+    readiness = CachedReadiness(registry)
+    probes = HealthServer(readiness, service=service, port=settings.http_port)
     probes.add_route("/metrics", metrics)
     await probes.start()
+    board = redis.from_url(settings.redis_url.get_secret_value())
+    reporter = HealthReporter(  # what `alpha-panda status` and the dashboard show
+        readiness,
+        ServiceHealthBoard(board, settings.namespace, settings.topic_prefix),
+        settings.service_name,
+    )
+    reporter.start()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, supervisor.stop)
@@ -87,6 +98,8 @@ async def serve(service: str, settings: Settings) -> int:
     try:
         return await supervisor.run()
     finally:
+        await reporter.stop()
+        await board.aclose()
         await probes.stop()
         log.info("%s stopped", service)
 

@@ -17,8 +17,10 @@ from alpha_panda.core.events import (
 from alpha_panda.domain.control import ControlAction, ControlCommand
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import BrokerOrderUpdate, OrderFailed, OrderFilled, OrderPlaced
+from alpha_panda.domain.risk.limits import RiskLimits
 from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
-from alpha_panda.domain.values import OrderType, Side
+from alpha_panda.domain.strategies.config import StrategyConfig, StrategyDefined, StrategyRemoved
+from alpha_panda.domain.values import Namespace, OrderType, Side
 
 prices = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999.99"), places=2)
 offsets = st.integers(min_value=-12 * 60, max_value=14 * 60).map(
@@ -119,6 +121,21 @@ def test_every_event_type_encodes_as_pydantic_would(text, at, price, quantity):
         ),
         EventType.CONTROL_COMMAND: ControlCommand(
             action=ControlAction.HALT, strategy_id=text or None, reason=text, issued_at=at
+        ),
+        EventType.STRATEGY_DEFINED: StrategyDefined(
+            config=StrategyConfig(
+                strategy_id="s1",
+                namespace=Namespace.PAPER,
+                strategy_type="momentum",
+                instruments=(1, quantity),
+                parameters={"note": text, "quantity": quantity},
+                risk_limits=RiskLimits(max_position_notional=price or None),
+            ),
+            generation=quantity,
+            defined_at=at,
+        ),
+        EventType.STRATEGY_REMOVED: StrategyRemoved(
+            strategy_id=text or "s", namespace=Namespace.ZERODHA, generation=quantity, removed_at=at
         ),
     }
     assert set(payloads) == set(EventType) - {EventType.MARKET_TICK, EventType.SIGNAL_VALIDATED}

@@ -47,7 +47,10 @@ async def test_a_paused_strategy_emits_nothing():
 
 async def test_the_subscription_reads_only_its_instruments_ticks():
     subscription = runner().subscription
-    assert subscription.only_keys == {TOPICS.market_ticks: [str(INFY)]}
+    assert subscription.only_keys == {
+        TOPICS.market_ticks: [str(INFY)],
+        TOPICS.strategies: ["cross"],  # its own definition only
+    }
     assert TOPICS.orders_filled in subscription.topics
 
 
