@@ -28,8 +28,8 @@ format:
 	$(VENV)/bin/ruff format services operator devtools tests
 	$(VENV)/bin/ruff check --fix services operator devtools tests
 
-typecheck:      ## strict on the shared core and the domain
-	$(VENV)/bin/mypy services/alpha_panda/core services/alpha_panda/domain
+typecheck:      ## mypy strict over the product, the operator and the devtools
+	$(VENV)/bin/mypy services operator devtools
 
 bench:          ## benchmarks print figures; see tests/benchmarks/RESULTS.md for all of them
 	$(PY) tests/benchmarks/bench_stream_processor.py

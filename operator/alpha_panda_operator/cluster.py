@@ -8,10 +8,11 @@ import os
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
+from urllib3 import HTTPResponse
 
 from alpha_panda_operator import GROUP, VERSION
 
@@ -47,10 +48,10 @@ class Cluster:
         """Connect with the in-cluster service account, or else the kubeconfig."""
         configuration = client.Configuration()
         try:
-            config.load_incluster_config(client_configuration=configuration)
+            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         except config.ConfigException:
             # read KUBECONFIG now: the library's default is fixed when it is first imported
-            config.load_kube_config(
+            config.load_kube_config(  # type: ignore[no-untyped-call]
                 config_file=os.environ.get("KUBECONFIG"), client_configuration=configuration
             )
         return cls(client.ApiClient(configuration))
@@ -86,7 +87,7 @@ class Cluster:
             response = self._custom.list_namespaced_custom_object(
                 GROUP, VERSION, namespace, plural, _preload_content=False
             )
-        items: list[Manifest] = json.loads(response.data)["items"]
+        items: list[Manifest] = _body(response)["items"]
         return items
 
     def apply_deployment(self, namespace: str, desired: Manifest) -> Applied:
@@ -106,7 +107,7 @@ class Cluster:
             _content_type=APPLY_PATCH,
             _preload_content=False,
         )
-        after: Manifest = json.loads(response.data)
+        after: Manifest = _body(response)
         if before is None:
             return Applied.CREATED
         return Applied.UPDATED if _changed(before, after) else Applied.UNCHANGED
@@ -142,7 +143,7 @@ class Cluster:
         response = self._apps.list_namespaced_deployment(
             namespace, label_selector=selector, _preload_content=False
         )
-        yield from json.loads(response.data)["items"]
+        yield from _body(response)["items"]
 
     def patch_status(self, plural: str, namespace: str, name: str, status: Manifest) -> None:
         """Merge `status` into a custom resource's status subresource."""
@@ -195,7 +196,7 @@ class Cluster:
             if error.status == 404:
                 return None
             raise
-        result: Manifest = json.loads(response.data)
+        result: Manifest = _body(response)
         return result
 
 
@@ -203,3 +204,9 @@ def _changed(before: Manifest, after: Manifest) -> bool:
     """Tell whether an apply changed the spec or the metadata, not only the status meanwhile."""
     keys = ("generation", "labels", "annotations", "ownerReferences")
     return any(before["metadata"].get(key) != after["metadata"].get(key) for key in keys)
+
+
+def _body(response: object) -> Any:
+    """Decode the JSON of a response read without the client's models (`_preload_content`
+    False), which would drop fields they do not know."""
+    return json.loads(cast(HTTPResponse, response).data)

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import kopf
 
@@ -135,7 +135,7 @@ def _apply_services(
             continue
         replicas = service_replicas(service, usable=usable, isolated=isolated)
         desired = build_service_deployment(scope, service, spec, config, replicas, fingerprint)
-        kopf.adopt(desired, owner=dict(resource))
+        kopf.adopt(desired, owner=cast(kopf.Body, dict(resource)))  # a plain dict is all kopf reads
         applied = cluster.apply_deployment(namespace, desired)
         if applied is not Applied.UNCHANGED:
             cluster.record_event(

@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import kopf
 from pydantic import ValidationError
@@ -52,7 +52,7 @@ def reconcile_strategy(
     session_ready = session_observation(session, spec)
     replicas = runner_replicas(paused=spec.paused, session_usable=session_ready.status)
     desired = build_strategy_deployment(name, namespace, spec, config, replicas)
-    kopf.adopt(desired, owner=dict(resource))
+    kopf.adopt(desired, owner=cast(kopf.Body, dict(resource)))  # a plain dict is all kopf reads
     applied = cluster.apply_deployment(namespace, desired)
     deployment = desired["metadata"]["name"]
     if applied is not Applied.UNCHANGED:

@@ -13,7 +13,7 @@ from alpha_panda.core.settings import Settings, SettingsError
 
 
 def broker_login(
-    settings: Settings, auth: AuthSettings, client: redis.Redis[bytes], scrubber: SecretScrubber
+    settings: Settings, auth: AuthSettings, client: redis.Redis, scrubber: SecretScrubber
 ) -> AuthManager | None:
     """Return the namespace's session manager, or None while no Kite API secret is set.
 

@@ -35,7 +35,7 @@ class StoreReadModel:
     def __init__(
         self,
         ledger: LedgerReader,
-        client: redis.Redis[bytes],
+        client: redis.Redis,
         *,
         kafka_bootstrap: str,
         prefix: str = "",

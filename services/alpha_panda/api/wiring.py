@@ -48,7 +48,7 @@ def login_limits(auth: AuthSettings) -> LoginLimits:
 
 
 def _session_store(
-    settings: Settings, auth: AuthSettings, client: redis.Redis[bytes]
+    settings: Settings, auth: AuthSettings, client: redis.Redis
 ) -> EncryptedSessionStore | None:
     if auth.session_encryption_key is None:
         return None

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 class EncryptedSessionStore:
     """Keep one namespace's broker session in Redis; only ciphertext ever reaches Redis."""
 
-    def __init__(self, client: redis.Redis[bytes], key: SecretStr, namespace: Namespace) -> None:
+    def __init__(self, client: redis.Redis, key: SecretStr, namespace: Namespace) -> None:
         self._client = client
         self._fernet = Fernet(key.get_secret_value())
         self._key = f"{namespace.value}:broker_session"

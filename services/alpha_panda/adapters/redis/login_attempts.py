@@ -35,7 +35,7 @@ class LoginLimits:
 class RedisLoginThrottle:
     """Keys `alpha-panda:{prefix}login-attempts:{user|address}:{value}`, shared by replicas."""
 
-    def __init__(self, client: redis.Redis[bytes], limits: LoginLimits, prefix: str = "") -> None:
+    def __init__(self, client: redis.Redis, limits: LoginLimits, prefix: str = "") -> None:
         self._client = client
         self._limits = limits
         self._root = f"{KEY_ROOT}:{prefix}login-attempts"

@@ -56,7 +56,7 @@ class ServiceHealth(Frozen):
 class ServiceHealthBoard:
     """Keys `alpha-panda:{prefix}{namespace}:service-health:{service}`, one a service."""
 
-    def __init__(self, client: redis.Redis[bytes], namespace: Namespace, prefix: str = "") -> None:
+    def __init__(self, client: redis.Redis, namespace: Namespace, prefix: str = "") -> None:
         self._client = client
         self._root = f"{KEY_ROOT}:{prefix}{namespace.value}:service-health"
 
