@@ -16,8 +16,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from alpha_panda.adapters.redis.service_health import ServiceHealthBoard
 from alpha_panda.app.health_reporter import HealthReporter
 from alpha_panda.app.health_server import HealthServer
-from alpha_panda.app.pre_trading_checks import infrastructure_checks
+from alpha_panda.app.pre_trading_checks import (
+    broker_session_check,
+    infrastructure_checks,
+    market_hours_check,
+)
 from alpha_panda.app.supervisor import Supervisor, halted_check, outage_check
+from alpha_panda.auth.auth_manager import AuthManager
 from alpha_panda.auth.redaction import SecretScrubber
 from alpha_panda.core.health import (
     CachedReadiness,
@@ -28,6 +33,7 @@ from alpha_panda.core.health import (
 )
 from alpha_panda.core.settings import Settings, SettingsError, load_settings
 from alpha_panda.core.streaming.bootstrap import ensure_topics
+from alpha_panda.domain.values import Namespace
 from alpha_panda.market_feed.service import MarketFeed
 
 log = logging.getLogger("alpha_panda")
@@ -65,6 +71,29 @@ def feed_check(supervisor: Supervisor) -> HealthCheck:
     return HealthCheck("market-feed", probe, "check the Kite session and network")
 
 
+KITE_SERVICES = ("market-feed", "trading-engine", "portfolio-manager")
+
+
+def trading_checks(service: str, settings: Settings) -> list[HealthCheck]:
+    """Return the trading checks of a service: the market-hours warning, and for a Kite
+    session's users in the live namespace a profile call with the session's token (a
+    rejected token makes them unready)."""
+    checks = [market_hours_check()]
+    if (
+        settings.namespace is Namespace.ZERODHA
+        and service in KITE_SERVICES
+        and settings.kite_api_key
+    ):
+        session = AuthManager(
+            api_key=settings.kite_api_key,
+            kite_root=settings.kite_root,
+            external_token=settings.access_token,
+            scrubber=SecretScrubber(),
+        )
+        checks.append(broker_session_check(session))
+    return checks
+
+
 async def serve(service: str, settings: Settings) -> int:
     """Run `service` until SIGTERM/SIGINT; return the process exit code."""
     registry = HealthRegistry(infrastructure_checks(settings))
@@ -76,6 +105,8 @@ async def serve(service: str, settings: Settings) -> int:
         log.error("%s cannot start:\n%s", service, error.report.render())
         return 1
     supervisor = Supervisor(service, settings)
+    for check in trading_checks(service, settings):  # after start-up: they report, not block
+        registry.register(check)
     registry.register(outage_check(supervisor))
     registry.register(halted_check(lambda: supervisor.current))
     if service == "market-feed":
