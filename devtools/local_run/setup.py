@@ -86,7 +86,7 @@ def example_strategies(tokens: dict[str, int]) -> list[StrategyConfig]:
 
 async def define_strategies(settings: Settings, strategies: list[StrategyConfig]) -> None:
     """Publish the strategies' definitions, as `alpha-panda strategies add` does."""
-    definitions = DefinitionPublisher(settings)
+    definitions = DefinitionPublisher.from_settings(settings)
     await definitions.start()
     try:
         for strategy in strategies:

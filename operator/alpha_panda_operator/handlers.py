@@ -13,6 +13,8 @@ import kopf
 from alpha_panda_operator import GROUP, VERSION
 from alpha_panda_operator.cluster import Cluster
 from alpha_panda_operator.config import OperatorConfig
+from alpha_panda_operator.definitions import publish_removal
+from alpha_panda_operator.isolation import SessionScope
 from alpha_panda_operator.live_figures import FiguresPublisher
 from alpha_panda_operator.resync import Heartbeat, resync_forever
 from alpha_panda_operator.sessions import PLURAL as SESSIONS
@@ -72,6 +74,16 @@ def strategy_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     """Reconcile a TradingStrategy that appeared or changed."""
     if not body.metadata.get("deletionTimestamp"):
         reconcile_strategy(memo.cluster, memo.config, dict(body))
+
+
+@kopf.on.delete(GROUP, VERSION, STRATEGIES, optional=True)
+def strategy_deleted(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    """Retire a deleted strategy on its definitions stream (no finalizer: best effort)."""
+    spec = body.get("spec") or {}
+    session = (spec.get("brokerSessionRef") or {}).get("name")
+    if session and spec.get("namespace"):
+        scope = SessionScope(body["metadata"]["namespace"], session, str(spec["namespace"]))
+        publish_removal(memo.config, scope, dict(body), str(spec["namespace"]))
 
 
 @kopf.on.resume(GROUP, VERSION, SESSIONS, backoff=RETRY_SECONDS)

@@ -77,7 +77,7 @@ class WiredApi:
         """
         pool = await connect(settings.postgres_dsn.get_secret_value(), max_size=5)
         client = redis.from_url(settings.redis_url.get_secret_value())
-        publisher = DefinitionPublisher(settings)
+        publisher = DefinitionPublisher.from_settings(settings)
         closers: list[Callable[[], Awaitable[object]]] = [pool.close, client.aclose]
         try:
             login = broker_login(settings, auth, client, scrubber)

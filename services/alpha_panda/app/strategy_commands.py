@@ -28,7 +28,7 @@ def configure_strategies_parser(strategies: argparse.ArgumentParser) -> None:
 
 async def run_strategies_command(arguments: argparse.Namespace, settings: Settings) -> int:
     """Carry out one strategy action; print what happened; return the exit code."""
-    definitions = DefinitionPublisher(settings)
+    definitions = DefinitionPublisher.from_settings(settings)
     await definitions.start()
     try:
         return await _act(arguments, definitions)

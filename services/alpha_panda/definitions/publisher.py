@@ -25,17 +25,20 @@ def clock_generation(at: datetime) -> int:
 class DefinitionPublisher:
     """Publish and read the definitions of every namespace of a deployment."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._publisher = Publisher(
-            settings.kafka_bootstrap,
-            source=settings.service_name,
-            namespace=settings.namespace.value,
-        )
+    def __init__(self, bootstrap: str, topics: TopicMap, source: str) -> None:
+        """Publish to the definitions topics of `topics`'s deployment, as `source`."""
+        self._bootstrap = bootstrap
+        self._topics = topics
+        self._publisher = Publisher(bootstrap, source=source, namespace=topics.namespace.value)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DefinitionPublisher:
+        """Return the publisher of a process's own deployment."""
+        return cls(settings.kafka_bootstrap, settings.topics, settings.service_name)
 
     def topics(self, namespace: Namespace) -> TopicMap:
         """Return the topics of `namespace` in this deployment."""
-        return replace(self._settings.topics, namespace=namespace)
+        return replace(self._topics, namespace=namespace)
 
     async def start(self) -> None:
         """Connect to Kafka."""
@@ -79,9 +82,7 @@ class DefinitionPublisher:
 
     async def current(self, namespace: Namespace) -> dict[str, StrategyDefined]:
         """Return the definitions in force in `namespace`, by strategy id."""
-        latest = await read_latest(
-            self._settings.kafka_bootstrap, self.topics(namespace).strategies
-        )
+        latest = await read_latest(self._bootstrap, self.topics(namespace).strategies)
         return {
             key: event.data
             for key, event in sorted(latest.items())

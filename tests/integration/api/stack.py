@@ -112,7 +112,7 @@ async def login(client: httpx.AsyncClient, role: Role) -> dict[str, str]:
 async def define(settings: Settings, pool: asyncpg.Pool, *configs: StrategyConfig) -> None:
     """Publish definitions and book their projection rows, as the risk manager would."""
     await ensure_api_topics(settings)
-    definitions = DefinitionPublisher(settings)
+    definitions = DefinitionPublisher.from_settings(settings)
     await definitions.start()
     try:
         for config in configs:

@@ -89,7 +89,7 @@ async def stack(infra, postgres_dsn, unique) -> AsyncIterator[Stack]:
 
 @pytest.fixture
 async def definitions(stack: Stack) -> AsyncIterator[DefinitionPublisher]:
-    publisher = DefinitionPublisher(stack.settings("operator"))
+    publisher = DefinitionPublisher.from_settings(stack.settings("operator"))
     await publisher.start()
     yield publisher
     await publisher.close()

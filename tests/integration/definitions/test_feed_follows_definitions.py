@@ -65,7 +65,7 @@ async def test_the_feed_starts_empty_and_follows_every_namespaces_definitions(
         await service.start()
         running = asyncio.create_task(service.run())
         reading = asyncio.create_task(read())
-        definitions = DefinitionPublisher(settings)
+        definitions = DefinitionPublisher.from_settings(settings)
         await definitions.start()
         try:
             await eventually(lambda: _ready(feed.ready), what="the feed ready with none")

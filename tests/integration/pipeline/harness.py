@@ -67,7 +67,7 @@ class Pipeline:
         await ensure_topics(
             self.settings("x").kafka_bootstrap, self.settings("x").topics, TopicConfig(partitions=3)
         )
-        publisher = DefinitionPublisher(self.settings("definitions"))
+        publisher = DefinitionPublisher.from_settings(self.settings("definitions"))
         await publisher.start()
         for config in self.definitions:
             await publisher.define(config)
