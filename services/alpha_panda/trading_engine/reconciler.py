@@ -37,7 +37,7 @@ ORDERS_WITHOUT_EVENT = Gauge(
     "alpha_panda_broker_orders_without_event",
     "Orders in the broker's day book carrying the platform's tag that miss an order event "
     "(placed, a fill or the failure of the rest), at the last reconciliation",
-    ["namespace"],
+    ["broker_namespace"],
 )
 
 

@@ -30,7 +30,7 @@ def test_the_rule_fires_when_broker_orders_stay_without_an_event(kube):
     assert alert["alert"] == "AlphaPandaBrokerOrdersWithoutEvent"
     assert f"({ORDERS_WITHOUT_EVENT._name}) > 0" in alert["expr"]
     assert alert["for"] == "5m"
-    assert "{{ $labels.namespace }}" in alert["annotations"]["description"]
+    assert "{{ $labels.broker_namespace }}" in alert["annotations"]["description"]
 
 
 def test_a_malformed_duration_is_refused_by_the_values_schema(kube):
