@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from alpha_panda.core.topics import TopicMap
 from alpha_panda.definitions.publisher import DefinitionPublisher
 from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
+from alpha_panda_operator.cluster import Cluster
 from alpha_panda_operator.config import OperatorConfig
 from alpha_panda_operator.isolation import SessionScope
 from alpha_panda_operator.models import TradingStrategySpec
@@ -58,6 +60,28 @@ def publish_definition(
         logger.warning("definition of %s not published: %r", name, error)
         return f"{type(error).__name__}: {error}"
     return None
+
+
+_PUBLISHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="definitions")
+"""One thread publishes definitions in order, so a reconcile never waits on Kafka."""
+
+
+def publish_soon(
+    cluster: Cluster,
+    config: OperatorConfig,
+    scope: SessionScope,
+    resource: Mapping[str, Any],
+    spec: TradingStrategySpec,
+) -> None:
+    """Publish the resource's definition in the background; a failure becomes a Warning event
+    (the runner and the risk manager fail closed until a later reconcile publishes it)."""
+
+    def publish() -> None:
+        unpublished = publish_definition(config, scope, resource, spec)
+        if unpublished is not None:
+            cluster.record_event(resource, "DefinitionNotPublished", unpublished, warning=True)
+
+    _PUBLISHING.submit(publish)
 
 
 def publish_removal(

@@ -15,7 +15,7 @@ from alpha_panda.domain.risk.limits import RiskLimits
 from alpha_panda.domain.strategies.registry import StrategyConfigError, build_strategy
 from alpha_panda_operator.cluster import Applied, Cluster
 from alpha_panda_operator.config import OperatorConfig
-from alpha_panda_operator.definitions import publish_definition
+from alpha_panda_operator.definitions import publish_soon
 from alpha_panda_operator.models import StrategyPhase, TradingStrategySpec
 from alpha_panda_operator.status import Observation, condition_status, strategy_status
 from alpha_panda_operator.workloads import (
@@ -54,9 +54,7 @@ def reconcile_strategy(
     replicas = runner_replicas(paused=spec.paused, session_usable=session_ready.status)
     desired = build_strategy_deployment(name, namespace, spec, config, replicas)
     kopf.adopt(desired, owner=cast(kopf.Body, dict(resource)))  # a plain dict is all kopf reads
-    unpublished = publish_definition(config, strategy_scope(namespace, spec), resource, spec)
-    if unpublished is not None:
-        cluster.record_event(resource, "DefinitionNotPublished", unpublished, warning=True)
+    publish_soon(cluster, config, strategy_scope(namespace, spec), resource, spec)
     applied = cluster.apply_deployment(namespace, desired)
     deployment = desired["metadata"]["name"]
     if applied is not Applied.UNCHANGED:
