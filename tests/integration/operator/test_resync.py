@@ -8,6 +8,7 @@ from kubernetes import client
 from alpha_panda_operator import API_VERSION
 from alpha_panda_operator.config import OperatorConfig
 from alpha_panda_operator.resync import resync_once
+from tests.integration.operator.conftest import ROOT
 
 pytestmark = pytest.mark.kube
 
@@ -16,7 +17,11 @@ RUNNER = "strategy-runner-momentum-large-caps"
 
 def reconciled_examples(cluster, resources, namespace, kite) -> OperatorConfig:
     """Apply a paper session and a strategy and resync once; return the resync's settings."""
-    config = reconciled_examples(cluster, resources, namespace, kite)
+    config = OperatorConfig(namespaces=namespace, kite_root=kite.root)
+    resources.apply(kite.secret("kite-credentials"))
+    resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
+    resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
+    resync_once(cluster, config)
     return config
 
 
