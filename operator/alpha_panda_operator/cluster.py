@@ -118,8 +118,13 @@ class Cluster:
                     "resourceVersion": after["metadata"]["resourceVersion"],
                 },
             }
+            # the client serialises a plain dict as it is, fields its models lack included
             replaced = self._apps.replace_namespaced_deployment(
-                name, namespace, body, field_manager=FIELD_MANAGER, _preload_content=False
+                name,
+                namespace,
+                cast(client.V1Deployment, body),
+                field_manager=FIELD_MANAGER,
+                _preload_content=False,
             )
             after = _body(replaced)
         if before is None:
