@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from kubernetes import client
 
@@ -25,6 +27,20 @@ def reconciled_examples(cluster, resources, namespace, kite) -> OperatorConfig:
     return config
 
 
+def settled(resources, name: str, quiet_seconds: float = 2.0) -> None:
+    """Wait until the controller manager stops writing a new Deployment's status."""
+    last, since = None, time.monotonic()
+    deadline = since + 30
+    while time.monotonic() < deadline:
+        version = resources.deployment(name)["metadata"]["resourceVersion"]
+        if version != last:
+            last, since = version, time.monotonic()
+        elif time.monotonic() - since >= quiet_seconds:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"Deployment {name} kept changing for 30 s")
+
+
 def test_resync_recreates_a_deleted_child_and_writes_status(cluster, resources, namespace, kite):
     config = reconciled_examples(cluster, resources, namespace, kite)
     first = resources.deployment(RUNNER)
@@ -41,6 +57,7 @@ def test_resync_recreates_a_deleted_child_and_writes_status(cluster, resources, 
 
 def test_resync_of_unchanged_resources_writes_nothing(cluster, resources, namespace, kite):
     config = reconciled_examples(cluster, resources, namespace, kite)
+    settled(resources, RUNNER)
     versions = {
         "strategy": resources.strategy("momentum-large-caps")["metadata"]["resourceVersion"],
         "session": resources.session("paper")["metadata"]["resourceVersion"],
