@@ -108,6 +108,25 @@ class Cluster:
             _preload_content=False,
         )
         after: Manifest = _body(response)
+        if _spec_edited_by_others(after):
+            # an apply leaves alone what another manager added (an env entry, a CPU limit):
+            # replacing the whole object takes the spec back to exactly the desired one
+            body = {
+                **desired,
+                "metadata": {
+                    **desired["metadata"],
+                    "resourceVersion": after["metadata"]["resourceVersion"],
+                },
+            }
+            # the client serialises a plain dict as it is, fields its models lack included
+            replaced = self._apps.replace_namespaced_deployment(
+                name,
+                namespace,
+                cast(client.V1Deployment, body),
+                field_manager=FIELD_MANAGER,
+                _preload_content=False,
+            )
+            after = _body(replaced)
         if before is None:
             return Applied.CREATED
         return Applied.UPDATED if _changed(before, after) else Applied.UNCHANGED
@@ -210,3 +229,11 @@ def _body(response: object) -> Any:
     """Decode the JSON of a response read without the client's models (`_preload_content`
     False), which would drop fields they do not know."""
     return json.loads(cast(HTTPResponse, response).data)
+
+
+def _spec_edited_by_others(deployment: Manifest) -> bool:
+    """Tell whether a field manager other than the operator's owns part of the spec."""
+    return any(
+        entry.get("manager") != FIELD_MANAGER and "f:spec" in (entry.get("fieldsV1") or {})
+        for entry in deployment["metadata"].get("managedFields") or []
+    )

@@ -16,7 +16,7 @@ from alpha_panda_operator.config import OperatorConfig
 from alpha_panda_operator.definitions import publish_removal
 from alpha_panda_operator.isolation import SessionScope
 from alpha_panda_operator.live_figures import FiguresPublisher
-from alpha_panda_operator.resync import Heartbeat, resync_forever
+from alpha_panda_operator.resync import Heartbeat, resync_and_record, resync_forever
 from alpha_panda_operator.sessions import PLURAL as SESSIONS
 from alpha_panda_operator.sessions import reconcile_session
 from alpha_panda_operator.strategies import PLURAL as STRATEGIES
@@ -35,7 +35,7 @@ def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
 
 @kopf.on.startup()
 async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
-    """Keep kopf's bookkeeping in annotations, connect, and start the periodic resync."""
+    """Keep kopf's bookkeeping in annotations, connect, resync once and start the loops."""
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=GROUP)
     # no cluster-wide watch of CRDs and namespaces: the Role stays namespaced, and the CRDs
@@ -47,7 +47,11 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     memo.cluster = Cluster.from_environment()
     memo.ready_replicas = {}
     memo.heartbeat = Heartbeat()
-    memo.resync = asyncio.create_task(resync_forever(memo.cluster, memo.config, memo.heartbeat))
+    # the first resync before the probes answer: ready means every resource was reconciled once
+    next_expiry = await resync_and_record(memo.cluster, memo.config, memo.heartbeat)
+    memo.resync = asyncio.create_task(
+        resync_forever(memo.cluster, memo.config, memo.heartbeat, next_expiry)
+    )
     memo.figures = asyncio.create_task(FiguresPublisher(memo.cluster, memo.config).run_forever())
 
 

@@ -33,20 +33,30 @@ class Heartbeat:
         return None
 
 
-async def resync_forever(cluster: Cluster, config: OperatorConfig, heartbeat: Heartbeat) -> None:
-    """Resync now, then every `resync_seconds`, and also right at the next token expiry."""
+async def resync_forever(
+    cluster: Cluster, config: OperatorConfig, heartbeat: Heartbeat, next_expiry: datetime | None
+) -> None:
+    """Resync every `resync_seconds`, and also right at the next token expiry."""
     while True:
-        try:
-            next_expiry = await asyncio.to_thread(resync_once, cluster, config)
-            heartbeat.last = datetime.now(UTC)
-        except Exception:
-            logger.exception("resync failed; retrying in %s s", config.resync_seconds)
-            next_expiry = None
         delay = config.resync_seconds
         if next_expiry is not None:
             until_expiry = (next_expiry - datetime.now(UTC)).total_seconds()
             delay = min(delay, max(until_expiry, 0.0))
         await asyncio.sleep(delay)
+        try:
+            next_expiry = await resync_and_record(cluster, config, heartbeat)
+        except Exception:
+            logger.exception("resync failed; retrying in %s s", config.resync_seconds)
+            next_expiry = None
+
+
+async def resync_and_record(
+    cluster: Cluster, config: OperatorConfig, heartbeat: Heartbeat
+) -> datetime | None:
+    """Resync once off the event loop and record when it completed; return the next expiry."""
+    next_expiry = await asyncio.to_thread(resync_once, cluster, config)
+    heartbeat.last = datetime.now(UTC)
+    return next_expiry
 
 
 def resync_once(cluster: Cluster, config: OperatorConfig) -> datetime | None:

@@ -20,6 +20,8 @@ from tests.integration.operator.support import CHART, helm, released_objects
 pytestmark = pytest.mark.kube
 
 NO_CRDS = ["--set", "crds.create=false"]
+NO_KUBELET = "--no-hooks"
+"""The admin Job is a post-install hook whose pod never runs on an API server alone."""
 
 
 def rendered(kube: dict[str, str], *arguments: str) -> list[dict]:
@@ -117,7 +119,7 @@ def test_generated_secrets_survive_an_upgrade_and_uninstall_leaves_nothing(
     kube, api_client, release_namespace
 ):
     namespace = release_namespace
-    helm(kube, "install", "alpha-panda", str(CHART), "--namespace", namespace, *NO_CRDS)
+    helm(kube, "install", "alpha-panda", str(CHART), "--namespace", namespace, *NO_CRDS, NO_KUBELET)
     jwt = secret_values(api_client, namespace, "alpha-panda-jwt")
     admin = secret_values(api_client, namespace, "alpha-panda-admin")
     helm(
@@ -130,6 +132,7 @@ def test_generated_secrets_survive_an_upgrade_and_uninstall_leaves_nothing(
         *NO_CRDS,
         "--set",
         "operator.resyncSeconds=20",
+        NO_KUBELET,
     )
     assert secret_values(api_client, namespace, "alpha-panda-jwt") == jwt
     assert secret_values(api_client, namespace, "alpha-panda-admin") == admin

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from kubernetes import client
 
 from alpha_panda_operator import API_VERSION
 from alpha_panda_operator.config import OperatorConfig
 from alpha_panda_operator.resync import resync_once
+from tests.integration.operator.conftest import ROOT
 
 pytestmark = pytest.mark.kube
 
@@ -16,8 +19,26 @@ RUNNER = "strategy-runner-momentum-large-caps"
 
 def reconciled_examples(cluster, resources, namespace, kite) -> OperatorConfig:
     """Apply a paper session and a strategy and resync once; return the resync's settings."""
-    config = reconciled_examples(cluster, resources, namespace, kite)
+    config = OperatorConfig(namespaces=namespace, kite_root=kite.root)
+    resources.apply(kite.secret("kite-credentials"))
+    resources.apply_file(ROOT / "examples" / "broker-session-paper.yaml")
+    resources.apply_file(ROOT / "examples" / "trading-strategy-momentum.yaml")
+    resync_once(cluster, config)
     return config
+
+
+def settled(resources, name: str, quiet_seconds: float = 2.0) -> None:
+    """Wait until the controller manager stops writing a new Deployment's status."""
+    last, since = None, time.monotonic()
+    deadline = since + 30
+    while time.monotonic() < deadline:
+        version = resources.deployment(name)["metadata"]["resourceVersion"]
+        if version != last:
+            last, since = version, time.monotonic()
+        elif time.monotonic() - since >= quiet_seconds:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"Deployment {name} kept changing for 30 s")
 
 
 def test_resync_recreates_a_deleted_child_and_writes_status(cluster, resources, namespace, kite):
@@ -36,6 +57,7 @@ def test_resync_recreates_a_deleted_child_and_writes_status(cluster, resources, 
 
 def test_resync_of_unchanged_resources_writes_nothing(cluster, resources, namespace, kite):
     config = reconciled_examples(cluster, resources, namespace, kite)
+    settled(resources, RUNNER)
     versions = {
         "strategy": resources.strategy("momentum-large-caps")["metadata"]["resourceVersion"],
         "session": resources.session("paper")["metadata"]["resourceVersion"],
