@@ -43,9 +43,9 @@ kubeadm_images() { # the images kubeadm deploys for this Kubernetes version
 
 image_tag() { echo "${1##*:}"; }
 
-build_control_plane_images() { # -> archives under $1
-  local out=$1 image name context
-  mkdir -p "$out"
+build_control_plane_images() { # -> one archive ($1) of every image kubeadm deploys
+  local archive=$1 image name context images=()
+  [[ -f $archive ]] && return
   have_image "$KUBE_BASE_IMAGE" || {
     context=$(mktemp -d)
     printf 'FROM %s\nRUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iptables conntrack ipset kmod && rm -rf /var/lib/apt/lists/*\n' \
@@ -54,8 +54,9 @@ build_control_plane_images() { # -> archives under $1
     rm -rf "$context"
   }
   while read -r image; do
+    images+=("$image")
+    have_image "$image" && continue
     name=${image%:*}; name=${name##*/}
-    [[ -f $out/$name.tar ]] && continue
     context=$(mktemp -d)
     case $name in
       pause)
@@ -71,7 +72,7 @@ build_control_plane_images() { # -> archives under $1
         [[ $(image_tag "$image") == "$COREDNS_VERSION" ]] \
           || die "kubeadm wants $image but CoreDNS $COREDNS_VERSION is configured"
         cp "$COREDNS_BIN" "$context/"
-        printf 'FROM %s\nCOPY coredns /coredns\nENTRYPOINT ["/coredns"]\n' "$DEBIAN_IMAGE" >"$context/Dockerfile" ;;
+        printf 'FROM %s\nCOPY coredns /coredns\nENTRYPOINT ["/coredns"]\n' "$KUBE_BASE_IMAGE" >"$context/Dockerfile" ;;
       kube-proxy)
         cp "$KUBE_DIR/bin/kube-proxy" "$context/kube-proxy.bin"
         cp "$SCRIPT_DIR/cluster/node/kube-proxy" "$context/kube-proxy"
@@ -81,9 +82,12 @@ build_control_plane_images() { # -> archives under $1
         printf 'FROM %s\nCOPY %s /usr/local/bin/%s\n' "$KUBE_BASE_IMAGE" "$name" "$name" >"$context/Dockerfile" ;;
     esac
     docker_build "$image" "$context"
-    "$DOCKER" save -o "$out/$name.tar.tmp" "$image" && mv "$out/$name.tar.tmp" "$out/$name.tar"
     rm -rf "$context"
   done < <(kubeadm_images)
+  ((${#images[@]})) || die "kubeadm listed no images"
+  mkdir -p "$(dirname "$archive")"
+  # one archive: the images share their base layers
+  "$DOCKER" save -o "$archive.tmp" "${images[@]}" && mv "$archive.tmp" "$archive"
 }
 
 pause_image() { kubeadm_images | grep '/pause:'; }
@@ -110,8 +114,9 @@ build_node_image() {
   context=$(mktemp -d)
   mkdir -p "$context/bin"
   for c in kubelet kubeadm kubectl; do cp "$KUBE_DIR/bin/$c" "$context/bin/"; done
-  build_control_plane_images "$CACHE/kind-node-$KUBE_VERSION/images"
-  cp -r "$CACHE/kind-node-$KUBE_VERSION/images" "$context/images"
+  build_control_plane_images "$CACHE/kind-node-$KUBE_VERSION/control-plane.tar"
+  mkdir -p "$context/images"
+  cp "$CACHE/kind-node-$KUBE_VERSION/control-plane.tar" "$context/images/"
   echo "$KUBE_VERSION" >"$context/version"
   docker_build "$NODE_IMAGE" "$context" -f "$SCRIPT_DIR/cluster/node/node.Dockerfile" \
     --build-arg "BASE_IMAGE=$KIND_BASE_IMAGE" --build-arg "PAUSE_IMAGE=$(pause_image)"

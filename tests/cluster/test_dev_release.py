@@ -25,7 +25,7 @@ READY_BOUND_SECONDS = 240
 COMPONENTS = {"operator", "api", "kafka", "postgres", "redis", "kite-simulator"}
 
 
-def helm(cluster: dict[str, str], *arguments: str, timeout: float = 300) -> str:
+def helm(cluster: dict[str, str], *arguments: str, timeout: float = 900) -> str:
     result = subprocess.run(
         [cluster["HELM"], *arguments],
         capture_output=True,
@@ -50,6 +50,11 @@ def pod_summary(pods: list[client.V1Pod]) -> str:
     return "\n".join(lines)
 
 
+def serves(pod: client.V1Pod) -> bool:
+    """Whether a pod is meant to stay up (not one of a Job's, like the first-admin hook's)."""
+    return not any(owner.kind == "Job" for owner in pod.metadata.owner_references or [])
+
+
 def is_ready(pod: client.V1Pod) -> bool:
     conditions = pod.status.conditions or []
     return any(c.type == "Ready" and c.status == "True" for c in conditions)
@@ -71,11 +76,13 @@ def release(cluster, images, api_client) -> Iterator[dict[str, object]]:
         "--create-namespace",
         "-f",
         images["values"],
+        "--timeout",
+        "10m",
     )
     deadline = started + READY_BOUND_SECONDS
     pods: list[client.V1Pod] = []
     while time.monotonic() < deadline:
-        pods = core.list_namespaced_pod(namespace).items
+        pods = [p for p in core.list_namespaced_pod(namespace).items if serves(p)]
         components = {p.metadata.labels.get("app.kubernetes.io/component") for p in pods}
         if components >= COMPONENTS and all(is_ready(p) for p in pods):
             break
