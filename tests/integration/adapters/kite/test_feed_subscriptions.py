@@ -16,6 +16,7 @@ from tests.integration.adapters.kite.conftest import (
     CommandLog,
     equity_tokens,
     feed_config,
+    holds,
     record_commands,
 )
 
@@ -30,13 +31,6 @@ async def feed(simulator: KiteSimulator) -> AsyncIterator[KiteFeed]:
     await running.start()
     yield running
     await running.stop()
-
-
-def _holds(condition):  # type: ignore[no-untyped-def]
-    async def check() -> bool:
-        return bool(condition())
-
-    return check
 
 
 async def _arrivals(feed: KiteFeed, seconds: float) -> dict[int, list[float]]:
@@ -74,7 +68,7 @@ def _server_carries(simulator: KiteSimulator) -> list[dict[int, StreamMode]]:
 async def test_feed_with_no_instruments_is_ready_without_any_connection(
     simulator: KiteSimulator, feed: KiteFeed
 ) -> None:
-    await eventually(_holds(lambda: feed.ready), what="the feed to be ready")
+    await eventually(holds(lambda: feed.ready), what="the feed to be ready")
     await asyncio.sleep(0.3)
 
     assert feed.ready and feed.shards == [] and feed.overflow == ()
@@ -98,7 +92,7 @@ async def test_added_instruments_tick_and_removed_ones_stop_on_the_same_connecti
 
     kept, removed = first[5:] + second, first[:5]
     assert feed.set_instruments(kept).removed == tuple(removed)
-    await eventually(_holds(lambda: removed[0] not in connection.modes), what="the unsubscribe")
+    await eventually(holds(lambda: removed[0] not in connection.modes), what="the unsubscribe")
     changed_at = asyncio.get_running_loop().time()
     arrivals = await _arrivals(feed, 2.0)
 
@@ -122,11 +116,11 @@ async def test_reconnect_resubscribes_the_current_set_once(
     await _all_tick(feed, tokens[:20], TICKS_WITHIN)
     current = tokens[10:]
     feed.set_instruments(current)
-    await eventually(_holds(lambda: feed.ready), what="the change to be sent")
+    await eventually(holds(lambda: feed.ready), what="the change to be sent")
 
     assert await simulator.drop_connections(abrupt=True) == 1
     await eventually(
-        _holds(lambda: feed.ready and feed.counters.reconnects == 1), what="the reconnect"
+        holds(lambda: feed.ready and feed.counters.reconnects == 1), what="the reconnect"
     )
     await _all_tick(feed, current, TICKS_WITHIN)
 
@@ -166,12 +160,12 @@ async def test_connections_open_when_full_close_when_empty_and_overflow_is_repor
             await _all_tick(feed, tokens[3500:9000], 10)
             assert sorted(map(len, _server_carries(simulator))) == [3000] * 3
             assert set().union(*_server_carries(simulator)) == set(tokens[:9000])
-            await eventually(_holds(lambda: feed.ready), what="three subscribed connections")
+            await eventually(holds(lambda: feed.ready), what="three subscribed connections")
 
             change = feed.set_instruments(tokens[:1000])
             assert change.overflow == feed.overflow == ()
             await eventually(
-                _holds(lambda: simulator.hub.connections == [first]), what="two connections closed"
+                holds(lambda: simulator.hub.connections == [first]), what="two connections closed"
             )
             assert list(first.modes) == tokens[:1000]
             assert feed.ready and feed.counters.reconnects == 0
