@@ -98,7 +98,7 @@ async def _measure(feed: KiteFeed, tokens: list[int]) -> None:
         (tokens[100:3001], "remove 99"),
         (tokens[100:3100], "add 99 (into the room removals left)"),
         ([*tokens[:9000], 1_000_000_001], "grow to 9,000 + 1 over the limit"),
-        (tokens[:100], "shrink to 100 (closes two)"),
+        (tokens[:100], "shrink to 100 (closes the emptied one)"),
     ]
     for wanted, label in steps:
         await _change(feed, arrivals, wanted, label)
