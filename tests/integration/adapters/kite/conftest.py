@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -75,3 +75,12 @@ def commands(simulator: KiteSimulator) -> CommandLog:
 def equity_tokens(simulator: KiteSimulator, count: int) -> list[int]:
     """Return up to `count` tradable instrument tokens of the simulator's registry."""
     return [item.instrument_token for item in simulator.registry if not item.is_index][:count]
+
+
+def holds(condition: Callable[[], object]) -> Callable[[], Awaitable[bool]]:
+    """Return `condition` as the async predicate `eventually` polls."""
+
+    async def check() -> bool:
+        return bool(condition())
+
+    return check

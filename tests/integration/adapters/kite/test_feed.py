@@ -21,6 +21,7 @@ from tests.integration.adapters.kite.conftest import (
     CommandLog,
     equity_tokens,
     feed_config,
+    holds,
     record_commands,
 )
 
@@ -78,7 +79,7 @@ async def test_server_side_disconnect_resubscribes_exactly_once(
     await _ticks_until(feed, set(tokens))
 
     assert await simulator.drop_connections(abrupt=True) == 1
-    await eventually(_is(lambda: feed.ready and feed.counters.reconnects == 1), what="reconnect")
+    await eventually(holds(lambda: feed.ready and feed.counters.reconnects == 1), what="reconnect")
     await _ticks_until(feed, set(tokens))
 
     (connection,) = simulator.hub.connections
@@ -135,7 +136,9 @@ async def test_silent_connection_is_reopened_by_the_watchdog(running: list[KiteF
             ),
         )
         await eventually(
-            _is(lambda: feed.counters.watchdog_timeouts >= 1 and commands.count("subscribe") >= 2),
+            holds(
+                lambda: feed.counters.watchdog_timeouts >= 1 and commands.count("subscribe") >= 2
+            ),
             what="a watchdog reconnect",
         )
         assert feed.counters.reconnects >= 1
@@ -147,7 +150,7 @@ async def test_order_updates_are_delivered_once_each_and_malformed_ones_counted(
     simulator: KiteSimulator, running: list[KiteFeed]
 ) -> None:
     feed = await _start(running, KiteFeed(feed_config(simulator), equity_tokens(simulator, 1)))
-    await eventually(_is(lambda: feed.ready), what="the feed to be ready")
+    await eventually(holds(lambda: feed.ready), what="the feed to be ready")
     opened = {"order_id": "42", "tag": "APTAG", "status": "OPEN", "filled_quantity": 0}
     completed = {
         **opened,
@@ -196,7 +199,7 @@ async def test_nine_thousand_instruments_stream_over_three_connections(
         # Kite sends the account's order updates on every connection: the feed keeps one.
         simulator.hub.publish_order(simulator.api_key, {"order_id": "7", "status": "OPEN"})
         await eventually(
-            _is(lambda: feed.counters.duplicate_order_updates == 2), what="all three copies"
+            holds(lambda: feed.counters.duplicate_order_updates == 2), what="all three copies"
         )
         update = await anext(item async for item in feed if isinstance(item, BrokerOrderUpdate))
         assert (update.broker_order_id, feed.counters.order_updates) == ("7", 1)
@@ -204,19 +207,12 @@ async def test_nine_thousand_instruments_stream_over_three_connections(
         assert feed.counters.dropped_ticks == 0
 
 
-def _is(condition):  # type: ignore[no-untyped-def]
-    async def check() -> bool:
-        return bool(condition())
-
-    return check
-
-
 async def test_slow_consumer_loses_oldest_batches_and_every_loss_is_counted(
     simulator: KiteSimulator, running: list[KiteFeed]
 ) -> None:
     tokens = equity_tokens(simulator, 20)
     feed = await _start(running, KiteFeed(feed_config(simulator, max_pending_ticks=40), tokens))
-    await eventually(_is(lambda: feed.counters.dropped_ticks > 0), what="a dropped batch")
+    await eventually(holds(lambda: feed.counters.dropped_ticks > 0), what="a dropped batch")
     await feed.stop()
 
     delivered = [tick async for batch in feed for tick in batch]

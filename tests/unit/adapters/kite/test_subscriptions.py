@@ -61,5 +61,5 @@ def test_the_table_keeps_overflow_until_a_change_makes_room() -> None:
     assert change.overflow == table.overflow == (9001, 9002)
 
     change, opened, _ = table.change(range(3, 9003))
-    assert change.overflow == table.overflow == ()
+    assert not change.overflow and not table.overflow
     assert change.added == (9001, 9002) and change.removed == (1, 2) and opened == []
