@@ -42,9 +42,19 @@ class InvalidRequestBody(BaseModel):
 
 
 _BEARER_CHALLENGE = {
-    "WWW-Authenticate": {"description": "the bearer challenge", "schema": {"type": "string"}}
+    "WWW-Authenticate": {
+        "description": "the bearer challenge",
+        "required": True,
+        "schema": {"type": "string"},
+    }
 }
-_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "string"}}}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "whole seconds to wait",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
+}
 _ERRORS: dict[int, tuple[type[BaseModel], str, dict[str, Any]]] = {
     400: (ErrorBody, "The request cannot be carried out as asked", {}),
     401: (
