@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from collections import deque
 from decimal import Decimal
+from enum import IntEnum
 from typing import Any
 
 ZERO = Decimal(0)
+
+
+class Direction(IntEnum):
+    """Which way a holding points; its value is the sign quantities and costs carry."""
+
+    SHORT = -1
+    FLAT = 0
+    LONG = 1
+
+    @classmethod
+    def of(cls, quantity: int) -> Direction:
+        """Return the direction of a signed quantity."""
+        return cls.LONG if quantity > 0 else cls.SHORT if quantity < 0 else cls.FLAT
 
 
 class Position:
@@ -42,6 +56,11 @@ class Position:
         self.last_price = ZERO  # set by the first fill, then by ticks
 
     @property
+    def direction(self) -> Direction:
+        """Return whether the position is long, short or flat."""
+        return Direction.of(self.quantity)
+
+    @property
     def unrealized_pnl(self) -> Decimal:
         """Return the mark-to-market P&L of the open quantity."""
         return self.quantity * self.last_price - self.open_cost if self.quantity else ZERO
@@ -62,7 +81,7 @@ class Position:
         self.fills += 1
         realized = ZERO
         remaining = signed_quantity
-        direction = (self.quantity > 0) - (self.quantity < 0)
+        direction = int(Direction.of(self.quantity))  # a plain int: it multiplies in the loop
         if direction and (remaining > 0) != (direction > 0):
             lots = self.lots
             while remaining and lots:
@@ -101,7 +120,7 @@ class Position:
         """Rebuild a position from `to_dict` output."""
         position = cls(data["strategy_id"], int(data["instrument_token"]))
         position.quantity = int(data["quantity"])
-        sign = (position.quantity > 0) - (position.quantity < 0)
+        sign = int(position.direction)
         for quantity, price in data["lots"]:
             position.lots.append([int(quantity), Decimal(price)])
             position.open_cost += sign * int(quantity) * Decimal(price)
