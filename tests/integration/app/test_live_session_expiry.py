@@ -57,7 +57,7 @@ async def test_an_expired_session_halts_the_served_engine_which_stays_up_and_unr
             await simulator.expire_tokens()
             source = SignalSource(settings.model_copy(update={"service_name": "risk-manager"}))
             await source.start()
-            await source.send(validated())
+            await source.send_signal(validated())
             await source.close()
             await eventually(lambda: _status(readyz, 503), timeout=30, what="the engine unready")
             async with aiohttp.ClientSession() as http, http.get(readyz) as response:

@@ -54,9 +54,10 @@ def tick(token: int, sequence: int) -> Tick:
 
 
 class Source:
-    """Publishes ticks without consuming, as the market feed does."""
+    """Publishes events without consuming, as the market feed or the API do."""
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.publisher = Publisher(
             settings.kafka_bootstrap,
             source=settings.service_name,
@@ -73,9 +74,11 @@ class Source:
         await self.publisher.close()
 
     async def publish(self, topic: str, ticks: Sequence[Tick]) -> list[EventEnvelope]:
-        sent = await self.publisher.publish(
-            [Outgoing(topic, EventType.MARKET_TICK, t) for t in ticks]
-        )
+        return await self.send([Outgoing(topic, EventType.MARKET_TICK, t) for t in ticks])
+
+    async def send(self, events: Sequence[Outgoing]) -> list[EventEnvelope]:
+        """Publish events and return once Kafka acknowledged them."""
+        sent = await self.publisher.publish(events)
         await self.publisher.flush()
         return sent
 

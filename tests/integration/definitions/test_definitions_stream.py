@@ -16,7 +16,7 @@ from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.app.wiring import Wiring
 from alpha_panda.core.events import EventType
 from alpha_panda.core.settings import Settings, load_settings
-from alpha_panda.core.streaming import Outgoing, Publisher, Runtime
+from alpha_panda.core.streaming import Outgoing, Runtime
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
 from alpha_panda.definitions.publisher import DefinitionPublisher
 from alpha_panda.domain.risk.limits import RiskLimits
@@ -126,16 +126,10 @@ def limit(quantity: int) -> RiskLimits:
     return RiskLimits(max_position_quantity=quantity, market_hours=None)
 
 
-class SignalSource:
+class SignalSource(Source):
     """Publishes raw signals as a strategy runner does."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.topic = settings.topics.signals_raw
-        self.publisher = Publisher(
-            settings.kafka_bootstrap, source="test-runner", namespace="paper"
-        )
-
-    async def send(self, strategy_id: str, quantity: int) -> None:
+    async def send_raw(self, strategy_id: str, quantity: int) -> None:
         signal = Signal(
             strategy_id=strategy_id,
             instrument_token=INFY,
@@ -144,16 +138,16 @@ class SignalSource:
             reference_price=Decimal("1500"),
             generated_at=datetime.now(UTC),
         )
-        await self.publisher.publish([Outgoing(self.topic, EventType.SIGNAL_RAW, signal)])
-        await self.publisher.flush()
+        topic = self.settings.topics.signals_raw
+        await self.send([Outgoing(topic, EventType.SIGNAL_RAW, signal)])
 
 
 @pytest.fixture
 async def signals(stack: Stack) -> AsyncIterator[SignalSource]:
     source = SignalSource(stack.settings("test-runner"))
-    await source.publisher.start()
+    await source.start()
     yield source
-    await source.publisher.close()
+    await source.close()
 
 
 async def verdict_of(verdicts: Relay, count: int) -> ValidatedSignal | RejectedSignal:
@@ -170,10 +164,10 @@ async def test_a_strategy_defined_after_the_risk_manager_started_is_judged_by_it
     await stack.start("risk-manager")
     await definitions.define(strategy("tiny", limit(10)))
 
-    await signals.send("tiny", 1000)
+    await signals.send_raw("tiny", 1000)
     refused = await verdict_of(verdicts, 1)
     assert isinstance(refused, RejectedSignal) and refused.rule == "max_position_quantity"
-    await signals.send("tiny", 5)
+    await signals.send_raw("tiny", 5)
     assert isinstance(await verdict_of(verdicts, 2), ValidatedSignal)
 
     pool = await ledger_pool(postgres_dsn)  # the projection follows the stream
@@ -187,12 +181,12 @@ async def test_a_changed_limit_judges_the_next_signal_within_five_seconds(
 ):
     await stack.start("risk-manager")
     await definitions.define(strategy("tiny", limit(10)))
-    await signals.send("tiny", 1000)
+    await signals.send_raw("tiny", 1000)
     assert isinstance(await verdict_of(verdicts, 1), RejectedSignal)
 
     changed = time.monotonic()
     await definitions.define(strategy("tiny", limit(5000)))
-    await signals.send("tiny", 1000)
+    await signals.send_raw("tiny", 1000)
     judged = await verdict_of(verdicts, 2)
     elapsed = time.monotonic() - changed
     assert isinstance(judged, ValidatedSignal) and elapsed < 5, elapsed
@@ -202,15 +196,15 @@ async def test_unknown_and_removed_strategies_are_rejected_as_unknown(
     stack, definitions, verdicts, signals
 ):
     await stack.start("risk-manager")
-    await signals.send("never-defined", 1)
+    await signals.send_raw("never-defined", 1)
     unknown = await verdict_of(verdicts, 1)
     assert isinstance(unknown, RejectedSignal) and unknown.rule == "unknown_strategy"
 
     await definitions.define(strategy("brief", limit(10)))
-    await signals.send("brief", 1)
+    await signals.send_raw("brief", 1)
     assert isinstance(await verdict_of(verdicts, 2), ValidatedSignal)
     await definitions.remove("brief", Namespace.PAPER)
-    await signals.send("brief", 1)
+    await signals.send_raw("brief", 1)
     removed = await verdict_of(verdicts, 3)
     assert isinstance(removed, RejectedSignal) and removed.rule == "unknown_strategy"
 
@@ -221,7 +215,7 @@ async def test_a_paused_definition_stops_the_strategy_and_survives_a_runner_rest
     await stack.start("risk-manager")
     await definitions.define(strategy("calm", limit(10)))
     await definitions.set_paused("calm", Namespace.PAPER, True)
-    await signals.send("calm", 1)
+    await signals.send_raw("calm", 1)
     halted = await verdict_of(verdicts, 1)
     assert isinstance(halted, RejectedSignal) and halted.rule == "kill_switch"
 

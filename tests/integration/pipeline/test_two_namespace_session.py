@@ -23,8 +23,7 @@ import pytest
 import redis.asyncio as redis
 
 from alpha_panda.core.events import SHARED_NAMESPACE, EventType
-from alpha_panda.core.settings import Settings
-from alpha_panda.core.streaming import Outgoing, Publisher
+from alpha_panda.core.streaming import Outgoing
 from alpha_panda.domain.execution.tags import order_tag
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFilled, OrderPlaced
@@ -35,6 +34,7 @@ from alpha_panda.domain.values import Namespace, Side
 from alpha_panda.portfolio_manager.reconciliation import reconcile
 from alpha_panda.portfolio_manager.service import PortfolioManager
 from kite_sim import KiteSimulator, SimulatorConfig
+from tests.integration.core.processors import Source
 from tests.integration.pipeline.harness import SESSION_START, Pipeline, tick
 from tests.integration.trading_engine.kite import client
 
@@ -46,29 +46,12 @@ TRADES_AT = {4: "the buy", 6: "the sell"}
 FILL_CONSUMERS = ("strategy-runner", "risk-manager", "portfolio-manager")
 
 
-class MarketSource:
+class MarketSource(Source):
     """Publishes ticks to the shared market topic, in the shared namespace, as the feed does."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.publisher = Publisher(
-            settings.kafka_bootstrap,
-            source=settings.service_name,
-            namespace=settings.namespace.value,
-        )
-
-    async def start(self) -> None:
-        await self.publisher.start()
-
-    async def close(self) -> None:
-        await self.publisher.close()
-
-    async def publish(self, market: Tick) -> None:
+    async def publish_tick(self, market: Tick) -> None:
         topic = self.settings.topics.market_ticks
-        await self.publisher.publish(
-            [Outgoing(topic, EventType.MARKET_TICK, market, namespace=SHARED_NAMESPACE)]
-        )
-        await self.publisher.flush()
+        await self.send([Outgoing(topic, EventType.MARKET_TICK, market, SHARED_NAMESPACE)])
 
 
 def strategy(strategy_id: str, namespace: Namespace) -> StrategyConfig:
@@ -148,7 +131,7 @@ async def test_paper_and_zerodha_trade_the_same_ticks_exactly_and_apart(
     for second, price in enumerate(PRICES):
         sent.append(tick(INFY, second, price))
         simulator.clock.set(sent[-1].exchange_timestamp)
-        await source.publish(sent[-1])
+        await source.publish_tick(sent[-1])
         for pipeline in (paper, live):
             await pipeline.wait_all_saw(sent)
             if second in TRADES_AT:  # every fill is known everywhere before the next tick

@@ -9,12 +9,12 @@ from decimal import Decimal
 from kiteconnect import KiteConnect
 
 from alpha_panda.core.events import EventEnvelope, EventType
-from alpha_panda.core.settings import Settings
-from alpha_panda.core.streaming import Outgoing, Publisher
+from alpha_panda.core.streaming import Outgoing
 from alpha_panda.domain.signals import Signal, ValidatedSignal
 from alpha_panda.domain.values import IST, OrderType, Side
 from kite_sim import KiteSimulator, SimulatorConfig
 from kite_sim.rate_limits import RateLimiter
+from tests.integration.core.processors import Source
 
 INFY = 408065
 SESSION = datetime(2026, 11, 25, 10, 0, tzinfo=IST)
@@ -93,25 +93,10 @@ def validated(
     return ValidatedSignal(signal=signal, checks_passed=("max_position",))
 
 
-class SignalSource:
+class SignalSource(Source):
     """Publishes validated signals, as the risk manager does."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.topics = settings.topics
-        self.publisher = Publisher(
-            settings.kafka_bootstrap,
-            source=settings.service_name,
-            namespace=settings.namespace.value,
-        )
-
-    async def start(self) -> None:
-        await self.publisher.start()
-
-    async def close(self) -> None:
-        await self.publisher.close()
-
-    async def send(self, signal: ValidatedSignal) -> EventEnvelope:
-        topic = self.topics.signals_validated
-        [sent] = await self.publisher.publish([Outgoing(topic, EventType.SIGNAL_VALIDATED, signal)])
-        await self.publisher.flush()
+    async def send_signal(self, signal: ValidatedSignal) -> EventEnvelope:
+        topic = self.settings.topics.signals_validated
+        [sent] = await self.send([Outgoing(topic, EventType.SIGNAL_VALIDATED, signal)])
         return sent

@@ -178,7 +178,7 @@ async def dead_letters(live: Live) -> list:
 async def test_replaying_a_signal_from_offset_zero_finds_the_order_instead_of_placing_again(
     live: Live, source: SignalSource
 ) -> None:
-    sent = await source.send(validated(Side.BUY, 40))
+    sent = await source.send_signal(validated(Side.BUY, 40))
     first = await live.start_engine()
     await eventually(lambda: _has(first, OrderFilled), what="the first engine's fills")
     replay = await live.start_engine(group="-replay")  # a fresh group reads from offset 0
@@ -199,7 +199,7 @@ async def test_an_expired_session_halts_the_engine_unready_with_nothing_dead_let
 ) -> None:
     running = await live.start_engine()
     await live.simulator.expire_tokens()
-    sent = await source.send(validated())
+    sent = await source.send_signal(validated())
 
     await asyncio.wait_for(running.task, timeout=30)  # run() returned: consumption stopped
     report = await HealthRegistry([halted_check(lambda: running.runtime)]).run()
@@ -234,7 +234,7 @@ async def test_a_rate_limited_order_is_retried_and_placed_once(
         price=1,
     )
     running = await live.start_engine()
-    sent = await source.send(validated(Side.SELL, 5))
+    sent = await source.send_signal(validated(Side.SELL, 5))
     await eventually(lambda: _has(running, OrderFilled), what="the retried order's fills")
 
     tagged = [o for o in live.orders() if o.tag == order_tag(order_id_for(sent))]
@@ -248,7 +248,7 @@ async def test_an_order_executed_but_answered_429_ends_with_one_placed_and_one_f
 ) -> None:
     live.simulator.placement_faults.arm(PlacementFault.RATE_LIMITED)
     running = await live.start_engine()
-    sent = await source.send(validated(Side.BUY, 1, tradingsymbol="INFY"))
+    sent = await source.send_signal(validated(Side.BUY, 1, tradingsymbol="INFY"))
     await eventually(lambda: _has(running, OrderFilled), what="the adopted order's fill")
 
     [order] = live.orders()  # no second order at the broker
@@ -273,7 +273,9 @@ async def test_a_working_limit_order_is_watched_across_a_restart_until_it_fills(
     live: Live, source: SignalSource, postgres_dsn
 ) -> None:
     first = await live.start_engine()
-    sent = await source.send(validated(Side.BUY, 5, order_type=OrderType.LIMIT, limit_price="1535"))
+    sent = await source.send_signal(
+        validated(Side.BUY, 5, order_type=OrderType.LIMIT, limit_price="1535")
+    )
     await eventually(lambda: _has(first, OrderPlaced), what="the limit order placed")
     assert isinstance(first.engine, LiveTradingEngine) and list(first.engine.working) == [sent.id]
     await live.stop()  # the engine goes down while the order works at the exchange
@@ -319,7 +321,9 @@ async def test_the_order_watch_halts_the_engine_when_the_session_expires(
     live: Live, source: SignalSource
 ) -> None:
     running = await live.start_engine()
-    sent = await source.send(validated(Side.BUY, 5, order_type=OrderType.LIMIT, limit_price="1535"))
+    sent = await source.send_signal(
+        validated(Side.BUY, 5, order_type=OrderType.LIMIT, limit_price="1535")
+    )
     await eventually(lambda: _has(running, OrderPlaced), what="the limit order placed")
     await live.simulator.expire_tokens()
 
@@ -336,7 +340,9 @@ async def test_kites_order_update_reports_a_working_orders_fills_without_waiting
     await live.start_feed()
     running = await live.start_engine(poll_seconds=3600)  # only an update can bring the fills
     reads_before = {trigger: _order_reads(running, trigger) for trigger in ("update", "poll")}
-    sent = await source.send(validated(Side.BUY, 5, order_type=OrderType.LIMIT, limit_price="1535"))
+    sent = await source.send_signal(
+        validated(Side.BUY, 5, order_type=OrderType.LIMIT, limit_price="1535")
+    )
     await eventually(lambda: _has(running, OrderPlaced), what="the limit order placed")
     assert isinstance(running.engine, LiveTradingEngine) and list(running.engine.working) == [
         sent.id
