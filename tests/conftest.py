@@ -11,6 +11,14 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests judge correctness, not speed: on a loaded two-core machine input generation
+# and examples may be slow, which says nothing about the code under test.
+settings.register_profile(
+    "alpha-panda", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("alpha-panda")
 
 ROOT = Path(__file__).resolve().parent.parent
 pytest_plugins = ["tests.secret_scan"]
