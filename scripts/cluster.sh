@@ -113,7 +113,7 @@ apiVersion: kind.x-k8s.io/v1alpha4
 name: $CLUSTER
 CONFIG
   if [[ $MODE == local ]]; then
-    # the node image carries a bridge CNI configuration: kindnet's image cannot be pulled here
+    # the node image carries a ptp CNI configuration: kindnet's image cannot be pulled here
     printf 'networking:\n  disableDefaultCNI: true\n' >>"$config"
     image=(--image "$NODE_IMAGE")
   fi
