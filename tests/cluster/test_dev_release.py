@@ -160,7 +160,8 @@ def test_the_production_image_has_no_simulator_and_the_simulator_image_does(clus
     assert imports(f"alpha-panda-kite-sim:{images['tag']}") == 0
 
 
-def test_helm_uninstall_leaves_nothing_of_the_release_behind(cluster, images, api_client):
+def test_helm_uninstall_leaves_nothing_of_the_release_behind(cluster, images, api_client, release):
+    # the module's release owns the cluster-wide CRDs; a second release leaves them to it
     namespace = f"e2e-{uuid.uuid4().hex[:8]}"
     helm(
         cluster,
@@ -172,6 +173,8 @@ def test_helm_uninstall_leaves_nothing_of_the_release_behind(cluster, images, ap
         "--create-namespace",
         "-f",
         images["values"],
+        "--set",
+        "crds.create=false",
     )
     helm(cluster, "uninstall", "alpha-panda", "--namespace", namespace, "--wait")
     core = client.CoreV1Api(api_client)
