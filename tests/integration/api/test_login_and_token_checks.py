@@ -161,20 +161,33 @@ async def test_parallel_guesses_cannot_pass_the_limit_together(api):
 
 @pytest.mark.parametrize(
     "limits",
-    [{"login_attempts_per_user": 100, "login_attempts_per_address": 4, "login_window_seconds": 6}],
+    [{"login_attempts_per_user": 100, "login_attempts_per_address": 4, "login_window_seconds": 60}],
 )
-async def test_an_address_is_throttled_across_usernames_until_its_window_ends(clients):
+async def test_an_address_is_throttled_across_usernames(clients):
     guesser = clients("203.0.113.5")
     spray = [await _log_in(guesser, name, "password-spray-1") for name in ("a", "b", "c", "d")]
     fifth = await _log_in(guesser, "viewer", PASSWORDS[Role.VIEWER])
-    assert fifth.status_code == 429, "four failures within the window: the fifth waits"
     neighbour = await _log_in(clients("203.0.113.6"), "viewer", PASSWORDS[Role.VIEWER])
-    await asyncio.sleep(int(fifth.headers["retry-after"]) + 0.2)
-    after_window = await _log_in(guesser, "viewer", PASSWORDS[Role.VIEWER])
 
     assert [response.status_code for response in spray] == [401] * 4
-    assert fifth.status_code == 429 and 1 <= int(fifth.headers["retry-after"]) <= 6
+    assert fifth.status_code == 429 and 1 <= int(fifth.headers["retry-after"]) <= 60
     assert neighbour.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [{"login_attempts_per_user": 100, "login_attempts_per_address": 1, "login_window_seconds": 8}],
+)
+async def test_a_throttled_address_is_admitted_again_when_its_window_ends(clients):
+    guesser = clients("203.0.113.9")
+    # The window opens when the attempt is counted, before the password check; one check
+    # fits in the window even on a loaded machine.
+    failed = await _log_in(guesser, "admin", "password-spray-2")
+    throttled = await _log_in(guesser, "viewer", PASSWORDS[Role.VIEWER])
+    await asyncio.sleep(int(throttled.headers.get("retry-after", "0")) + 0.2)
+    after_window = await _log_in(guesser, "viewer", PASSWORDS[Role.VIEWER])
+
+    assert (failed.status_code, throttled.status_code) == (401, 429)
     assert after_window.status_code == 200
 
 
