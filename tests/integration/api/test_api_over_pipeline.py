@@ -14,12 +14,11 @@ from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.auth.roles import Role
-from alpha_panda.domain.control import ControlCommand
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.risk.limits import RiskLimits
 from alpha_panda.domain.signals import Signal
-from alpha_panda.domain.strategies.config import StrategyConfig
+from alpha_panda.domain.strategies.config import StrategyConfig, StrategyDefined
 from alpha_panda.domain.values import Namespace, Side
 from tests.conftest import eventually
 from tests.integration.api.stack import api_settings, login, opened_api, seed_users
@@ -124,7 +123,7 @@ async def test_the_api_shows_the_pipelines_figures_and_its_pause_halts_the_strat
         positions = (await api.get("/api/v1/paper/positions", headers=viewer)).json()
 
         paused = await api.post(f"/api/v1/strategies/{STRATEGY}/pause", headers=trader)
-        await pipeline.wait_for("risk-manager", ControlCommand, 1, "the HALT command")
+        await pipeline.wait_for("risk-manager", StrategyDefined, 2, "the paused definition")
         await play(pipeline, source, AFTER_PAUSE, first_second=len(BEFORE_PAUSE))
         await pipeline.wait_for("risk-manager", Signal, 2, "the sell signal")
 

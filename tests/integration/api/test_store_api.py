@@ -22,6 +22,7 @@ from tests.integration.api.stack import (
     api_settings,
     book_fills,
     book_orders,
+    define,
     login,
     opened_api,
     publish_figures,
@@ -233,41 +234,48 @@ async def test_dead_letters_are_read_back_from_their_topic(api, settings, pool, 
     assert '"instrument_token":256265' in letter["value"]
 
 
-async def test_pausing_a_zerodha_strategy_sends_the_command_to_the_zerodha_control_topic(
+async def test_pausing_a_zerodha_strategy_publishes_its_definition_on_the_zerodha_topic(
     api, settings, pool, unique
 ):
-    await StrategyRepository(pool).upsert(
+    await define(
+        settings,
+        pool,
         StrategyConfig(
             strategy_id="live-momentum",
             namespace=Namespace.ZERODHA,
             strategy_type="momentum",
             instruments=(256265,),
-        )
+        ),
     )
     relay_settings = settings_for(
-        "definitions-reader",
+        "zerodha-definitions-reader",
         unique,
         settings.kafka_bootstrap,
         settings.postgres_dsn.get_secret_value(),
         settings.redis_url.get_secret_value(),
     )
-    zerodha_control = replace(settings.topics, namespace=Namespace.ZERODHA).control
+    zerodha_definitions = replace(settings.topics, namespace=Namespace.ZERODHA).strategies
     reader = Relay(
         relay_settings,
         PostgresCheckpoints(pool, relay_settings.consumer_group),
-        inputs=[zerodha_control],
+        inputs=[zerodha_definitions],
     )
     headers = await login(api, Role.TRADER)
 
     async with running(reader):
         paused = await api.post("/api/v1/strategies/live-momentum/pause", headers=headers)
 
-        async def command_arrived() -> bool:
-            return len(reader.handled) == 1
+        async def both_arrived() -> bool:  # the definition, then the paused one
+            return len(reader.handled) == 2
 
-        await eventually(command_arrived, what="the HALT command")
+        await eventually(both_arrived, what="the paused definition")
 
     assert paused.json()["namespace"] == "zerodha"
-    [halt] = reader.handled
-    assert (halt.namespace, halt.key, halt.data.action) == ("zerodha", "live-momentum", "halt")
-    assert zerodha_control.startswith(f"t{unique}.zerodha.")
+    defined, halted = reader.handled
+    assert (halted.namespace, halted.key, halted.data.config.paused) == (
+        "zerodha",
+        "live-momentum",
+        True,
+    )
+    assert not defined.data.config.paused
+    assert zerodha_definitions.startswith(f"t{unique}.zerodha.")

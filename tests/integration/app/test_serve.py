@@ -64,5 +64,5 @@ def test_a_strategy_runner_without_a_configured_strategy_says_which_setting(infr
     )
     assert result.returncode == 2
     assert (
-        "ALPHA_PANDA_STRATEGY_ID='no-such-strategy' names no configured strategy" in result.stderr
+        "ALPHA_PANDA_STRATEGY_ID='no-such-strategy' names no strategy defined on" in result.stderr
     )
