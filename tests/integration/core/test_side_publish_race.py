@@ -32,6 +32,7 @@ def hold_acknowledgements(relay: Relay, gate: asyncio.Event) -> None:
     producer = relay.runtime.publisher._producer
     assert producer is not None
     send_batch = producer.send_batch
+    relays: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
 
     async def held(*args, **kwargs):
         delivered = await send_batch(*args, **kwargs)
@@ -41,7 +42,9 @@ def hold_acknowledgements(relay: Relay, gate: asyncio.Event) -> None:
             await gate.wait()
             acknowledged.set_result(await delivered)
 
-        asyncio.get_running_loop().create_task(relay_ack())
+        task = asyncio.get_running_loop().create_task(relay_ack())
+        relays.add(task)
+        task.add_done_callback(relays.discard)
         return acknowledged
 
     producer.send_batch = held
