@@ -1,4 +1,5 @@
-"""Private PostgreSQL and Redis instances a test may stop and start without disturbing others."""
+"""Private PostgreSQL, Redis and KRaft Kafka servers a test or a fault run may stop and restart
+on the same ports without disturbing anyone else."""
 
 from __future__ import annotations
 
