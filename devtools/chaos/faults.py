@@ -145,9 +145,14 @@ class Chaos:
         """Stop a dependency for the outage, start it again and time every service's return."""
         server = getattr(self.servers, name)
         print(f"[{elapsed:5.0f}s] stopping {name} for {self.outage_seconds:.0f}s", flush=True)
-        await asyncio.to_thread(server.stop)
-        await asyncio.sleep(self.outage_seconds)
-        await asyncio.to_thread(server.start)
+        if name == "kafka":  # a killed broker recovers every partition's log: minutes here
+            await asyncio.to_thread(server.stop, graceful=True)
+            await asyncio.sleep(self.outage_seconds)
+            await asyncio.to_thread(server.start, timeout=300)
+        else:
+            await asyncio.to_thread(server.stop)
+            await asyncio.sleep(self.outage_seconds)
+            await asyncio.to_thread(server.start)
         back = time.monotonic()
         self.log.dependency_restarts[name] = self.log.dependency_restarts.get(name, 0) + 1
         names = sorted(self.deployment.services)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 import time
 from collections.abc import Sequence
@@ -45,6 +46,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] = ()) -> int:
     """Run the faults and the checks; return 0 when every invariant holds."""
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # outages are the point here
     return asyncio.run(run(parse(argv)))
 
 

@@ -155,7 +155,7 @@ class KafkaServer:
             check=True,
         )
 
-    def start(self) -> None:
+    def start(self, timeout: float = 90) -> None:
         log = self.directory / "server.log"
         with log.open("ab") as output:
             self._process = subprocess.Popen(
@@ -171,10 +171,15 @@ class KafkaServer:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-        wait_for_port(self.port, 90, log)
+        wait_for_port(self.port, timeout, log)
 
-    def stop(self) -> None:
+    def stop(self, graceful: bool = False) -> None:
+        """Kill the broker (SIGKILL), or shut it down cleanly (SIGTERM): a clean shutdown spares
+        the next start the recovery of every partition's log."""
         if self._process is not None:
-            self._process.kill()
-            self._process.wait(timeout=30)
+            if graceful:
+                self._process.terminate()
+            else:
+                self._process.kill()
+            self._process.wait(timeout=120)
             self._process = None

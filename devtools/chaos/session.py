@@ -103,7 +103,8 @@ class Deployment:
     async def restart(self, name: str) -> ServiceProcess:
         """Start a service again as it was first started; keep the old log."""
         old = self.services[name].log
-        old.rename(old.with_suffix(f".{len(list(self.log_dir.glob(old.name + '*')))}.log"))
+        earlier = len(list(self.log_dir.glob(f"{name}.*.log")))
+        old.rename(old.with_suffix(f".{earlier + 1}.log"))
         service, extra = self.launch[name]
         return await self.start(name, service, extra)
 
