@@ -162,7 +162,9 @@ async def check_fill_topics(
     for namespace in (Namespace.PAPER, Namespace.ZERODHA):
         topic = TopicMap(namespace, prefix).orders_filled
         seen: dict[str, set[tuple[int, Decimal]]] = defaultdict(set)
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        )
         await consumer.start()
         try:
             ends = await assign_all(consumer, bootstrap, topic)
@@ -178,10 +180,10 @@ async def check_fill_topics(
         if differing:
             found.problems.append(f"{namespace.value} fills emitted differently: {differing[:5]}")
         booked = {row["fill_id"] for row in fills if row["namespace"] == namespace.value}
-        unbooked = sorted(set(seen) - booked)
-        if unbooked:
+        if set(seen) != booked:
             found.problems.append(
-                f"{len(unbooked)} {namespace.value} fills on {topic} not in the ledger"
+                f"{namespace.value}: {len(set(seen) - booked)} fills on {topic} not in the "
+                f"ledger, {len(booked - set(seen))} in the ledger not on the topic"
             )
 
 

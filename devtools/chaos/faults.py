@@ -37,6 +37,8 @@ class FaultLog:
     """Per dependency: the slowest service's seconds from the dependency's return to ready."""
     restart_ready: float = 0.0
     """The slowest killed service's seconds from its restart to ready."""
+    unready: dict[str, int] = field(default_factory=dict)
+    """Per dependency: how many services reported unready while it was down."""
     placement_faults: int = 0
     never_ready: list[str] = field(default_factory=list)
     unexpected_exits: list[str] = field(default_factory=list)
@@ -147,11 +149,11 @@ class Chaos:
         print(f"[{elapsed:5.0f}s] stopping {name} for {self.outage_seconds:.0f}s", flush=True)
         if name == "kafka":  # a killed broker recovers every partition's log: minutes here
             await asyncio.to_thread(server.stop, graceful=True)
-            await asyncio.sleep(self.outage_seconds)
+            unready = await self.unready_during(self.outage_seconds)
             await asyncio.to_thread(server.start, timeout=300)
         else:
             await asyncio.to_thread(server.stop)
-            await asyncio.sleep(self.outage_seconds)
+            unready = await self.unready_during(self.outage_seconds)
             await asyncio.to_thread(server.start)
         back = time.monotonic()
         self.log.dependency_restarts[name] = self.log.dependency_restarts.get(name, 0) + 1
@@ -166,7 +168,26 @@ class Chaos:
             else:
                 slowest = max(slowest, seconds)
         self.log.recovery[name] = max(self.log.recovery.get(name, 0.0), slowest)
-        print(f"        {name} back; every service ready within {slowest:.1f}s", flush=True)
+        self.log.unready[name] = len(unready)
+        print(
+            f"        {name} back; {len(unready)} of {len(names)} services had gone unready; "
+            f"every service ready within {slowest:.1f}s",
+            flush=True,
+        )
+
+    async def unready_during(self, seconds: float) -> set[str]:
+        """Watch every service's `/readyz` for `seconds`; return those seen unready."""
+        seen: set[str] = set()
+        deadline = time.monotonic() + seconds
+        async with aiohttp.ClientSession() as http:
+            while time.monotonic() < deadline:
+                names = sorted(self.deployment.services)
+                states = await asyncio.gather(
+                    *(is_ready(http, self.deployment.services[n]) for n in names)
+                )
+                seen |= {n for n, ready in zip(names, states, strict=True) if not ready}
+                await asyncio.sleep(0.5)  # a probe period
+        return seen
 
     async def revive_exited(self) -> None:
         """Note and restart any service that exited by itself (a fault of the product)."""

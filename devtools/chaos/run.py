@@ -90,7 +90,7 @@ async def run(arguments: argparse.Namespace) -> int:
     failed = {name: code for name, code in codes.items() if code not in (0, -signal.SIGTERM)}
     if failed:
         found.problems.append(f"services that did not stop cleanly: {failed}")
-    return report(faults, found)
+    return report(faults, found, len(codes))
 
 
 async def drain(deployment: Deployment, bootstrap: str, simulator: KiteSimulator) -> bool:
@@ -136,7 +136,7 @@ async def examine(
     return found
 
 
-def report(faults: FaultLog, found: checks.Findings) -> int:
+def report(faults: FaultLog, found: checks.Findings, services: int) -> int:
     """Print the run's figures and problems; return the exit status."""
     for name, seconds in faults.recovery.items():
         if seconds > RECOVERY_BOUND:
@@ -149,6 +149,8 @@ def report(faults: FaultLog, found: checks.Findings) -> int:
     print(f"  service kills          {faults.kills} (each restarted: {faults.restarts})")
     print(f"  slowest kill to ready  {faults.restart_ready:.1f}s")
     print(f"  dependency restarts    {restarts}")
+    unready = ", ".join(f"{name} {count}" for name, count in faults.unready.items())
+    print(f"  unready while down     {unready} (of {services} services)")
     print(f"  ready again after      {recovery} (bound {RECOVERY_BOUND:.0f}s)")
     print(f"  placements 429'd after execution  {faults.placement_faults}")
     print(f"  broker orders          {found.broker_orders} ({found.broker_trades} trades)")
