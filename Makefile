@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV = $(shell scripts/venv.sh)
 PY = $(VENV)/bin/python
 
-.PHONY: run test unit integration kube lint format typecheck bench infra-up infra-down \
+.PHONY: run test unit integration kube lint format typecheck bench chaos chaos-short infra-up infra-down \
         cluster-up cluster-down cluster-test dev
 
 run:            ## a local paper-trading session against the Kite simulator (ARGS="--duration 0")
@@ -35,6 +35,12 @@ bench:          ## benchmarks print figures; see tests/benchmarks/RESULTS.md for
 	$(PY) tests/benchmarks/bench_stream_processor.py
 	$(PY) tests/benchmarks/bench_pipeline.py
 	$(PY) tests/benchmarks/bench_backtest.py
+
+chaos:          ## the fault suite, long form: 10 minutes of kills and outages on private servers
+	$(PY) -m chaos --duration 600 --seed 1 $(ARGS)
+
+chaos-short:    ## the fault suite's short form alone (part of make integration; ~3 minutes)
+	$(PY) -m pytest tests/integration/chaos -q -m chaos
 
 infra-up:
 	scripts/infra.sh up

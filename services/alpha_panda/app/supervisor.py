@@ -109,6 +109,13 @@ async def _quietly(closing: object, what: str) -> None:
         await closing  # type: ignore[misc]
     except OUTAGES as error:
         log.warning("%s failed: %r", what, error)
+    except asyncio.CancelledError:
+        # aiokafka's consumer.stop() awaits a fetch it cancelled itself without suppressing the
+        # cancellation; only a cancellation of this task itself must go on.
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        log.warning("%s was cut short by a cancelled client task", what)
 
 
 def outage_check(supervisor: Supervisor) -> HealthCheck:

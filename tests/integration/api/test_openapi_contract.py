@@ -26,6 +26,7 @@ from alpha_panda.auth.redaction import SecretScrubber
 from alpha_panda.auth.roles import Role
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.topics import dlq
+from chaos.servers import PostgresServer, RedisServer, free_port
 from kite_sim.simulator import KiteSimulator, SimulatorConfig
 from tests.conftest import eventually
 from tests.integration.api.openapi_contract import Contract, documented_responses
@@ -41,7 +42,6 @@ from tests.integration.api.stack import (
     seed_users,
     strategy_summary,
 )
-from tests.integration.app.throwaway_servers import PostgresServer, RedisServer, free_port
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from alpha_panda.app.health_server import HealthServer
 from alpha_panda.app.pre_trading_checks import kafka_check
 from alpha_panda.core.health import CachedReadiness, HealthRegistry
+from chaos.servers import KafkaServer
 from tests.conftest import eventually
-from tests.integration.app.throwaway_servers import KafkaServer
 
 pytestmark = pytest.mark.integration
 

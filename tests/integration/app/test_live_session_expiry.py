@@ -13,8 +13,8 @@ import pytest
 from alpha_panda.core.settings import load_settings
 from alpha_panda.core.streaming.bootstrap import ensure_topics
 from alpha_panda.core.streaming.dead_letters import read_dead_letters
+from chaos.servers import free_port
 from tests.conftest import ROOT, eventually
-from tests.integration.app.throwaway_servers import free_port
 from tests.integration.trading_engine.kite import SignalSource, frozen_simulator, validated
 
 pytestmark = pytest.mark.integration

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from chaos.servers import PostgresServer, RedisServer, free_port
 from tests.conftest import ROOT
-from tests.integration.app.throwaway_servers import PostgresServer, RedisServer, free_port
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from alpha_panda.app.health_server import HealthServer
 from alpha_panda.app.pre_trading_checks import postgres_check, redis_check
 from alpha_panda.core.health import CachedReadiness, HealthRegistry
-from tests.integration.app.throwaway_servers import PostgresServer, RedisServer
+from chaos.servers import PostgresServer, RedisServer
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from alpha_panda.app.pre_trading_checks import (
 )
 from alpha_panda.core.health import HealthRegistry, StartupCheckError
 from alpha_panda.core.settings import Settings
-from tests.integration.app.throwaway_servers import free_port
+from chaos.servers import free_port
 
 pytestmark = pytest.mark.integration
 

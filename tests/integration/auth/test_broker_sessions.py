@@ -21,8 +21,8 @@ from alpha_panda.auth.session_store import EncryptedSessionStore
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.settings import Settings
 from alpha_panda.domain.values import Namespace
+from chaos.servers import RedisServer
 from kite_sim.simulator import KiteSimulator, SimulatorConfig
-from tests.integration.app.throwaway_servers import RedisServer
 
 pytestmark = pytest.mark.integration
 

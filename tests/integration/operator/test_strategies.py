@@ -17,7 +17,7 @@ from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
 from alpha_panda.domain.values import Namespace
 from alpha_panda_operator import API_VERSION
-from tests.integration.app.throwaway_servers import RedisServer
+from chaos.servers import RedisServer
 from tests.integration.operator.conftest import RESYNC_SECONDS, ROOT
 from tests.integration.operator.support import KiteAccounts, Resources, wait_for
 

@@ -1,4 +1,5 @@
-"""Private PostgreSQL and Redis instances a test may stop and start without disturbing others."""
+"""Private PostgreSQL, Redis and KRaft Kafka servers a test or a fault run may stop and restart
+on the same ports without disturbing anyone else."""
 
 from __future__ import annotations
 
@@ -154,7 +155,7 @@ class KafkaServer:
             check=True,
         )
 
-    def start(self) -> None:
+    def start(self, timeout: float = 90) -> None:
         log = self.directory / "server.log"
         with log.open("ab") as output:
             self._process = subprocess.Popen(
@@ -170,10 +171,15 @@ class KafkaServer:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-        wait_for_port(self.port, 90, log)
+        wait_for_port(self.port, timeout, log)
 
-    def stop(self) -> None:
+    def stop(self, graceful: bool = False) -> None:
+        """Kill the broker (SIGKILL), or shut it down cleanly (SIGTERM): a clean shutdown spares
+        the next start the recovery of every partition's log."""
         if self._process is not None:
-            self._process.kill()
-            self._process.wait(timeout=30)
+            if graceful:
+                self._process.terminate()
+            else:
+                self._process.kill()
+            self._process.wait(timeout=120)
             self._process = None
