@@ -31,6 +31,9 @@ class RiskManager:
                 topics.strategies,
             ],
             latest_only=[topics.market_ticks],  # the engine keeps only the last price
+            # A definition fetched with its strategy's first signal is in force when it is
+            # judged; a pause fetched with a signal stops it.
+            first=[topics.strategies],
         )
         self._changed = False
 

@@ -93,9 +93,13 @@ class Forwarder:
         fail: Callable[[EventEnvelope], None] | None,
         latest_only: Sequence[str],
         only_keys: dict[str, list[str]] | None,
+        recent_only: dict[str, float] | None = None,
     ) -> None:
         self.subscription = Subscription(
-            topics=inputs, latest_only=latest_only, only_keys=only_keys or {}
+            topics=inputs,
+            latest_only=latest_only,
+            only_keys=only_keys or {},
+            recent_only=recent_only or {},
         )
         self.output = output
         self.fail = fail
@@ -135,10 +139,11 @@ class Relay:
         config: RuntimeConfig = FAST_RETRY,
         latest_only: Sequence[str] = (),
         only_keys: dict[str, list[str]] | None = None,
+        recent_only: dict[str, float] | None = None,
         side_work: Sequence[tuple[float, SideWork]] = (),
     ) -> None:
         self.settings = settings
-        self.forwarder = Forwarder(inputs, output, fail, latest_only, only_keys)
+        self.forwarder = Forwarder(inputs, output, fail, latest_only, only_keys, recent_only)
         self.runtime = Runtime(self.forwarder, settings, store, config=config, side_work=side_work)
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable
 
@@ -186,6 +187,31 @@ async def test_a_key_filtered_topic_hands_over_only_the_keys_asked_for(env, kafk
         await keyed.checkpoint()
     assert {e.data.instrument_token for e in keyed.handled} == {3, 7}
     assert await committed_all(kafka_bootstrap, keyed, topics.market_ticks)
+
+
+@pytest.mark.parametrize("attempt", range(3))  # the client's own reset races the seek
+async def test_a_new_group_starts_a_recent_only_topic_at_its_warm_up_window(env, attempt):
+    settings, topics, ledger = env
+    source = Source(settings("source"))
+    recent = Relay(
+        settings(f"recent{attempt}"),
+        ledger(f"recent{attempt}"),
+        inputs=[topics.market_ticks],
+        recent_only={topics.market_ticks: 1.0},
+    )
+    async with running(source):
+        await source.publish(topics.market_ticks, [tick(t, 0) for t in range(1, 11)])
+        await asyncio.sleep(2.5)  # those ten are now older than the window
+        async with running(recent):
+            await eventually(
+                lambda: _ready(recent.runtime.positioned.is_set()), what="the relay positioned"
+            )
+            await source.publish(topics.market_ticks, [tick(t, 1) for t in range(1, 11)])
+            await eventually(lambda: _ready(len(recent.handled) >= 10), what="the fresh ticks")
+            await asyncio.sleep(0.5)  # time for an old tick, had one slipped through
+    assert sorted((e.data.instrument_token, e.data.volume) for e in recent.handled) == [
+        (t, 1) for t in range(1, 11)
+    ]
 
 
 async def test_poison_and_malformed_events_go_to_the_dlq_with_metadata(env, kafka_bootstrap):

@@ -232,11 +232,6 @@ async def test_a_paused_definition_stops_the_strategy_and_survives_a_runner_rest
     assert (await definitions.current(Namespace.PAPER))["calm"].config.paused
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="runners started just before the ticks sometimes read none of them: the same open"
-    " bug of the warm-up seek at assignment (see the notes); ids per emitter are unit-tested",
-)
 async def test_two_strategies_on_one_tick_both_reach_the_risk_manager(stack, definitions, verdicts):
     for strategy_id in ("fast-a", "fast-b"):
         await definitions.define(strategy(strategy_id, limit(1000)))
@@ -246,8 +241,8 @@ async def test_two_strategies_on_one_tick_both_reach_the_risk_manager(stack, def
         for strategy_id in ("fast-a", "fast-b")
     ]
     await eventually(
-        lambda: _ready(all(runner.consumer.assignment() for runner in runners)),
-        what="both runners in their groups",
+        lambda: _ready(all(runner.positioned.is_set() for runner in runners)),
+        what="both runners positioned in their groups",
     )
     source = Source(stack.settings("market-feed"))
     market = stack.settings("x").topics.market_ticks
@@ -260,11 +255,6 @@ async def test_two_strategies_on_one_tick_both_reach_the_risk_manager(stack, def
     assert judged["fast-a"].causation_id != judged["fast-b"].causation_id
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the seek to the warm-up window in the rebalance callback sometimes loses to the"
-    " earliest-offset reset: a runner can then read older ticks (open bug, see the notes)",
-)
 async def test_a_runner_started_mid_session_never_signals_on_ticks_older_than_its_window(
     stack, definitions, postgres_dsn
 ):
@@ -287,7 +277,7 @@ async def test_a_runner_started_mid_session_never_signals_on_ticks_older_than_it
             return outputs
 
         runner.handler.handle = recording
-        await asyncio.sleep(2)
+        await eventually(lambda: _ready(runner.positioned.is_set()), what="the runner positioned")
         await source.publish(market, [tick_at(10, "104")])  # now: one fresh tick
         await eventually(lambda: _ready(any(t is EventType.MARKET_TICK for t, _ in seen)))
     ticks = [outputs for kind, outputs in seen if kind is EventType.MARKET_TICK]

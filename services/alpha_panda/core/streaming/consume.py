@@ -39,8 +39,10 @@ class TopicConsumer:
             topic: frozenset(key.encode() for key in keys)
             for topic, keys in subscription.only_keys.items()
         }
+        self._first = frozenset(subscription.first)
         self._compacted = frozenset(t for t in subscription.topics if is_compacted(t))
         self._max_batch = max_batch
+        self._floors: dict[TopicPartition, int] = {}
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
             group_id=group,
@@ -62,8 +64,14 @@ class TopicConsumer:
         await self._consumer.start()
 
     async def start_recent(self) -> None:
-        """Move partitions of `recent_only` topics that the group never committed to the first
-        offset of the warm-up window (their end when nothing is that recent)."""
+        """Start partitions of `recent_only` topics that the group never committed at the first
+        offset of the warm-up window (their end as it is now when nothing is that recent).
+
+        The start is also kept as a floor below which records are skipped: the client resolves
+        an uncommitted partition's position to the earliest offset in the background, and that
+        can land after this seek, so the seek alone cannot be trusted.
+        """
+        self._floors = {}
         recent = self.subscription.recent_only
         if not recent:
             return
@@ -76,11 +84,10 @@ class TopicConsumer:
         if not fresh:
             return
         found = await self._consumer.offsets_for_times(fresh)
+        ends = await self._consumer.end_offsets([tp for tp, at in found.items() if at is None])
         for tp, at in found.items():
-            if at is None:
-                await self._consumer.seek_to_end(tp)
-            else:
-                self._consumer.seek(tp, at.offset)
+            self._floors[tp] = ends[tp] if at is None else at.offset
+            self._consumer.seek(tp, self._floors[tp])
 
     async def stop(self) -> None:
         """Leave the group."""
@@ -99,9 +106,13 @@ class TopicConsumer:
         for topic, count in Counter(record.topic for record in records).items():
             metrics.child(metrics.EVENTS_CONSUMED, self.service, topic).inc(count)
         kept = records
+        if self._floors:
+            kept = self._above_floors(kept)
+            self._count_skipped("before the warm-up window", len(records) - len(kept))
         if self._compacted:  # a tombstone ends a key on a compacted topic: nothing to handle
+            before = len(kept)
             kept = [r for r in kept if r.value is not None or r.topic not in self._compacted]
-            self._count_skipped("tombstone", len(records) - len(kept))
+            self._count_skipped("tombstone", before - len(kept))
         if self._only_keys:
             only = self._only_keys
             before = len(kept)
@@ -117,6 +128,21 @@ class TopicConsumer:
             ]
             self._count_skipped("superseded", len(kept) - len(wanted))
             kept = wanted
+        if self._first:  # a stable sort: each partition's records stay in order
+            kept.sort(key=lambda r: r.topic not in self._first)
+        return kept
+
+    def _above_floors(self, records: list[ConsumerRecord]) -> list[ConsumerRecord]:
+        kept: list[ConsumerRecord] = []
+        behind: set[TopicPartition] = set()
+        for record in records:
+            tp = TopicPartition(record.topic, record.partition)
+            if record.offset >= self._floors.get(tp, 0):
+                kept.append(record)
+            else:
+                behind.add(tp)
+        for tp in behind:  # the client's own reset won: jump over the rest of the backlog
+            self._consumer.seek(tp, self._floors[tp])
         return kept
 
     def _count_skipped(self, reason: str, count: int) -> None:

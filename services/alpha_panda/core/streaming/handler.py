@@ -59,6 +59,9 @@ class Subscription:
     topics: Sequence[str]
     latest_only: Collection[str] = ()
     only_keys: Mapping[str, Collection[str]] = field(default_factory=dict)
+    first: Collection[str] = ()
+    """Topics whose records in a batch are handled before the batch's others (definitions
+    that govern how the rest is judged); each partition's records keep their order."""
     recent_only: Mapping[str, float] = field(default_factory=dict)
     """Topics a new consumer group starts on this many seconds before now, not at the start
     of retention: a new strategy works from current market data, with a bounded warm-up."""

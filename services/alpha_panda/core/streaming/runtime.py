@@ -96,13 +96,16 @@ class Runtime:
         self._traced = False
         self.failure: str | None = None
         """Why the runtime halted on a `FatalError`; None while it is healthy."""
+        self.positioned = asyncio.Event()
+        """Set once the group assigned this member its partitions and they are positioned
+        (warm-up windows sought): what is published after that reaches the handler."""
 
     async def start(self) -> None:
         """Restore the handler's state, connect the producer and join the consumer group."""
         self.handler.restore(await self._store.load_snapshot())
         await self.publisher.start()
         self._traced = tracing.recording()
-        await self.consumer.start(self.checkpoint, self._on_assigned)
+        await self.consumer.start(self._on_revoked, self._on_assigned)
 
     async def run(self) -> None:
         """Consume until `stop()`; what was handled is checkpointed before leaving."""
@@ -111,6 +114,10 @@ class Runtime:
         poll_ms = min(100, self.config.checkpoint_interval_ms)
         try:
             while not self._stopping.is_set():
+                if not self.positioned.is_set():  # records fetched now may predate the seek
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.positioned.wait(), poll_ms / 1000)
+                    continue
                 batch = await self.consumer.fetch(poll_ms)
                 async with self._lock:
                     if batch and not await self._guard(self._process_batch(batch)):
@@ -126,9 +133,14 @@ class Runtime:
             await self.checkpoint()
         await self._checkpoints.finish()
 
+    async def _on_revoked(self) -> None:
+        self.positioned.clear()
+        await self.checkpoint()
+
     async def _on_assigned(self) -> None:
         await self.processed.load_recent()
         await self.consumer.start_recent()
+        self.positioned.set()
 
     def stop(self) -> None:
         """Ask `run()` to stop taking new batches."""
