@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -89,7 +89,8 @@ class Supervisor:
         try:
             processor = self.current = await wiring.build(self.service)
             try:
-                await processor.start()
+                if not await self._unless_stopped(processor.start()):
+                    return
                 self.outage = None
                 log.info("%s running (group %s)", self.service, self.settings.consumer_group)
                 if self.stopping.is_set():
@@ -101,6 +102,24 @@ class Supervisor:
                 await _quietly(processor.close(), "closing the service")
         finally:
             await _quietly(wiring.close(), "closing its clients")
+
+    async def _unless_stopped(self, step: Awaitable[None]) -> bool:
+        """Await `step` unless `stop()` comes first (a start waiting on a dependency must not
+        outlive SIGTERM); return whether it completed."""
+        task = asyncio.ensure_future(step)
+        stopped = asyncio.ensure_future(self.stopping.wait())
+        try:
+            await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+        if task.done():
+            task.result()  # its failure, if any, is the caller's
+            return True
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        log.info("%s stopped while starting", self.service)
+        return False
 
 
 async def _quietly(closing: object, what: str) -> None:

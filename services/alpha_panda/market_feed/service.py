@@ -11,6 +11,7 @@ from alpha_panda.adapters.kite.feed import KiteFeed
 from alpha_panda.core.events import SHARED_NAMESPACE, EventType
 from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming import Outgoing, Publisher, Runtime
+from alpha_panda.core.streaming.bootstrap import ensure_named_topics
 from alpha_panda.core.streaming.checkpoint import CheckpointStore
 from alpha_panda.core.topics import TopicMap
 from alpha_panda.domain.market import Tick
@@ -92,7 +93,12 @@ class MarketFeed:
         instruments wanted when the feed last stopped."""
         await self.publisher.start()
         if self.subscriptions is not None:
-            await self.subscriptions.start()
+            # A namespace that never ran has no definitions topic yet; joining a group on a
+            # missing topic would wait for it forever.
+            following = self.subscriptions
+            topics = following.handler.subscription.topics
+            await ensure_named_topics(following.settings.kafka_bootstrap, topics)
+            await following.start()
             self.feed.set_instruments(_wanted(self.subscriptions))
 
     async def run(self) -> None:

@@ -1,4 +1,5 @@
-"""`alpha-panda serve trading-engine` on zerodha: an expired Kite session leaves it up, unready."""
+"""`alpha-panda serve` on zerodha: an expired or rejected Kite session leaves a service up and
+unready, saying why, instead of trading on or exiting."""
 
 from __future__ import annotations
 
@@ -75,6 +76,53 @@ async def test_an_expired_session_halts_the_served_engine_which_stays_up_and_unr
     assert await read_dead_letters(settings.kafka_bootstrap, topic) == []
     text = log.read_text()
     assert "halted" in text and token not in text
+
+
+async def test_a_rejected_token_leaves_the_served_feed_up_and_unready_saying_why(
+    infra, postgres_dsn, unique, tmp_path
+) -> None:
+    async with frozen_simulator() as simulator:
+        env = {
+            "SERVICE_NAME": "market-feed",
+            "NAMESPACE": "zerodha",
+            "GROUP_PREFIX": f"t{unique}.zerodha",
+            "TOPIC_PREFIX": f"t{unique}.",
+            "KAFKA_BOOTSTRAP": infra["ALPHA_PANDA_KAFKA_BOOTSTRAP"],
+            "POSTGRES_DSN": postgres_dsn,
+            "REDIS_URL": infra["ALPHA_PANDA_REDIS_URL"],
+            "HTTP_PORT": str(free_port()),
+            "KITE_API_KEY": simulator.api_key,
+            "KITE_ACCESS_TOKEN": "a-token-kite-never-issued",
+            "KITE_ROOT": simulator.urls.rest,
+            "KITE_WS_URL": simulator.urls.websocket,
+        }
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("ALPHA_PANDA_")}
+        log = tmp_path / "market-feed.log"
+        with log.open("w") as output:
+            feed = await asyncio.create_subprocess_exec(
+                sys.executable,
+                *("-m", "alpha_panda.app.cli", "serve", "market-feed"),
+                env={**clean, **{f"ALPHA_PANDA_{k}": v for k, v in env.items()}},
+                cwd=ROOT,
+                stdout=output,
+                stderr=output,
+            )
+        readyz = f"http://127.0.0.1:{env['HTTP_PORT']}/readyz"
+        try:
+            await eventually(lambda: _status(readyz, 503), timeout=60, what="the feed answering")
+            await asyncio.sleep(3)  # long enough to have exited, had it given up
+            async with aiohttp.ClientSession() as http, http.get(readyz) as response:
+                report = await response.json()
+            assert feed.returncode is None, log.read_text()[-3000:]
+        finally:
+            if feed.returncode is None:
+                feed.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(feed.wait(), timeout=30)
+
+    failed = {check["name"]: check["detail"] for check in report["checks"] if not check["passed"]}
+    assert "broker-session" in failed, report
+    assert "403" in failed["broker-session"] or "token" in failed["broker-session"].lower()
+    assert "a-token-kite-never-issued" not in log.read_text()
 
 
 async def _status(url: str, expected: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -32,6 +33,14 @@ async def ensure_topics(
     bootstrap: str, topics: TopicMap, config: TopicConfig | None = None
 ) -> list[str]:
     """Create whichever of the namespace's topics are missing; return the names created."""
+    return await ensure_named_topics(bootstrap, topics.all_topics(), config)
+
+
+async def ensure_named_topics(
+    bootstrap: str, names: Iterable[str], config: TopicConfig | None = None
+) -> list[str]:
+    """Create whichever of `names` are missing, each configured as its kind needs; return the
+    names created."""
     config = config or TopicConfig()
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -44,7 +53,7 @@ async def ensure_topics(
                 replication_factor=config.replication_factor,
                 topic_configs=topic_configs(name, config),
             )
-            for name in topics.all_topics()
+            for name in names
             if name not in existing
         ]
         created: list[str] = []
