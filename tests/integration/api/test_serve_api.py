@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,14 +14,10 @@ import httpx
 import pytest
 
 from alpha_panda.auth.key_generation import generate_hmac_key
+from chaos.servers import free_port
 from tests.conftest import ROOT, eventually
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
 
 
 def environment(**settings: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from chaos.servers import free_port
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -50,6 +51,22 @@ def test_an_unreachable_database_stops_startup_with_the_check_report(infra):
     assert result.returncode == 1
     assert "postgres" in result.stderr.lower() and "cannot start" in result.stderr
     assert "redis" in result.stderr.lower()  # the report lists every check, passed or not
+
+
+def test_an_unreachable_kafka_stops_startup_with_the_same_check_report(infra):
+    result = serve(
+        "risk-manager",
+        ALPHA_PANDA_SERVICE_NAME="risk-manager",
+        ALPHA_PANDA_NAMESPACE="paper",
+        ALPHA_PANDA_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}",
+        ALPHA_PANDA_POSTGRES_DSN=infra["ALPHA_PANDA_POSTGRES_DSN"],
+        ALPHA_PANDA_REDIS_URL=infra["ALPHA_PANDA_REDIS_URL"],
+    )
+    assert result.returncode == 1
+    report = result.stderr
+    assert "cannot start" in report and "kafka" in report.lower()
+    assert "postgres" in report.lower() and "redis" in report.lower()  # every check listed
+    assert "Traceback" not in report
 
 
 def test_a_strategy_runner_without_a_configured_strategy_says_which_setting(infra):

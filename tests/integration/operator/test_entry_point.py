@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import urllib.request
 
 import pytest
 
+from chaos.servers import free_port
 from tests.integration.operator.conftest import ROOT
 from tests.integration.operator.support import wait_for
 
 pytestmark = pytest.mark.kube
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def answers(url: str) -> bool:
