@@ -111,6 +111,8 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 # Offset commits are written at once instead of lingering for a batch (default 5 ms per commit).
 group.coordinator.append.linger.ms=0
+# Tests delete their topics when they end: release the files at once, not after a minute.
+file.delete.delay.ms=1000
 PROPS
   cat >"$dir/log4j2.properties" <<LOG
 rootLogger.level=WARN
@@ -127,6 +129,8 @@ LOG
   java "${java_opts[@]}" -cp "$lib/*" kafka.tools.StorageTool format \
     -t "$(java -cp "$lib/*" kafka.tools.StorageTool random-uuid 2>/dev/null)" \
     -c "$dir/server.properties" >"$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; die "formatting Kafka storage failed"; }
+  # every partition holds open files: take the hard limit, not a login shell's soft 1024
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   nohup java "${java_opts[@]}" -cp "$lib/*" kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 9>&- &
   echo $! >"$dir/pid"; echo "$port" >"$dir/port"
   wait_port Kafka "$port" 90 "$dir/server.log"

@@ -15,6 +15,7 @@ from tests.conftest import ROOT
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
 
+@pytest.mark.timeout(1000)  # the run's own bound is 900 s
 def test_a_short_fault_run_keeps_every_invariant() -> None:
     run = subprocess.run(
         [sys.executable, "-m", "chaos", "--duration", "150", "--seed", "3", "--outage", "10"],
