@@ -98,7 +98,14 @@ def trading_strategy_definition() -> dict[str, Any]:
             {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
             _ready_column(),
             {"name": "P&L", "type": "string", "jsonPath": ".status.trading.netPnl"},
+            {"name": "Orders", "type": "integer", "jsonPath": ".status.trading.ordersToday"},
             {"name": "Paused", "type": "boolean", "jsonPath": ".spec.paused"},
+            {
+                "name": "Last signal",
+                "type": "string",
+                "jsonPath": ".status.trading.lastSignalAt",
+                "priority": 1,
+            },
         ],
         "A trading strategy run by one strategy-runner Deployment.",
     )

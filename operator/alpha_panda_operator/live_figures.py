@@ -42,6 +42,9 @@ def trading_figures(
         charges=_rupees(summary.charges),
         net_pnl=_rupees(summary.net_pnl),
         fills=summary.fills,
+        orders_today=summary.orders_today,
+        fills_today=summary.fills_today,
+        last_signal_at=summary.last_signal_at,
         positions=[
             {
                 "instrument_token": position.instrument_token,

@@ -181,6 +181,11 @@ class TradingFigures(Resource):
     charges: SignedRupees
     net_pnl: SignedRupees
     fills: int = Field(ge=0, description="Fills booked since the portfolio manager's day start.")
+    orders_today: int = Field(default=0, ge=0, description="Orders placed this IST trading day.")
+    fills_today: int = Field(default=0, ge=0, description="Fills booked this IST trading day.")
+    last_signal_at: datetime | None = Field(
+        default=None, description="When the strategy last signalled (exchange time, UTC)."
+    )
     positions: list[PositionFigures] = Field(default_factory=list, max_length=3000)
     updated_at: datetime = Field(description="When the operator last read the figures.")
 

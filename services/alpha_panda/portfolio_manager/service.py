@@ -9,6 +9,7 @@ from alpha_panda.core.topics import TopicMap
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import OrderFailed, OrderFilled, OrderPlaced
 from alpha_panda.domain.portfolio import LedgerEntry, Portfolio
+from alpha_panda.domain.signals import Signal
 
 
 class PortfolioManager:
@@ -23,6 +24,7 @@ class PortfolioManager:
                 topics.orders_placed,
                 topics.orders_filled,
                 topics.orders_failed,
+                topics.signals_raw,  # when each strategy last signalled, for its status
             ],
             latest_only=[topics.market_ticks],  # positions are marked to the last price
         )
@@ -46,16 +48,22 @@ class PortfolioManager:
         return event.type is not EventType.MARKET_TICK
 
     async def handle(self, event: EventEnvelope) -> Outputs:
-        """Mark ticks; book placements, fills (each fill id once) and failures."""
+        """Mark ticks; book placements, fills (each fill id once) and failures; note signals."""
         data = event.data
         if isinstance(data, Tick):
             self.portfolio.mark(data)
             self.marked = True
             return NOTHING
+        if isinstance(data, Signal):
+            self.portfolio.note_signal(data)
+            self._booked = self.marked = True
+            return NOTHING
         if isinstance(data, OrderFilled):
             if not self.portfolio.apply_fill(data):
                 return NOTHING  # booked before, under another event id
-        elif not isinstance(data, OrderPlaced | OrderFailed):
+        elif isinstance(data, OrderPlaced):
+            self.portfolio.note_order(data)
+        elif not isinstance(data, OrderFailed):
             raise TypeError(f"unexpected {event.type} on the portfolio manager's topics")
         self._booked = self.marked = True
         namespace = self.portfolio.config.namespace

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -328,7 +329,8 @@ def test_status_carries_the_portfolio_figures_and_the_pnl_column_shows_them(
             "-300.25",
             "930.13",
         )
-        assert trading["fills"] == 4
+        assert (trading["fills"], trading["ordersToday"], trading["fillsToday"]) == (4, 5, 4)
+        assert trading["lastSignalAt"] == "2026-12-07T04:30:05Z"
         assert trading["positions"] == [
             {
                 "instrumentToken": 738561,
@@ -340,6 +342,7 @@ def test_status_carries_the_portfolio_figures_and_the_pnl_column_shows_them(
         ]
         _, rows = resources.table("tradingstrategies")
         assert rows["momentum-large-caps"]["P&L"] == "930.13"
+        assert rows["momentum-large-caps"]["Orders"] == 5
         assert rows["crossover-hdfcbank"]["P&L"] is None
     finally:
         redis_server.stop()
@@ -359,6 +362,9 @@ async def publish_figures(url: str, prefix: str) -> None:
             exposure=Decimal("24200.70"),
             margin_used=Decimal("4840.14"),
             fills=4,
+            orders_today=5,
+            fills_today=4,
+            last_signal_at=datetime(2026, 12, 7, 4, 30, 5, tzinfo=UTC),
         )
         position = PositionView(
             strategy_id="momentum-large-caps",

@@ -19,6 +19,9 @@ SUMMARY = StrategySummary(
     exposure=Decimal("5000"),
     margin_used=Decimal("1000"),
     fills=3,
+    orders_today=4,
+    fills_today=3,
+    last_signal_at=datetime(2026, 12, 7, 4, 59, 58, tzinfo=UTC),
 )
 
 
@@ -44,6 +47,9 @@ def test_figures_are_rounded_to_paise_and_keep_only_the_strategys_open_positions
         "charges": "12.50",
         "netPnl": "47.50",
         "fills": 3,
+        "ordersToday": 4,
+        "fillsToday": 3,
+        "lastSignalAt": "2026-12-07T04:59:58Z",
         "positions": [
             {
                 "instrumentToken": 738561,

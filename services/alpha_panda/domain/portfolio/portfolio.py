@@ -8,19 +8,22 @@ from typing import Any
 from pydantic import Field
 
 from alpha_panda.domain.market import Tick
-from alpha_panda.domain.orders import OrderFilled
+from alpha_panda.domain.orders import OrderFilled, OrderPlaced
+from alpha_panda.domain.portfolio.activity import Activity
 from alpha_panda.domain.portfolio.position import Position
 from alpha_panda.domain.portfolio.summary import (
     NamespaceSummary,
     PositionView,
     StrategySummary,
 )
+from alpha_panda.domain.signals import Signal
 from alpha_panda.domain.values import Frozen, Namespace, ist_date
 
 ZERO = Decimal(0)
 PAISA = Decimal("0.01")
-SNAPSHOT_VERSION = 2
-_LOADABLE_VERSIONS = (1, SNAPSHOT_VERSION)  # version 1 kept fill ids without their day
+SNAPSHOT_VERSION = 3
+# version 1 kept fill ids without their day; version 2 had no activity of the day
+_LOADABLE_VERSIONS = (1, 2, SNAPSHOT_VERSION)
 
 
 class PortfolioConfig(Frozen):
@@ -101,6 +104,7 @@ class Portfolio:
         self._by_instrument: dict[int, list[Position]] = {}
         self._accounts: dict[str, _Account] = {}
         self._fill_ids = _BookedFills()
+        self.activity = Activity()
 
     def has_fill(self, fill_id: str) -> bool:
         """Return whether a fill id was already booked."""
@@ -115,7 +119,16 @@ class Portfolio:
         charges = fill.charges
         realized = position.apply(fill.side.sign * fill.quantity, fill.price, charges)
         self._accounts[fill.strategy_id].add(realized, charges, 1)
+        self.activity.fill(fill.strategy_id, fill.filled_at)
         return True
+
+    def note_order(self, order: OrderPlaced) -> None:
+        """Count an order placed for the strategy's activity of the day."""
+        self.activity.order(order.strategy_id, order.placed_at)
+
+    def note_signal(self, signal: Signal) -> None:
+        """Remember when the strategy last signalled."""
+        self.activity.signal(signal.strategy_id, signal.generated_at)
 
     def mark(self, tick: Tick) -> None:
         """Mark every position in the tick's instrument to its last price."""
@@ -154,8 +167,8 @@ class Portfolio:
         return [self._view(position) for _, position in sorted(self._positions.items())]
 
     def strategy_ids(self) -> list[str]:
-        """Return the strategies that have booked fills, sorted."""
-        return sorted(self._accounts)
+        """Return the strategies that have booked fills or signalled, sorted."""
+        return sorted(set(self._accounts) | self.activity.strategy_ids())
 
     def net_pnl(self, strategy_id: str) -> Decimal:
         """Return realized plus unrealized P&L minus charges of a strategy (exact)."""
@@ -171,7 +184,14 @@ class Portfolio:
     def strategy_summary(self, strategy_id: str) -> StrategySummary:
         """Return the P&L figures of one strategy, rounded to the paisa."""
         account = self._accounts.get(strategy_id) or _Account()
-        return StrategySummary(**self._figures([account]), strategy_id=strategy_id)
+        orders, fills, last_signal = self.activity.of(strategy_id)
+        return StrategySummary(
+            **self._figures([account]),
+            strategy_id=strategy_id,
+            orders_today=orders,
+            fills_today=fills,
+            last_signal_at=last_signal,
+        )
 
     def namespace_summary(self) -> NamespaceSummary:
         """Return the figures of the whole namespace, with cash, equity and free margin."""
@@ -192,6 +212,7 @@ class Portfolio:
             "version": SNAPSHOT_VERSION,
             "positions": [position.to_dict() for _, position in sorted(self._positions.items())],
             "fill_ids": self._fill_ids.dump(),
+            "activity": self.activity.dump(),
         }
 
     def restore(self, snapshot: dict[str, Any]) -> None:
@@ -206,6 +227,7 @@ class Portfolio:
         if version == 1:  # days unknown: kept under the oldest day there is, dropped in time
             fill_ids = {"": fill_ids}
         self._fill_ids = _BookedFills({day: set(ids) for day, ids in fill_ids.items()})
+        self.activity = Activity.load(snapshot.get("activity"))
         for data in snapshot["positions"]:
             position = self._register(Position.from_dict(data))
             self._accounts[position.strategy_id].add(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from alpha_panda.domain.values import Frozen, Namespace
@@ -32,6 +33,9 @@ class StrategySummary(Frozen):
     exposure: Decimal
     margin_used: Decimal
     fills: int
+    orders_today: int = 0
+    fills_today: int = 0
+    last_signal_at: datetime | None = None
 
 
 class NamespaceSummary(Frozen):

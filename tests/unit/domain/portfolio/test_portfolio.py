@@ -3,11 +3,14 @@ from decimal import Decimal
 
 import pytest
 
+from alpha_panda.domain.orders import OrderPlaced
 from alpha_panda.domain.portfolio import Portfolio, PortfolioConfig
-from alpha_panda.domain.values import Namespace, Side, ist_date
+from alpha_panda.domain.values import Namespace, OrderType, Side, ist_date
+from tests.unit.domain.conftest import at
 
 TOKEN = 408065
 OTHER = 738561
+DAY = 24 * 3600
 
 
 @pytest.fixture
@@ -117,3 +120,53 @@ def test_a_version_1_snapshot_still_loads_and_its_fill_ids_age_out(portfolio, fi
     for n in (1, 2):
         portfolio.apply_fill(fill(Side.BUY, 1, "100", seconds=n * 24 * 3600, fill_id=f"day{n}"))
     assert not portfolio.has_fill("old")
+
+
+def placed(strategy_id: str, seconds: float) -> OrderPlaced:
+    return OrderPlaced(
+        order_id=f"o-{seconds}",
+        strategy_id=strategy_id,
+        instrument_token=TOKEN,
+        side=Side.BUY,
+        quantity=1,
+        order_type=OrderType.MARKET,
+        tag="t",
+        placed_at=at(seconds),
+    )
+
+
+def test_the_days_orders_fills_and_last_signal_are_counted_per_strategy(portfolio, fill, signal):
+    portfolio.note_signal(signal(seconds=0))
+    portfolio.note_signal(signal(seconds=9, strategy_id="beta"))
+    portfolio.note_order(placed("alpha", 1))
+    portfolio.note_order(placed("alpha", 2))
+    portfolio.apply_fill(fill(Side.BUY, 1, "100", seconds=3))
+    alpha, beta = (portfolio.strategy_summary(s) for s in ("alpha", "beta"))
+    assert (alpha.orders_today, alpha.fills_today, alpha.last_signal_at) == (2, 1, at(0))
+    assert (beta.orders_today, beta.fills_today, beta.last_signal_at) == (0, 0, at(9))
+    assert portfolio.strategy_ids() == ["alpha", "beta"]  # beta signalled, never filled
+
+
+def test_the_next_trading_day_starts_the_counts_anew_and_a_late_event_counts_nowhere(
+    portfolio, fill, signal
+):
+    portfolio.note_order(placed("alpha", 0))
+    portfolio.note_order(placed("alpha", DAY))
+    portfolio.note_order(placed("alpha", 5))  # late, of the day before
+    portfolio.apply_fill(fill(Side.BUY, 1, "100", seconds=DAY + 1))
+    summary = portfolio.strategy_summary("alpha")
+    assert (summary.orders_today, summary.fills_today) == (1, 1)
+    assert summary.fills == 1
+
+
+def test_the_days_activity_survives_a_snapshot_and_an_older_snapshot_loads(portfolio, signal):
+    portfolio.note_signal(signal(seconds=4))
+    portfolio.note_order(placed("alpha", 5))
+    restored = Portfolio(portfolio.config)
+    restored.restore(json.loads(json.dumps(portfolio.snapshot())))
+    summary = restored.strategy_summary("alpha")
+    assert (summary.orders_today, summary.last_signal_at) == (1, at(4))
+    older = {**portfolio.snapshot(), "version": 2}
+    del older["activity"]
+    restored.restore(older)
+    assert restored.strategy_summary("alpha").orders_today == 0
