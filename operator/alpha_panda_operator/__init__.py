@@ -1,5 +1,7 @@
 """Kubernetes operator turning TradingStrategy and BrokerSession resources into Deployments."""
 
-GROUP = "alphapanda.io"
-VERSION = "v1alpha1"
+from alpha_panda.adapters.kubernetes import GROUP, VERSION
+
 API_VERSION = f"{GROUP}/{VERSION}"
+
+__all__ = ["API_VERSION", "GROUP", "VERSION"]

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from kubernetes import client, config
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from urllib3 import HTTPResponse
 
+from alpha_panda.adapters.kubernetes import api_client_from_environment
 from alpha_panda_operator import GROUP, VERSION
 
 Manifest = dict[str, Any]
@@ -46,15 +46,7 @@ class Cluster:
     @classmethod
     def from_environment(cls) -> Cluster:
         """Connect with the in-cluster service account, or else the kubeconfig."""
-        configuration = client.Configuration()
-        try:
-            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
-        except config.ConfigException:
-            # read KUBECONFIG now: the library's default is fixed when it is first imported
-            config.load_kube_config(  # type: ignore[no-untyped-call]
-                config_file=os.environ.get("KUBECONFIG"), client_configuration=configuration
-            )
-        return cls(client.ApiClient(configuration))
+        return cls(api_client_from_environment())
 
     def get_deployment(self, namespace: str, name: str) -> Manifest | None:
         """Return a Deployment as a dict, or None when it does not exist."""

@@ -11,6 +11,7 @@ from typing import Any, cast
 import kopf
 from pydantic import ValidationError
 
+from alpha_panda.adapters.kubernetes.strategy_resources import PLURAL as STRATEGY_RESOURCES
 from alpha_panda.domain.risk.limits import RiskLimits
 from alpha_panda.domain.strategies.registry import StrategyConfigError, build_strategy
 from alpha_panda_operator.cluster import Applied, Cluster
@@ -28,7 +29,7 @@ from alpha_panda_operator.workloads import (
     strategy_service_name,
 )
 
-PLURAL = "tradingstrategies"
+PLURAL = STRATEGY_RESOURCES
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 SESSIONS = "brokersessions"
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 import redis.asyncio as redis
 from fastapi import FastAPI
 
+from alpha_panda.adapters.kubernetes.strategy_resources import StrategyResources
 from alpha_panda.adapters.postgres.ledger_reader import LedgerReader
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
@@ -91,7 +92,9 @@ class WiredApi:
             jwt_manager=JwtManager.from_settings(auth),
             users=UserStore(UserRepository(pool)),
             login_throttle=RedisLoginThrottle(client, login_limits(auth), settings.topic_prefix),
-            strategies=StrategyControl(StrategyRepository(pool), publisher),
+            strategies=StrategyControl(
+                StrategyRepository(pool), publisher, _strategy_resources(settings)
+            ),
             read_model=StoreReadModel(
                 LedgerReader(pool),
                 client,
@@ -112,3 +115,8 @@ class WiredApi:
         """Flush the definitions publisher, then close Redis and the pool."""
         for close in reversed(self.closers):
             await close()
+
+
+def _strategy_resources(settings: Settings) -> StrategyResources | None:
+    namespace = settings.strategy_resources_namespace
+    return StrategyResources.from_environment(namespace) if namespace else None

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     order_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often the live engine reads its working orders"
     )
+    strategy_resources_namespace: str = Field(
+        default="",
+        description="the Kubernetes namespace whose TradingStrategy resources the API pauses and"
+        " resumes (under the operator, spec.paused is the one kill switch); empty: the API"
+        " publishes definitions itself",
+    )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("kafka_bootstrap")

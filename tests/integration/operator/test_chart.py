@@ -95,13 +95,31 @@ def test_operator_deployment_is_single_and_recreated(kube):
     assert env["ALPHA_PANDA_OPERATOR_NAMESPACES"] == "trading"
 
 
-def test_operator_role_grants_no_secret_listing_and_no_wildcards(kube):
+def test_roles_grant_no_secret_listing_no_wildcards_and_the_api_only_its_kill_switch(kube):
     rendered = helm(kube, "template", "alpha-panda", str(CHART), "--namespace", "trading")
-    [role] = [doc for doc in yaml.safe_load_all(rendered) if doc and doc["kind"] == "Role"]
-    for rule in role["rules"]:
+    documents = [doc for doc in yaml.safe_load_all(rendered) if doc]
+    roles = {doc["metadata"]["name"]: doc for doc in documents if doc["kind"] == "Role"}
+    assert set(roles) == {"alpha-panda-operator", "alpha-panda-api"}
+    for rule in roles["alpha-panda-operator"]["rules"]:
         assert "*" not in rule["verbs"] and "*" not in rule["resources"]
         if "secrets" in rule["resources"]:
             assert rule["verbs"] == ["get"]
+    assert roles["alpha-panda-api"]["rules"] == [
+        {
+            "apiGroups": ["alphapanda.io"],
+            "resources": ["tradingstrategies"],
+            "verbs": ["get", "patch"],
+        }
+    ]
+    [api] = [
+        d
+        for d in documents
+        if d["kind"] == "Deployment" and d["metadata"]["name"] == "alpha-panda-api"
+    ]
+    pod = api["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "alpha-panda-api" and pod["automountServiceAccountToken"]
+    env = {item["name"]: item.get("value") for item in pod["containers"][0]["env"]}
+    assert env["ALPHA_PANDA_STRATEGY_RESOURCES_NAMESPACE"] == "trading"
 
 
 def test_chart_installs_into_the_api_server(kube, api_client, crds):
