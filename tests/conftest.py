@@ -77,10 +77,11 @@ async def unique(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     yield token
     bootstrap = os.environ.get("ALPHA_PANDA_KAFKA_BOOTSTRAP")
     if bootstrap and "infra" in request.fixturenames:
-        await _delete_topics_containing(bootstrap, token)
+        await delete_topics_containing(bootstrap, token)
 
 
-async def _delete_topics_containing(bootstrap: str, token: str) -> None:
+async def delete_topics_containing(bootstrap: str, token: str) -> None:
+    """Delete the topics whose names contain `token`; warn when Kafka cannot be reached."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     try:
         await admin.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import uuid
@@ -111,6 +112,13 @@ def kite() -> Iterator[KiteAccounts]:
 @pytest.fixture(scope="module")
 def operator(kube: dict[str, str], crds: None, kite: KiteAccounts) -> Iterator[KopfRunner]:
     """Run the operator cluster-wide under kopf's KopfRunner for the tests of one module."""
+    with running_operator(kite) as runner:
+        yield runner
+
+
+@contextlib.contextmanager
+def running_operator(kite: KiteAccounts, **settings: str) -> Iterator[KopfRunner]:
+    """Run the operator under kopf's KopfRunner with `ALPHA_PANDA_OPERATOR_*` settings."""
     arguments = [
         "run",
         "--standalone",
@@ -123,6 +131,8 @@ def operator(kube: dict[str, str], crds: None, kite: KiteAccounts) -> Iterator[K
         environment.setenv("ALPHA_PANDA_OPERATOR_RESYNC_SECONDS", RESYNC_SECONDS)
         environment.setenv("ALPHA_PANDA_OPERATOR_IMAGE", "alpha-panda:test")
         environment.setenv("ALPHA_PANDA_OPERATOR_KITE_ROOT", kite.root)
+        for name, value in settings.items():
+            environment.setenv(f"ALPHA_PANDA_OPERATOR_{name.upper()}", value)
         with KopfRunner(arguments, timeout=60) as runner:
             yield runner
     assert runner.exception is None, runner.output
