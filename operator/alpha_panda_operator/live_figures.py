@@ -1,4 +1,5 @@
-"""Copy each strategy's P&L, fills and positions from the portfolio read cache into its status.
+"""Copy each strategy's P&L, fills and positions from the portfolio read cache into its status,
+and the instruments of it the market feed cannot stream (over Kite's limits).
 
 The portfolio manager publishes the figures to Redis after every batch; this loop reads them
 through the same `PortfolioCache` adapter the API uses, every `figures_seconds`, and patches
@@ -17,6 +18,7 @@ from typing import Any
 
 import redis.asyncio as redis
 
+from alpha_panda.adapters.redis.feed_capacity import FeedCapacity
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.domain.portfolio.summary import PositionView, StrategySummary
 from alpha_panda.domain.values import Namespace
@@ -116,23 +118,30 @@ class FiguresPublisher:
         try:
             summaries = {summary.strategy_id: summary for summary in await cache.strategies()}
             positions = await cache.positions()
+            over_capacity = await FeedCapacity(client, scope.market_topic_prefix).read()
         except (redis.RedisError, OSError) as error:
             logger.warning("no figures of session %s: Redis unreachable (%s)", scope, error)
             return 0
         written = 0
         for strategy in strategies:
             metadata = strategy["metadata"]
+            status = strategy.get("status") or {}
+            patch: dict[str, Any] = {}
             summary = summaries.get(metadata["name"])
-            if summary is None:
-                continue
-            figures = trading_figures(summary, positions, now)
-            if figures_changed((strategy.get("status") or {}).get("trading"), figures):
+            if summary is not None:
+                figures = trading_figures(summary, positions, now)
+                if figures_changed(status.get("trading"), figures):
+                    patch["trading"] = figures
+            over = list(over_capacity.get(f"{scope.broker_namespace}/{metadata['name']}", ()))
+            if over != (status.get("instrumentsOverCapacity") or []):
+                patch["instrumentsOverCapacity"] = over
+            if patch:
                 await asyncio.to_thread(
                     self._cluster.patch_status,
                     STRATEGIES,
                     metadata["namespace"],
                     metadata["name"],
-                    {"trading": figures},
+                    patch,
                 )
                 written += 1
         return written

@@ -204,6 +204,12 @@ class TradingStrategyStatus(Resource):
     trading: TradingFigures | None = Field(
         default=None, description="Live P&L and positions, refreshed every few seconds."
     )
+    instruments_over_capacity: list[int] | None = Field(
+        default=None,
+        max_length=3000,
+        description="Instruments of this strategy the market feed cannot stream: beyond Kite's"
+        " 3 connections x 3,000 instruments. Empty when every one streams.",
+    )
 
 
 class BrokerSessionStatus(Resource):

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from alpha_panda_operator.models import BrokerSessionStatus, Condition, TradingStrategyStatus
 
-WRITTEN_BY_OTHERS = {"trading"}
+WRITTEN_BY_OTHERS = {"trading", "instruments_over_capacity"}
 """Status fields the live-figures loop writes; the reconciler leaves them alone."""
 
 

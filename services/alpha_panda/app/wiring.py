@@ -17,6 +17,7 @@ from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.adapters.postgres.ledger import write_ledger
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import write_definitions
+from alpha_panda.adapters.redis.feed_capacity import FeedCapacity
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.core.health import HealthCheck
 from alpha_panda.core.settings import Settings
@@ -180,4 +181,5 @@ class Wiring:
         config = KiteFeedConfig(
             ws_url=settings.kite_ws_url, api_key=settings.kite_api_key, access_token=token
         )
-        return MarketFeed.for_settings(settings, KiteFeed(config), self.checkpoints())
+        capacity = FeedCapacity(self.redis, settings.topics.market_scope)
+        return MarketFeed.for_settings(settings, KiteFeed(config), self.checkpoints(), capacity)

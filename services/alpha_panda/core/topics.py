@@ -25,9 +25,14 @@ class TopicMap:
         return f"{self.prefix}{self.namespace.value}.{name}"
 
     @property
+    def market_scope(self) -> str:
+        """Return the prefix the market topic (and what describes the feed) is named under."""
+        return self.prefix if self.market_prefix is None else self.market_prefix
+
+    @property
     def market_ticks(self) -> str:
         """Return the market topic, shared by every namespace of the deployment."""
-        return (self.prefix if self.market_prefix is None else self.market_prefix) + MARKET_TICKS
+        return self.market_scope + MARKET_TICKS
 
     @property
     def signals_raw(self) -> str:

@@ -4,10 +4,14 @@ Kite pushes on the same connections."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
 from dataclasses import replace
 
+from redis.exceptions import RedisError
+
 from alpha_panda.adapters.kite.feed import KiteFeed
+from alpha_panda.adapters.redis.feed_capacity import FeedCapacity
 from alpha_panda.core.events import SHARED_NAMESPACE, EventType
 from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming import Outgoing, Publisher, Runtime
@@ -18,6 +22,8 @@ from alpha_panda.domain.market import Tick
 from alpha_panda.domain.orders import BrokerOrderUpdate
 from alpha_panda.domain.values import Namespace
 from alpha_panda.market_feed.subscriptions import FeedSubscriptions
+
+log = logging.getLogger(__name__)
 
 
 def feed_outputs(
@@ -67,12 +73,17 @@ class MarketFeed:
 
     @classmethod
     def for_settings(
-        cls, settings: Settings, feed: KiteFeed, store: CheckpointStore | None = None
+        cls,
+        settings: Settings,
+        feed: KiteFeed,
+        store: CheckpointStore | None = None,
+        capacity: FeedCapacity | None = None,
     ) -> MarketFeed:
         """Return the feed service of a process; only the zerodha namespace forwards updates.
 
-        With a checkpoint store, the feed follows every namespace's definitions; without one
-        it streams the instruments `feed` was built with.
+        With a checkpoint store, the feed follows every namespace's definitions (and reports
+        the strategies whose instruments are over Kite's limits to `capacity`); without one it
+        streams the instruments `feed` was built with.
         """
         publisher = Publisher(
             settings.kafka_bootstrap,
@@ -80,7 +91,7 @@ class MarketFeed:
             namespace=settings.namespace.value,
         )
         forwards = settings.namespace is Namespace.ZERODHA
-        following = None if store is None else _follow(settings, feed, store)
+        following = None if store is None else _follow(settings, feed, store, capacity)
         return cls(settings.topics, feed, publisher, forwards, following)
 
     @property
@@ -135,12 +146,25 @@ def _wanted(subscriptions: Runtime) -> list[int]:
     return handler.instruments()
 
 
-def _follow(settings: Settings, feed: KiteFeed, store: CheckpointStore) -> Runtime:
-    """Return the runtime that moves `feed` to what every namespace's definitions want."""
+def _follow(
+    settings: Settings, feed: KiteFeed, store: CheckpointStore, capacity: FeedCapacity | None
+) -> Runtime:
+    """Return the runtime that moves `feed` to what every namespace's definitions want, and
+    says which strategies' instruments are over Kite's limits (for their status)."""
     served = [replace(settings.topics, namespace=namespace) for namespace in Namespace]
     handler = FeedSubscriptions(served)
+    published: list[dict[str, tuple[int, ...]]] = []
 
     async def resubscribe() -> None:
         feed.set_instruments(handler.instruments())
+        over = handler.over_capacity(feed.overflow)
+        if capacity is None or published[-1:] == [over]:
+            return
+        try:
+            await capacity.publish(over)
+        except (RedisError, OSError) as error:  # a cache: the next change tries again
+            log.warning("instruments over capacity not published: %r", error)
+            return
+        published[:] = [over]
 
     return Runtime(handler, settings, store, after_checkpoint=resubscribe)

@@ -3,7 +3,7 @@ broker namespace it serves (ticks are shared), as the definitions streams say.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from alpha_panda.core.events import EventEnvelope
 from alpha_panda.core.streaming import NOTHING, Outputs, Snapshot, Subscription
@@ -23,6 +23,16 @@ class FeedSubscriptions:
     def instruments(self) -> list[int]:
         """Return every wanted instrument once, in token order."""
         return sorted({token for tokens in self.wanted.values() for token in tokens})
+
+    def over_capacity(self, overflow: Collection[int]) -> dict[str, tuple[int, ...]]:
+        """Return, by `namespace/strategy id`, the wanted instruments that are in `overflow`."""
+        if not overflow:
+            return {}
+        over = set(overflow)
+        affected = {
+            key: tuple(t for t in tokens if t in over) for key, tokens in self.wanted.items()
+        }
+        return {key: tokens for key, tokens in sorted(affected.items()) if tokens}
 
     def deduplicates(self, event: EventEnvelope) -> bool:
         return True

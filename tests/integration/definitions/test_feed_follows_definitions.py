@@ -8,10 +8,12 @@ import time
 from dataclasses import replace
 
 import pytest
+import redis.asyncio as redis
 from aiokafka import AIOKafkaConsumer
 
 from alpha_panda.adapters.kite.feed import KiteFeed
 from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
+from alpha_panda.adapters.redis.feed_capacity import FeedCapacity
 from alpha_panda.core.events import decode
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
 from alpha_panda.definitions.publisher import DefinitionPublisher
@@ -100,3 +102,54 @@ async def test_the_feed_starts_empty_and_follows_every_namespaces_definitions(
 
 async def _ready(value: bool) -> bool:
     return value
+
+
+async def test_strategies_whose_instruments_are_over_kites_limits_are_named_for_their_status(
+    kafka_bootstrap, postgres_dsn, redis_url, unique
+):
+    settings = settings_for("market-feed", unique, kafka_bootstrap, postgres_dsn, redis_url)
+    for namespace in Namespace:
+        topics = replace(settings.topics, namespace=namespace)
+        await ensure_topics(kafka_bootstrap, topics, TopicConfig(partitions=3))
+    pool = await ledger_pool(postgres_dsn)
+    cache = redis.from_url(redis_url)
+    capacity = FeedCapacity(cache, settings.topics.market_scope)
+    config = SimulatorConfig(tick_interval=0.5, rate_limits={}, synthetic_instruments=9100)
+    async with KiteSimulator(config) as simulator:
+        tokens = equity_tokens(simulator, 9100)
+        feed = KiteFeed(feed_config(simulator, mode="ltp"))
+        store = PostgresCheckpoints(pool, settings.consumer_group)
+        service = MarketFeed.for_settings(settings, feed, store, capacity)
+        await service.start()
+        running = asyncio.create_task(service.run())
+        definitions = DefinitionPublisher.from_settings(settings)
+        await definitions.start()
+        try:
+            await definitions.define(definition("wide", Namespace.PAPER, tuple(tokens[:9000])))
+            await definitions.define(definition("more", Namespace.ZERODHA, tuple(tokens[9000:])))
+
+            async def reported() -> bool:
+                return bool(feed.overflow) and bool(await capacity.read())
+
+            await eventually(reported, timeout=30, what="the overflow reported")
+            over = await capacity.read()
+            overflow = set(feed.overflow)
+            assert len(overflow) == 100  # what Kite's 3 x 3,000 cannot carry
+            assert set().union(*over.values()) == overflow  # nothing silently dropped
+            assert set(over) <= {"paper/wide", "zerodha/more"}
+            for key, wanted in (("paper/wide", tokens[:9000]), ("zerodha/more", tokens[9000:])):
+                assert set(over.get(key, ())) == overflow & set(wanted)
+
+            await definitions.remove("more", Namespace.ZERODHA)
+
+            async def cleared() -> bool:
+                return not feed.overflow and await capacity.read() == {}
+
+            await eventually(cleared, timeout=30, what="the overflow cleared")
+        finally:
+            await definitions.close()
+            service.stop()
+            await running
+            await service.close()
+            await cache.aclose()
+            await pool.close()

@@ -14,6 +14,7 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from alpha_panda.adapters.redis.feed_capacity import FeedCapacity
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
 from alpha_panda.domain.values import Namespace
@@ -343,9 +344,38 @@ def test_status_carries_the_portfolio_figures_and_the_pnl_column_shows_them(
         _, rows = resources.table("tradingstrategies")
         assert rows["momentum-large-caps"]["P&L"] == "930.13"
         assert rows["momentum-large-caps"]["Orders"] == 5
+
+        # the feed names a strategy whose instruments are over Kite's limits: so does its status
+        over = {"paper/crossover-hdfcbank": (341249,)}
+        asyncio.run(publish_over_capacity(redis_server.url, f"{resources.namespace}.", over))
+        wait_for(
+            lambda: over_capacity_of(resources, "crossover-hdfcbank") == [341249],
+            timeout=10,
+            what="the instruments over capacity in the status",
+        )
+        assert over_capacity_of(resources, "momentum-large-caps") is None
+        asyncio.run(publish_over_capacity(redis_server.url, f"{resources.namespace}.", {}))
+        wait_for(
+            lambda: over_capacity_of(resources, "crossover-hdfcbank") == [],
+            timeout=10,
+            what="the status cleared once they stream",
+        )
         assert rows["crossover-hdfcbank"]["P&L"] is None
     finally:
         redis_server.stop()
+
+
+def over_capacity_of(resources: Resources, name: str) -> list[int] | None:
+    return ((resources.strategy(name) or {}).get("status") or {}).get("instrumentsOverCapacity")
+
+
+async def publish_over_capacity(url: str, market_prefix: str, over: dict) -> None:
+    """Say which strategies' instruments are over capacity, as the market feed does."""
+    cache_client = redis.from_url(url)
+    try:
+        await FeedCapacity(cache_client, market_prefix).publish(over)
+    finally:
+        await cache_client.aclose()
 
 
 async def publish_figures(url: str, prefix: str) -> None:

@@ -96,6 +96,7 @@ class Runtime:
         self._traced = False
         self.failure: str | None = None
         """Why the runtime halted on a `FatalError`; None while it is healthy."""
+        self._unpositioned: Exception | None = None
         self.positioned = asyncio.Event()
         """Set once the group assigned this member its partitions and they are positioned
         (warm-up windows sought): what is published after that reaches the handler."""
@@ -118,6 +119,8 @@ class Runtime:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.positioned.wait(), poll_ms / 1000)
                     continue
+                if self._unpositioned is not None:  # e.g. Kafka lost while seeking: rebuild
+                    raise self._unpositioned
                 batch = await self.consumer.fetch(poll_ms)
                 async with self._lock:
                     if batch and not await self._guard(self._process_batch(batch)):
@@ -138,8 +141,11 @@ class Runtime:
         await self.checkpoint()
 
     async def _on_assigned(self) -> None:
-        await self.processed.load_recent()
-        await self.consumer.start_recent()
+        try:
+            await self.processed.load_recent()
+            await self.consumer.start_recent()
+        except Exception as error:  # the client only logs a listener's error: run() raises it
+            self._unpositioned = error
         self.positioned.set()
 
     def stop(self) -> None:
