@@ -23,6 +23,7 @@ from alpha_panda.definitions.publisher import DefinitionPublisher
 from alpha_panda.domain.signals import RejectedSignal, ValidatedSignal
 from alpha_panda.domain.values import IST
 from alpha_panda_operator.isolation import SessionScope
+from alpha_panda_operator.workloads import STRATEGY_RUNNER
 from tests.conftest import delete_topics_containing, eventually
 from tests.integration.core.processors import Relay, ledger_pool, running
 from tests.integration.definitions.support import SignalSource, Stack, verdict_of
@@ -92,6 +93,18 @@ async def test_applied_changed_and_paused_resources_are_what_the_running_risk_ma
     await stack.start("risk-manager")  # the shared services run before the strategy exists
     resources.apply(kite.secret("kite-credentials"))
     resources.apply_file(EXAMPLES / "broker-session-paper.yaml")
+    apps = client.AppsV1Api(api_client)
+
+    def shared_deployments() -> dict[str, tuple[int, object]]:
+        items = apps.list_namespaced_deployment(resources.namespace).items
+        return {
+            d.metadata.name: (d.metadata.generation, api_client.sanitize_for_serialization(d.spec))
+            for d in items
+            if not d.metadata.name.startswith(STRATEGY_RUNNER)
+        }
+
+    await eventually(lambda: _holds(len(shared_deployments()) >= 3), what="the shared services")
+    shared_before = shared_deployments()
     resources.apply(strategy_resource(max_quantity=10))
     pool = await ledger_pool(postgres_dsn)
     projection = StrategyRepository(pool)
@@ -145,3 +158,8 @@ async def test_applied_changed_and_paused_resources_are_what_the_running_risk_ma
     finally:
         await pool.close()
     assert in_force_after < 5, in_force_after
+    assert shared_deployments() == shared_before  # no shared service rolled or restarted
+
+
+async def _holds(value: bool) -> bool:
+    return value
