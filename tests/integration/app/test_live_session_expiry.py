@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import sys
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -26,32 +27,11 @@ async def test_an_expired_session_halts_the_served_engine_which_stays_up_and_unr
 ) -> None:
     async with frozen_simulator() as simulator:
         token = simulator.login().access_token
-        env = {
-            "SERVICE_NAME": "trading-engine",
-            "NAMESPACE": "zerodha",
-            "GROUP_PREFIX": f"t{unique}.zerodha",
-            "TOPIC_PREFIX": f"t{unique}.",
-            "KAFKA_BOOTSTRAP": infra["ALPHA_PANDA_KAFKA_BOOTSTRAP"],
-            "POSTGRES_DSN": postgres_dsn,
-            "REDIS_URL": infra["ALPHA_PANDA_REDIS_URL"],
-            "HTTP_PORT": str(free_port()),
-            "KITE_API_KEY": simulator.api_key,
-            "KITE_ACCESS_TOKEN": token,
-            "KITE_ROOT": simulator.urls.rest,
-        }
+        env = zerodha_env("trading-engine", infra, postgres_dsn, unique, simulator, token)
         settings = load_settings(**{name.lower(): value for name, value in env.items()})
         await ensure_topics(settings.kafka_bootstrap, settings.topics)
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("ALPHA_PANDA_")}
         log = tmp_path / "trading-engine.log"
-        with log.open("w") as output:
-            engine = await asyncio.create_subprocess_exec(
-                sys.executable,
-                *("-m", "alpha_panda.app.cli", "serve", "trading-engine"),
-                env={**clean, **{f"ALPHA_PANDA_{k}": v for k, v in env.items()}},
-                cwd=ROOT,
-                stdout=output,
-                stderr=output,
-            )
+        engine = await serve("trading-engine", env, log)
         readyz = f"http://127.0.0.1:{env['HTTP_PORT']}/readyz"
         try:
             await eventually(lambda: _status(readyz, 200), timeout=60, what="the engine ready")
@@ -82,31 +62,12 @@ async def test_a_rejected_token_leaves_the_served_feed_up_and_unready_saying_why
     infra, postgres_dsn, unique, tmp_path
 ) -> None:
     async with frozen_simulator() as simulator:
-        env = {
-            "SERVICE_NAME": "market-feed",
-            "NAMESPACE": "zerodha",
-            "GROUP_PREFIX": f"t{unique}.zerodha",
-            "TOPIC_PREFIX": f"t{unique}.",
-            "KAFKA_BOOTSTRAP": infra["ALPHA_PANDA_KAFKA_BOOTSTRAP"],
-            "POSTGRES_DSN": postgres_dsn,
-            "REDIS_URL": infra["ALPHA_PANDA_REDIS_URL"],
-            "HTTP_PORT": str(free_port()),
-            "KITE_API_KEY": simulator.api_key,
-            "KITE_ACCESS_TOKEN": "a-token-kite-never-issued",
-            "KITE_ROOT": simulator.urls.rest,
-            "KITE_WS_URL": simulator.urls.websocket,
-        }
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("ALPHA_PANDA_")}
+        env = zerodha_env(
+            "market-feed", infra, postgres_dsn, unique, simulator, "a-token-kite-never-issued"
+        )
+        env["KITE_WS_URL"] = simulator.urls.websocket
         log = tmp_path / "market-feed.log"
-        with log.open("w") as output:
-            feed = await asyncio.create_subprocess_exec(
-                sys.executable,
-                *("-m", "alpha_panda.app.cli", "serve", "market-feed"),
-                env={**clean, **{f"ALPHA_PANDA_{k}": v for k, v in env.items()}},
-                cwd=ROOT,
-                stdout=output,
-                stderr=output,
-            )
+        feed = await serve("market-feed", env, log)
         readyz = f"http://127.0.0.1:{env['HTTP_PORT']}/readyz"
         try:
             await eventually(lambda: _status(readyz, 503), timeout=60, what="the feed answering")
@@ -123,6 +84,39 @@ async def test_a_rejected_token_leaves_the_served_feed_up_and_unready_saying_why
     assert "broker-session" in failed, report
     assert "403" in failed["broker-session"] or "token" in failed["broker-session"].lower()
     assert "a-token-kite-never-issued" not in log.read_text()
+
+
+def zerodha_env(
+    service: str, infra, postgres_dsn: str, unique: str, simulator, token: str
+) -> dict[str, str]:
+    """Return the settings (without their `ALPHA_PANDA_` prefix) of a zerodha service."""
+    return {
+        "SERVICE_NAME": service,
+        "NAMESPACE": "zerodha",
+        "GROUP_PREFIX": f"t{unique}.zerodha",
+        "TOPIC_PREFIX": f"t{unique}.",
+        "KAFKA_BOOTSTRAP": infra["ALPHA_PANDA_KAFKA_BOOTSTRAP"],
+        "POSTGRES_DSN": postgres_dsn,
+        "REDIS_URL": infra["ALPHA_PANDA_REDIS_URL"],
+        "HTTP_PORT": str(free_port()),
+        "KITE_API_KEY": simulator.api_key,
+        "KITE_ACCESS_TOKEN": token,
+        "KITE_ROOT": simulator.urls.rest,
+    }
+
+
+async def serve(service: str, env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    """Start `alpha-panda serve SERVICE` with exactly these settings, its output in `log`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ALPHA_PANDA_")}
+    with log.open("w") as output:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            *("-m", "alpha_panda.app.cli", "serve", service),
+            env={**clean, **{f"ALPHA_PANDA_{k}": v for k, v in env.items()}},
+            cwd=ROOT,
+            stdout=output,
+            stderr=output,
+        )
 
 
 async def _status(url: str, expected: int) -> bool:

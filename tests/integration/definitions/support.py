@@ -4,9 +4,14 @@ them signals and read their verdicts."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.app.wiring import Wiring
 from alpha_panda.core.events import EventType
 from alpha_panda.core.settings import Settings, load_settings
@@ -16,7 +21,7 @@ from alpha_panda.domain.signals import RejectedSignal, Signal, ValidatedSignal
 from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace, Side
 from tests.conftest import eventually
-from tests.integration.core.processors import Relay, Source
+from tests.integration.core.processors import Relay, Source, ledger_pool, running
 
 INFY = 408065
 
@@ -101,6 +106,39 @@ class SignalSource(Source):
         )
         topic = self.settings.topics.signals_raw
         await self.send([Outgoing(topic, EventType.SIGNAL_RAW, signal)])
+
+
+@pytest.fixture
+async def verdicts(stack: Stack, postgres_dsn: str) -> AsyncIterator[Relay]:
+    """A reader of the risk manager's verdicts on the module's `stack`."""
+    async with reading_verdicts(stack, postgres_dsn) as reader:
+        yield reader
+
+
+@pytest.fixture
+async def signals(stack: Stack) -> AsyncIterator[SignalSource]:
+    """Raw signals into the module's `stack`, as its strategy runners send them."""
+    source = SignalSource(stack.settings("strategy-runner"))
+    await source.start()
+    yield source
+    await source.close()
+
+
+@contextlib.asynccontextmanager
+async def reading_verdicts(stack: Stack, postgres_dsn: str) -> AsyncIterator[Relay]:
+    """Run a reader of the risk manager's verdicts (validated and rejected signals)."""
+    pool = await ledger_pool(postgres_dsn)
+    settings = stack.settings("verdict-reader")
+    reader = Relay(
+        settings,
+        PostgresCheckpoints(pool, settings.consumer_group),
+        inputs=[settings.topics.signals_validated, settings.topics.signals_rejected],
+    )
+    try:
+        async with running(reader):
+            yield reader
+    finally:
+        await pool.close()
 
 
 async def verdict_of(verdicts: Relay, count: int) -> ValidatedSignal | RejectedSignal:

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 
-from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.core.events import EventType
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
@@ -21,7 +20,6 @@ from tests.conftest import eventually
 from tests.integration.core.processors import Relay, Source, ledger_pool, running, tick
 from tests.integration.definitions.support import (
     INFY,
-    SignalSource,
     Stack,
     limit,
     strategy,
@@ -47,29 +45,6 @@ async def definitions(stack: Stack) -> AsyncIterator[DefinitionPublisher]:
     await publisher.start()
     yield publisher
     await publisher.close()
-
-
-@pytest.fixture
-async def verdicts(stack: Stack, postgres_dsn) -> AsyncIterator[Relay]:
-    pool = await ledger_pool(postgres_dsn)
-    settings = stack.settings("verdict-reader")
-    topics = settings.topics
-    reader = Relay(
-        settings,
-        PostgresCheckpoints(pool, settings.consumer_group),
-        inputs=[topics.signals_validated, topics.signals_rejected],
-    )
-    async with running(reader):
-        yield reader
-    await pool.close()
-
-
-@pytest.fixture
-async def signals(stack: Stack) -> AsyncIterator[SignalSource]:
-    source = SignalSource(stack.settings("test-runner"))
-    await source.start()
-    yield source
-    await source.close()
 
 
 async def test_a_strategy_defined_after_the_risk_manager_started_is_judged_by_its_limits(

@@ -15,6 +15,7 @@ from alpha_panda.adapters.kite.feed import KiteFeed
 from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.adapters.redis.feed_capacity import FeedCapacity
 from alpha_panda.core.events import decode
+from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
 from alpha_panda.definitions.publisher import DefinitionPublisher
 from alpha_panda.domain.risk.limits import RiskLimits
@@ -42,10 +43,7 @@ def definition(strategy_id: str, namespace: Namespace, tokens: tuple[int, ...]) 
 async def test_the_feed_starts_empty_and_follows_every_namespaces_definitions(
     kafka_bootstrap, postgres_dsn, redis_url, unique
 ):
-    settings = settings_for("market-feed", unique, kafka_bootstrap, postgres_dsn, redis_url)
-    for namespace in Namespace:
-        topics = replace(settings.topics, namespace=namespace)
-        await ensure_topics(kafka_bootstrap, topics, TopicConfig(partitions=3))
+    settings = await feed_settings(kafka_bootstrap, postgres_dsn, redis_url, unique)
     pool = await ledger_pool(postgres_dsn)
     consumer = AIOKafkaConsumer(
         settings.topics.market_ticks, bootstrap_servers=kafka_bootstrap, auto_offset_reset="latest"
@@ -100,6 +98,15 @@ async def test_the_feed_starts_empty_and_follows_every_namespaces_definitions(
     assert first_ticks < 10, first_ticks
 
 
+async def feed_settings(kafka: str, postgres: str, redis_url: str, unique: str) -> Settings:
+    """Return a feed's settings once the topics of every namespace it serves exist."""
+    settings = settings_for("market-feed", unique, kafka, postgres, redis_url)
+    for namespace in Namespace:
+        topics = replace(settings.topics, namespace=namespace)
+        await ensure_topics(kafka, topics, TopicConfig(partitions=3))
+    return settings
+
+
 async def _ready(value: bool) -> bool:
     return value
 
@@ -107,10 +114,7 @@ async def _ready(value: bool) -> bool:
 async def test_strategies_whose_instruments_are_over_kites_limits_are_named_for_their_status(
     kafka_bootstrap, postgres_dsn, redis_url, unique
 ):
-    settings = settings_for("market-feed", unique, kafka_bootstrap, postgres_dsn, redis_url)
-    for namespace in Namespace:
-        topics = replace(settings.topics, namespace=namespace)
-        await ensure_topics(kafka_bootstrap, topics, TopicConfig(partitions=3))
+    settings = await feed_settings(kafka_bootstrap, postgres_dsn, redis_url, unique)
     pool = await ledger_pool(postgres_dsn)
     cache = redis.from_url(redis_url)
     capacity = FeedCapacity(cache, settings.topics.market_scope)

@@ -15,7 +15,6 @@ from kopf.testing import KopfRunner
 from kubernetes import client
 
 from alpha_panda.adapters.kubernetes.strategy_resources import StrategyResources
-from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.api.strategy_control import StrategyControl
 from alpha_panda.core.streaming.bootstrap import ensure_topics
@@ -25,8 +24,11 @@ from alpha_panda.domain.values import IST
 from alpha_panda_operator.isolation import SessionScope
 from alpha_panda_operator.workloads import STRATEGY_RUNNER
 from tests.conftest import delete_topics_containing, eventually
-from tests.integration.core.processors import Relay, ledger_pool, running
-from tests.integration.definitions.support import SignalSource, Stack, verdict_of
+from tests.integration.core.processors import ledger_pool
+from tests.integration.definitions.support import (
+    Stack,
+    verdict_of,
+)
 from tests.integration.operator.conftest import ROOT, running_operator
 from tests.integration.operator.support import KiteAccounts, Resources
 
@@ -56,28 +58,6 @@ async def stack(infra, postgres_dsn, namespace: str) -> AsyncIterator[Stack]:
     await delete_topics_containing(infra["ALPHA_PANDA_KAFKA_BOOTSTRAP"], scope.topic_prefix)
 
 
-@pytest.fixture
-async def verdicts(stack: Stack, postgres_dsn) -> AsyncIterator[Relay]:
-    pool = await ledger_pool(postgres_dsn)
-    settings = stack.settings("verdict-reader")
-    reader = Relay(
-        settings,
-        PostgresCheckpoints(pool, settings.consumer_group),
-        inputs=[settings.topics.signals_validated, settings.topics.signals_rejected],
-    )
-    async with running(reader):
-        yield reader
-    await pool.close()
-
-
-@pytest.fixture
-async def signals(stack: Stack) -> AsyncIterator[SignalSource]:
-    source = SignalSource(stack.settings("strategy-runner"))
-    await source.start()
-    yield source
-    await source.close()
-
-
 def strategy_resource(max_quantity: int) -> dict[str, Any]:
     document: dict[str, Any] = yaml.safe_load(
         (EXAMPLES / "trading-strategy-momentum.yaml").read_text()
@@ -103,7 +83,8 @@ async def test_applied_changed_and_paused_resources_are_what_the_running_risk_ma
             if not d.metadata.name.startswith(STRATEGY_RUNNER)
         }
 
-    await eventually(lambda: _holds(len(shared_deployments()) >= 3), what="the shared services")
+    # risk manager, trading engine, portfolio manager and market feed
+    await eventually(lambda: _holds(len(shared_deployments()) == 4), what="the shared services")
     shared_before = shared_deployments()
     resources.apply(strategy_resource(max_quantity=10))
     pool = await ledger_pool(postgres_dsn)
