@@ -6,13 +6,15 @@ import base64
 import binascii
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import kopf
 
+from alpha_panda.core.topics import TopicMap
+from alpha_panda.domain.values import Namespace
 from alpha_panda_operator.cluster import Applied, Cluster
 from alpha_panda_operator.config import OperatorConfig
 from alpha_panda_operator.expiry import next_token_expiry
@@ -134,7 +136,14 @@ def _apply_services(
                 )
             continue
         replicas = service_replicas(service, usable=usable, isolated=isolated)
-        desired = build_service_deployment(scope, service, spec, config, replicas, fingerprint)
+        feed_definitions = (
+            served_definitions(cluster.list_resources(PLURAL, namespace))
+            if service is SharedService.MARKET_FEED
+            else ()
+        )
+        desired = build_service_deployment(
+            scope, service, spec, config, replicas, fingerprint, feed_definitions
+        )
         kopf.adopt(desired, owner=cast(kopf.Body, dict(resource)))  # a plain dict is all kopf reads
         applied = cluster.apply_deployment(namespace, desired)
         if applied is not Applied.UNCHANGED:
@@ -145,6 +154,19 @@ def _apply_services(
             )
         deployments.append(deployment)
     return deployments
+
+
+def served_definitions(sessions: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Return the definitions topics of every BrokerSession of a Kubernetes namespace: its one
+    market feed streams the instruments of all their strategies (ticks are shared)."""
+    topics = set()
+    for session in sessions:
+        try:
+            broker_namespace = Namespace(session["spec"]["namespace"])
+        except (KeyError, TypeError, ValueError):
+            continue  # an invalid spec has no strategies to stream
+        topics.add(TopicMap(broker_namespace, scope_of(session).topic_prefix).strategies)
+    return sorted(topics)
 
 
 def service_replicas(service: SharedService, usable: bool, isolated: bool) -> int:

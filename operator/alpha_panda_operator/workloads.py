@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -118,10 +119,14 @@ def build_service_deployment(
     config: OperatorConfig,
     replicas: int,
     credentials_hash: str,
+    feed_definitions: Sequence[str] = (),
 ) -> Manifest:
-    """Return the Deployment of one shared `service` of the BrokerSession of `scope`."""
+    """Return the Deployment of one shared `service` of the BrokerSession of `scope`; the
+    market feed follows `feed_definitions` (the definitions topics of the sessions it serves)."""
     session_name = scope.session
     env = _platform_env(str(service), scope, config)
+    if service is SharedService.MARKET_FEED and feed_definitions:
+        env.append(_value("FEED_DEFINITION_TOPICS", ",".join(feed_definitions)))
     extra_hash_inputs: list[str] = []
     if service in KITE_CLIENTS:
         optional = service not in LIVE_TRADING

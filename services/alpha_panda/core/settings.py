@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     order_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often the live engine reads its working orders"
     )
+    feed_definition_topics: str = Field(
+        default="",
+        description="comma-separated definitions topics the market feed follows: the operator"
+        " lists those of every BrokerSession sharing the feed; empty: this deployment's own,"
+        " of every broker namespace",
+    )
     strategy_resources_namespace: str = Field(
         default="",
         description="the Kubernetes namespace whose TradingStrategy resources the API pauses and"

@@ -146,13 +146,19 @@ def _wanted(subscriptions: Runtime) -> list[int]:
     return handler.instruments()
 
 
+def definitions_followed(settings: Settings) -> list[str]:
+    """Return the definitions topics whose strategies' instruments the feed streams."""
+    if settings.feed_definition_topics:
+        return [topic.strip() for topic in settings.feed_definition_topics.split(",")]
+    return [replace(settings.topics, namespace=namespace).strategies for namespace in Namespace]
+
+
 def _follow(
     settings: Settings, feed: KiteFeed, store: CheckpointStore, capacity: FeedCapacity | None
 ) -> Runtime:
     """Return the runtime that moves `feed` to what every namespace's definitions want, and
     says which strategies' instruments are over Kite's limits (for their status)."""
-    served = [replace(settings.topics, namespace=namespace) for namespace in Namespace]
-    handler = FeedSubscriptions(served)
+    handler = FeedSubscriptions(definitions_followed(settings))
     published: list[dict[str, tuple[int, ...]]] = []
 
     async def resubscribe() -> None:

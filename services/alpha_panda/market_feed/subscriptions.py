@@ -7,15 +7,14 @@ from collections.abc import Collection, Sequence
 
 from alpha_panda.core.events import EventEnvelope
 from alpha_panda.core.streaming import NOTHING, Outputs, Snapshot, Subscription
-from alpha_panda.core.topics import TopicMap
 from alpha_panda.domain.strategies.config import StrategyDefined, StrategyRemoved
 
 
 class FeedSubscriptions:
     """A handler of the definitions topics that keeps the wanted instruments per strategy."""
 
-    def __init__(self, served: Sequence[TopicMap]) -> None:
-        self.subscription = Subscription(topics=[topics.strategies for topics in served])
+    def __init__(self, definitions_topics: Sequence[str]) -> None:
+        self.subscription = Subscription(topics=definitions_topics)
         self.wanted: dict[str, tuple[int, ...]] = {}
         """Instruments by `namespace/strategy id`."""
         self._changed = False

@@ -260,3 +260,27 @@ def test_expiry_column_shows_the_time_before_the_session_expires(operator, resou
     expires_at = resources.session("live")["status"]["expiresAt"]
     assert datetime.fromisoformat(expires_at) > datetime.now(UTC)
     assert row["Expires"] == expires_at
+
+
+def test_the_one_market_feed_follows_the_definitions_of_every_session_of_its_namespace(
+    operator, resources, kite
+):
+    resources.apply(kite.secret("kite"))
+    resources.apply(kite.secret("kite-credentials"))
+    resources.apply(session_document())  # zerodha "live", with the market feed
+    paper = yaml.safe_load((ROOT / "examples" / "broker-session-paper.yaml").read_text())
+    paper["spec"]["marketFeed"] = False  # ticks come from the live session's feed
+    resources.apply(paper)
+
+    def followed() -> list[str] | None:
+        feed = resources.deployment("live-market-feed")
+        if feed is None:
+            return None
+        container = feed["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        return (env.get("ALPHA_PANDA_FEED_DEFINITION_TOPICS") or "").split(",")
+
+    namespace = resources.namespace
+    expected = [f"{namespace}.live.zerodha.strategies", f"{namespace}.paper.paper.strategies"]
+    wait_for(lambda: followed() == expected, what="the feed following both sessions")
+    assert resources.deployment("paper-market-feed") is None
