@@ -59,6 +59,7 @@ async def run(arguments: argparse.Namespace) -> int:
     await asyncio.to_thread(servers.start)
     config = SimulatorConfig(speed=arguments.speed, seed=arguments.seed, tick_interval=0.25)
     deployment: Deployment | None = None
+    found: checks.Findings | None = None
     try:
         async with KiteSimulator(config) as simulator:
             access_token = await login(simulator)
@@ -86,7 +87,8 @@ async def run(arguments: argparse.Namespace) -> int:
     finally:
         if deployment is not None:
             await deployment.stop()
-        await asyncio.to_thread(servers.stop)
+        # a broken invariant (or a run cut short) keeps the services' logs to read
+        await asyncio.to_thread(servers.stop, found is None or bool(found.problems))
     failed = {name: code for name, code in codes.items() if code not in (0, -signal.SIGTERM)}
     if failed:
         found.problems.append(f"services that did not stop cleanly: {failed}")

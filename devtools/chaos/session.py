@@ -45,14 +45,19 @@ class Servers:
         for server in (self.kafka, self.postgres, self.redis):
             server.start()
 
-    def stop(self) -> None:
-        """Stop all three and delete their data."""
+    def stop(self, keep_logs: bool = False) -> None:
+        """Stop all three and delete their data; the services' logs too unless `keep_logs`."""
         for server in (self.redis, self.postgres, self.kafka):
             try:
                 server.stop()
             except Exception as error:  # the next one must still be stopped
                 print(f"warning: stopping {type(server).__name__} failed: {error}")
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if not keep_logs:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            return
+        for name in ("kafka", "postgres", "redis"):
+            shutil.rmtree(self.directory / name, ignore_errors=True)
+        print(f"logs kept in {self.directory / 'logs'}")
 
 
 def strategies(tokens: dict[str, int]) -> list[StrategyConfig]:

@@ -134,10 +134,13 @@ class MarketFeed:
         self._closing = asyncio.get_running_loop().create_task(self.feed.stop())
 
     async def close(self) -> None:
-        """Deliver what was published and disconnect."""
-        await self.publisher.close()
-        if self.subscriptions is not None:
-            await self.subscriptions.close()
+        """Deliver what was published and disconnect (the definitions' group is left even when
+        the delivery fails)."""
+        try:
+            await self.publisher.close()
+        finally:
+            if self.subscriptions is not None:
+                await self.subscriptions.close()
 
 
 def _wanted(subscriptions: Runtime) -> list[int]:

@@ -10,7 +10,6 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from prometheus_client import REGISTRY
 
-from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.core.events import EventDecodeError
 from alpha_panda.core.streaming import TransientError
 from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
@@ -21,31 +20,11 @@ from tests.integration.core.processors import (
     FAST_RETRY,
     Relay,
     Source,
-    ledger_pool,
     running,
-    settings_for,
     tick,
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def env(kafka_bootstrap, postgres_dsn, redis_url, unique):
-    """Topics under a unique prefix, a ledger pool, and a settings factory."""
-    pool = await ledger_pool(postgres_dsn)
-
-    def settings(service: str):
-        return settings_for(service, unique, kafka_bootstrap, postgres_dsn, redis_url)
-
-    topics = settings("probe").topics
-    await ensure_topics(kafka_bootstrap, topics, TopicConfig(partitions=4))
-
-    def ledger(service: str) -> PostgresCheckpoints:
-        return PostgresCheckpoints(pool, settings(service).consumer_group)
-
-    yield settings, topics, ledger
-    await pool.close()
 
 
 async def test_topic_bootstrap_is_idempotent(env, kafka_bootstrap):

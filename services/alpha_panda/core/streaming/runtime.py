@@ -153,10 +153,18 @@ class Runtime:
         self._stopping.set()
 
     async def close(self) -> None:
-        """Deliver what was emitted, finish the checkpoint, leave the group and disconnect."""
-        await self._checkpoints.finish()
-        await self.publisher.close()
-        await self.consumer.stop()
+        """Deliver what was emitted, finish the checkpoint, leave the group and disconnect.
+
+        The group is left even when the checkpoint cannot be finished (its database is down):
+        a member left behind would keep heartbeating and holding partitions nobody reads.
+        """
+        try:
+            await self._checkpoints.finish()
+        finally:
+            try:
+                await self.publisher.close()
+            finally:
+                await self.consumer.stop()
 
     async def checkpoint(self) -> None:
         """Make everything handled so far durable and commit its offsets; return when done."""
