@@ -159,9 +159,13 @@ def strategy_summary(
 
 
 async def publish_figures(
-    client: redis.Redis, prefix: str, strategies: list[StrategySummary], last_price: str
+    client: redis.Redis,
+    prefix: str,
+    strategies: list[StrategySummary],
+    last_price: str,
+    as_of: datetime | None = None,
 ) -> None:
-    """Write the cache as the portfolio manager does after a batch."""
+    """Write the cache as the portfolio manager does after a batch (at exchange time `as_of`)."""
     realized = sum((s.realized_pnl for s in strategies), Decimal(0))
     unrealized = sum((s.unrealized_pnl for s in strategies), Decimal(0))
     charges = sum((s.charges for s in strategies), Decimal(0))
@@ -189,7 +193,9 @@ async def publish_figures(
         unrealized_pnl=(Decimal(last_price) - Decimal(250)) * 10,
         charges=Decimal("1.50"),
     )
-    await PortfolioCache(client, Namespace.PAPER, prefix).publish(summary, strategies, [position])
+    await PortfolioCache(client, Namespace.PAPER, prefix).publish(
+        summary, strategies, [position], as_of=as_of
+    )
 
 
 async def book_orders(pool: asyncpg.Pool, orders: list[tuple]) -> None:

@@ -117,7 +117,18 @@ async def _seed(settings, redis_url: str) -> None:
     await cache.aclose()
 
 
-NAMESPACE_VIEWS = ("portfolio", "positions", "orders", "fills", "pnl", "services", "broker-session")
+NAMESPACE_VIEWS = (
+    "portfolio",
+    "positions",
+    "orders",
+    "fills",
+    "pnl",
+    "pnl/curve",
+    "rejections",
+    "dead-letters",
+    "services",
+    "broker-session",
+)
 
 
 def _namespace_cases(viewer: dict[str, str]) -> list[Case]:
@@ -161,6 +172,8 @@ def _account_cases(
 ) -> list[Case]:
     token = "/api/v1/auth/token"
     letters = "/api/v1/dead-letters"
+    replay = "/api/v1/dead-letters/replay"
+    instruments = "/api/v1/instruments"
     good = {"username": "viewer", "password": PASSWORDS[Role.VIEWER]}
     wrong = {"username": "trader", "password": "not-the-password"}
     return [
@@ -178,6 +191,13 @@ def _account_cases(
         Case("GET", letters, 403, f"{letters}?topic={{dlq}}", trader),
         Case("GET", letters, 404, f"{letters}?topic=elsewhere.orders.placed.dlq", admin),
         Case("GET", letters, 422, f"{letters}?topic=paper.orders.placed", admin),
+        Case("POST", replay, 200, f"{replay}?topic={{dlq}}", admin),
+        Case("POST", replay, 401, f"{replay}?topic={{dlq}}"),
+        Case("POST", replay, 403, f"{replay}?topic={{dlq}}", trader),
+        Case("POST", replay, 404, f"{replay}?topic=elsewhere.orders.placed.dlq", admin),
+        Case("POST", replay, 422, f"{replay}?topic=paper.orders.placed", admin),
+        Case("GET", instruments, 401, f"{instruments}?token=738561"),
+        Case("GET", instruments, 422, f"{instruments}?token=0", viewer),
     ]
 
 
@@ -234,6 +254,19 @@ async def test_every_documented_response_is_sent_and_every_sent_response_is_docu
         )
         exchanged.append((session, await _send(api, session)))
 
+    with_token = settings.model_copy(
+        update={"kite_access_token": SecretStr(simulator.login().access_token)}
+    )
+    async with opened_api(with_token) as wired, _client(wired.app) as api:
+        case = Case(
+            "GET",
+            "/api/v1/instruments",
+            200,
+            "/api/v1/instruments?token=738561",
+            await login(api, Role.VIEWER),
+        )
+        exchanged.append((case, await _send(api, case)))
+
     wired = await WiredApi.open(settings, auth_settings(), unready, SecretScrubber())
     try:
         async with _client(wired.app) as api:
@@ -270,6 +303,14 @@ def _outage_cases(tokens: list[dict[str, str]], request_token: str) -> list[Case
         Case("GET", "/api/v1/health", 503, "/api/v1/health", viewer),
         Case("GET", "/api/v1/strategies", 503, "/api/v1/strategies", viewer),
         Case("GET", "/api/v1/dead-letters", 503, "/api/v1/dead-letters?topic=x.dlq", admin),
+        Case(
+            "POST",
+            "/api/v1/dead-letters/replay",
+            503,
+            "/api/v1/dead-letters/replay?topic=x.dlq",
+            admin,
+        ),
+        Case("GET", "/api/v1/instruments", 503, "/api/v1/instruments?token=738561", viewer),
         Case(
             "POST",
             "/api/v1/auth/token",
