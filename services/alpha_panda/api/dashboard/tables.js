@@ -40,7 +40,7 @@ export function renderStrategies(pnl, strategies, onToggle) {
 export function renderPositions(positions) {
   fillRows("#positions", positions, (p) => [
     cell(p.strategy_id),
-    cell(instrument(p.instrument_token), "instrument"),
+    cell(instrument(p.instrument_token)),
     number(p.quantity),
     number(p.average_price),
     number(p.last_price),
@@ -53,7 +53,7 @@ export function renderOrders(orders) {
   fillRows("#orders", orders, (o) => [
     cell(istTime(o.placed_at)),
     cell(o.strategy_id),
-    cell(instrument(o.instrument_token), "instrument"),
+    cell(instrument(o.instrument_token)),
     cell(o.side),
     number(o.quantity),
     number(o.filled_quantity),
@@ -67,7 +67,7 @@ export function renderRejections(rejections) {
   fillRows("#rejections", rejections, (r) => [
     cell(istTime(r.generated_at)),
     cell(r.strategy_id, "strategy"),
-    cell(instrument(r.instrument_token), "instrument"),
+    cell(instrument(r.instrument_token)),
     cell(r.side),
     number(r.quantity),
     cell(r.rule, "rule"),
