@@ -12,8 +12,6 @@ import pytest
 import redis.asyncio as redis
 from pydantic import SecretStr
 
-from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
-from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.auth.roles import Role
 from alpha_panda.core.events import EventType, decode
@@ -26,14 +24,13 @@ from kite_sim.simulator import KiteSimulator, SimulatorConfig
 from tests.conftest import eventually
 from tests.integration.api.stack import (
     api_settings,
+    dead_lettering,
     login,
     opened_api,
     publish_figures,
-    seed_strategies,
-    seed_users,
     strategy_summary,
 )
-from tests.integration.core.processors import Relay, Source, running, settings_for, tick
+from tests.integration.core.processors import Source, running, tick
 
 pytestmark = pytest.mark.integration
 
@@ -58,15 +55,6 @@ async def settings(simulator, unique, kafka_bootstrap, postgres_dsn, redis_url):
         kite_root=simulator.urls.rest,
         kite_access_token=simulator.login().access_token,
     )
-
-
-@pytest.fixture
-async def pool(settings):
-    pool = await connect(settings.postgres_dsn.get_secret_value())
-    await seed_users(pool)
-    await seed_strategies(settings, pool)
-    yield pool
-    await pool.close()
 
 
 def client_of(app) -> httpx.AsyncClient:
@@ -176,25 +164,7 @@ async def test_the_pnl_curve_keeps_one_point_per_step_of_exchange_time_per_day(
 async def test_dead_letters_show_their_reason_to_viewers_and_only_admins_replay_them(
     api, settings, pool, unique
 ):
-    failing_settings = settings_for(
-        "failing",
-        unique,
-        settings.kafka_bootstrap,
-        settings.postgres_dsn.get_secret_value(),
-        settings.redis_url.get_secret_value(),
-    )
     topic = settings.topics.orders_placed
-
-    def refuse(_event) -> None:
-        raise ValueError("order for an instrument nobody subscribed")
-
-    failing = Relay(
-        failing_settings,
-        PostgresCheckpoints(pool, failing_settings.consumer_group),
-        inputs=[topic],
-        fail=refuse,
-    )
-    source = Source(failing_settings)
     viewer, trader, admin = [await login(api, role) for role in Role]
     listed: list[dict] = []
 
@@ -202,7 +172,8 @@ async def test_dead_letters_show_their_reason_to_viewers_and_only_admins_replay_
         listed[:] = (await api.get("/api/v1/paper/dead-letters", headers=viewer)).json()
         return len(listed) == 1
 
-    async with running(failing, source):
+    refusal = "order for an instrument nobody subscribed"
+    async with dead_lettering(settings, pool, unique, topic, refusal) as (source, _):
         sent = await source.publish(topic, [tick(RELIANCE, 1)])
         await eventually(listed_once, what="the dead letter in the namespace's list")
 
@@ -215,7 +186,7 @@ async def test_dead_letters_show_their_reason_to_viewers_and_only_admins_replay_
 
     letter = listed[0]
     assert (letter["topic"], letter["dead_letter_topic"]) == (topic, dlq(topic))
-    assert letter["error_message"] == "order for an instrument nobody subscribed"
+    assert letter["error_message"] == refusal
     assert letter["error_class"] == "ValueError" and letter["value"] is None
     assert refused.status_code == 403
     assert refused.json() == {"detail": "this action needs the admin role"}
