@@ -49,11 +49,15 @@ def instruments_loader(settings: Settings) -> InstrumentsLoader | None:
 
 
 class InstrumentDirectory:
-    """Look up instruments by token in the day's instruments master, loaded on first use."""
+    """Look up instruments by token in the day's instruments master, loaded on first use.
+
+    `loader` is asked for a loader each time a day's master is loaded, so a token file
+    renewed after 06:00 IST is read again.
+    """
 
     def __init__(
         self,
-        loader: InstrumentsLoader | None,
+        loader: Callable[[], InstrumentsLoader | None],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._loader = loader
@@ -69,23 +73,26 @@ class InstrumentDirectory:
 
         Raises `InstrumentsUnavailableError` when the day's master cannot be loaded.
         """
-        if self._loader is None:
+        if not await self._load_today():
             return []
-        await self._load_today(self._loader)
         listed = (self._by_token.get(token) for token in dict.fromkeys(tokens))
         return [_view(item) for item in listed if item is not None]
 
-    async def _load_today(self, loader: InstrumentsLoader) -> None:
+    async def _load_today(self) -> bool:
+        """Load the day's master unless loaded; return False when no Kite is configured."""
         now = self._clock()
         day = ist_date(now)
         if day == self._day:
-            return
+            return True
         async with self._lock:
             if day == self._day:
-                return
+                return True
             if self._failed_at is not None and time.monotonic() - self._failed_at < RETRY_SECONDS:
                 raise InstrumentsUnavailableError("the instruments master is unavailable")
             try:
+                loader = self._loader()
+                if loader is None:
+                    return False
                 instruments = await loader.load(now)
             except (InstrumentsError, aiohttp.ClientError, OSError) as error:
                 self._failed_at = time.monotonic()
@@ -93,6 +100,7 @@ class InstrumentDirectory:
                 raise InstrumentsUnavailableError("the instruments master is unavailable") from None
             self._by_token = {item.instrument_token: item for item in instruments}
             self._day, self._failed_at = day, None
+            return True
 
 
 def _view(item: Instrument) -> InstrumentView:

@@ -104,7 +104,7 @@ class WiredApi:
                 prefix=settings.topic_prefix,
             ),
             readiness=CachedReadiness(registry),
-            instruments=InstrumentDirectory(instruments_loader(settings)),
+            instruments=InstrumentDirectory(lambda: instruments_loader(settings)),
             dead_letter_replay=DeadLetterReplay(
                 settings.kafka_bootstrap, settings.group_prefix, settings.topic_prefix
             ),
