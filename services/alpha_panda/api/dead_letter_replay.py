@@ -5,18 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alpha_panda.core.streaming.dead_letters import replay_dead_letters, replay_group
-from alpha_panda.core.topics import TopicMap, is_dlq, original_of
-from alpha_panda.domain.values import Namespace
-
-
-def platform_dead_letter_topics(prefix: str) -> frozenset[str]:
-    """Return every `.dlq` topic of the deployment, of each namespace and the market's."""
-    return frozenset(
-        topic
-        for namespace in Namespace
-        for topic in TopicMap(namespace, prefix).all_topics()
-        if is_dlq(topic)
-    )
+from alpha_panda.core.topics import dead_letter_topics, original_of
 
 
 class DeadLetterReplay:
@@ -30,7 +19,7 @@ class DeadLetterReplay:
     def __init__(self, bootstrap: str, group_prefix: str, topic_prefix: str) -> None:
         self._bootstrap = bootstrap
         self._group = replay_group(group_prefix)
-        self._topics = platform_dead_letter_topics(topic_prefix)
+        self._topics = dead_letter_topics(topic_prefix)
         self._lock = asyncio.Lock()
 
     async def replay(self, dead_letter_topic: str, limit: int) -> int | None:

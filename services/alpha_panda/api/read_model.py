@@ -15,7 +15,6 @@ import redis.asyncio as redis
 from alpha_panda.adapters.postgres.ledger_reader import LedgerOrder, LedgerReader
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.adapters.redis.service_health import ServiceHealth, ServiceHealthBoard
-from alpha_panda.api.dead_letter_replay import platform_dead_letter_topics
 from alpha_panda.api.schemas import (
     DeadLetterView,
     OrderStatus,
@@ -25,7 +24,7 @@ from alpha_panda.api.schemas import (
 )
 from alpha_panda.api.topic_reads import TopicReader, dead_letter_view
 from alpha_panda.core.streaming.dead_letters import read_dead_letters
-from alpha_panda.core.topics import TopicMap, original_of
+from alpha_panda.core.topics import TopicMap, dead_letter_topics, original_of
 from alpha_panda.domain.execution import order_tag
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
@@ -53,7 +52,7 @@ class StoreReadModel:
     ) -> None:
         self._ledger = ledger
         self._bootstrap = kafka_bootstrap
-        self._dead_letter_topics = platform_dead_letter_topics(prefix)
+        self._dead_letter_topics = dead_letter_topics(prefix)
         self._caches = {ns: PortfolioCache(client, ns, prefix) for ns in Namespace}
         self._boards = {ns: ServiceHealthBoard(client, ns, prefix) for ns in Namespace}
         self._readers = {ns: TopicReader(kafka_bootstrap, TopicMap(ns, prefix)) for ns in Namespace}
