@@ -33,6 +33,8 @@ SCREENSHOTS = ROOT / "artifacts" / "dashboard-session"
 PAUSED = "momentum-large-caps"
 LIVE_MS = 30_000
 TOKEN_TEXT = re.compile(r"#?\d{4,}")
+SIGNAL_READERS = ("risk-manager", "portfolio-manager")
+"""The services of a session that read `signals.raw`, each in its own consumer group."""
 IST_LEGEND = re.compile(r"^\d{2} [A-Z][a-z]{2} (\d{2}):(\d{2}):\d{2}$")
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser, needs_chromium]
@@ -175,23 +177,30 @@ async def test_the_dashboard_follows_a_paper_session_and_its_pause_stops_the_str
         await publisher.send_record(topics.signals_raw, b"bad", b"{not an event", [])
     finally:
         await publisher.close()
-    letter = trader.locator("#dead-letters tbody tr", has_text=topics.signals_raw)
-    await expect(letter.first.locator(".reason")).not_to_be_empty(timeout=LIVE_MS)
+    letters = trader.locator("#dead-letters tbody tr", has_text=topics.signals_raw)
+    await expect(letters.first.locator(".reason")).to_contain_text(
+        "EventDecodeError", timeout=LIVE_MS
+    )
     await expect(trader.locator("#replay-actions button")).to_have_count(0)
     admin = await log_in(
         browser, session.dashboard_url, "admin", await add_admin(infra, session.database)
     )
     replay = admin.locator(f'#replay-actions button[data-topic="{dlq(topics.signals_raw)}"]')
     await expect(replay).to_be_visible(timeout=LIVE_MS)
+    # Each service reading the topic dead-lettered it once.
+    failed = admin.locator("#dead-letters tbody tr", has_text=topics.signals_raw)
+    await expect(failed).to_have_count(len(SIGNAL_READERS), timeout=LIVE_MS)
+    for reader in SIGNAL_READERS:
+        await expect(failed.filter(has_text=f"{session.prefix}{reader}")).to_have_count(1)
     await shot(admin, "3-admin-dead-letters.png")
     await replay.click()
     await expect(admin.locator("#replay-result")).to_have_text(
-        f"Replayed 1 record(s) of {dlq(topics.signals_raw)} onto their source topic."
+        f"Replayed {len(SIGNAL_READERS)} record(s) of {dlq(topics.signals_raw)} onto their source"
+        " topic."
     )
-    # Replayed onto its topic, it fails again and is dead-lettered once more.
-    await expect(
-        admin.locator("#dead-letters tbody tr", has_text=topics.signals_raw)
-    ).to_have_count(2, timeout=LIVE_MS)
+    # Back on its topic, each copy fails again wherever it is read and is dead-lettered again.
+    readers = len(SIGNAL_READERS)
+    await expect(failed).to_have_count(readers + readers * readers, timeout=LIVE_MS)
 
     code = await session.stop()
     assert code == 0, session.output
