@@ -15,8 +15,7 @@ async def read_latest(
     """Return up to `per_partition` of the newest records of each partition of `topics`.
 
     One consumer without a group reads them all, from `per_partition` before each partition's
-    end offset up to that end; records written meanwhile are left for the next read. Topics
-    that do not exist yet contribute nothing.
+    end offset as it was when asked. Topics that do not exist contribute nothing.
     """
     consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()  # subscribed without a group: loads the topics' metadata
