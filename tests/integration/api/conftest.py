@@ -9,7 +9,30 @@ import pytest
 
 from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.core.settings import Settings
-from tests.integration.api.stack import seed_strategies, seed_users
+from kite_sim.simulator import KiteSimulator, SimulatorConfig
+from tests.integration.api.stack import api_settings, seed_strategies, seed_users
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[KiteSimulator]:
+    """The Kite simulator, its user AP0042."""
+    async with KiteSimulator(SimulatorConfig(user_id="AP0042")) as sim:
+        yield sim
+
+
+@pytest.fixture
+def kite_settings(
+    simulator: KiteSimulator, unique: str, kafka_bootstrap: str, postgres_dsn: str, redis_url: str
+) -> Settings:
+    """The API's settings on the real stores, with the simulator as its Kite (no session)."""
+    return api_settings(
+        unique,
+        kafka_bootstrap,
+        postgres_dsn,
+        redis_url,
+        kite_api_key=simulator.api_key,
+        kite_root=simulator.urls.rest,
+    )
 
 
 @pytest.fixture

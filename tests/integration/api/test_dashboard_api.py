@@ -20,10 +20,8 @@ from alpha_panda.core.streaming.recent import read_latest
 from alpha_panda.core.topics import dlq
 from alpha_panda.domain.signals import RejectedSignal, Signal
 from alpha_panda.domain.values import IST, Namespace, Side
-from kite_sim.simulator import KiteSimulator, SimulatorConfig
 from tests.conftest import eventually
 from tests.integration.api.stack import (
-    api_settings,
     dead_lettering,
     login,
     opened_api,
@@ -39,22 +37,10 @@ SESSION_DAY = datetime(2026, 11, 23, 9, 15, tzinfo=IST)
 
 
 @pytest.fixture
-async def simulator() -> AsyncIterator[KiteSimulator]:
-    async with KiteSimulator(SimulatorConfig()) as sim:
-        yield sim
-
-
-@pytest.fixture
-async def settings(simulator, unique, kafka_bootstrap, postgres_dsn, redis_url):
-    return api_settings(
-        unique,
-        kafka_bootstrap,
-        postgres_dsn,
-        redis_url,
-        kite_api_key=simulator.api_key,
-        kite_root=simulator.urls.rest,
-        kite_access_token=simulator.login().access_token,
-    )
+def settings(kite_settings, simulator):
+    """The API with a session on the simulator, so it can read the instruments master."""
+    token = SecretStr(simulator.login().access_token)
+    return kite_settings.model_copy(update={"kite_access_token": token})
 
 
 def client_of(app) -> httpx.AsyncClient:

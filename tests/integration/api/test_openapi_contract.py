@@ -9,7 +9,7 @@ exercised statuses must be exactly the documented ones.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,7 +27,6 @@ from alpha_panda.auth.roles import Role
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.topics import dlq
 from chaos.servers import PostgresServer, RedisServer, free_port
-from kite_sim.simulator import KiteSimulator, SimulatorConfig
 from tests.conftest import eventually
 from tests.integration.api.openapi_contract import Contract, documented_responses
 from tests.integration.api.stack import (
@@ -59,21 +58,8 @@ class Case:
 
 
 @pytest.fixture
-async def simulator() -> AsyncIterator[KiteSimulator]:
-    async with KiteSimulator(SimulatorConfig(user_id="AP0042")) as sim:
-        yield sim
-
-
-@pytest.fixture
-def settings(simulator, unique, kafka_bootstrap, postgres_dsn, redis_url):
-    return api_settings(
-        unique,
-        kafka_bootstrap,
-        postgres_dsn,
-        redis_url,
-        kite_api_key=simulator.api_key,
-        kite_root=simulator.urls.rest,
-    )
+def settings(kite_settings):
+    return kite_settings
 
 
 @pytest.fixture
