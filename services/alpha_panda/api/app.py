@@ -12,6 +12,7 @@ from alpha_panda.api.routes import (
     dashboard,
     dead_letters,
     health,
+    instruments,
     status,
     strategies,
     trading,
@@ -35,6 +36,7 @@ def create_app(dependencies: ApiDependencies) -> FastAPI:
         trading.router,
         status.router,
         dead_letters.router,
+        instruments.router,
         dashboard.router,
     ):
         app.include_router(router)

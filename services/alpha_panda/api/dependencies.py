@@ -9,6 +9,8 @@ from fastapi import Request
 from alpha_panda.api.ports import (
     BrokerLogin,
     BrokerSessions,
+    DeadLetterReplayer,
+    InstrumentMaster,
     LoginThrottle,
     StrategyRepository,
     TradingReadModel,
@@ -28,6 +30,8 @@ class ApiDependencies:
     strategies: StrategyRepository
     read_model: TradingReadModel
     readiness: CachedReadiness
+    instruments: InstrumentMaster
+    dead_letter_replay: DeadLetterReplayer
     broker_login: BrokerLogin | None = None
     """Set only where the login callback is enabled (the API process of a live namespace)."""
     broker_sessions: BrokerSessions | None = None

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
 from typing import Protocol
 
 from alpha_panda.adapters.redis.service_health import ServiceHealth
-from alpha_panda.api.schemas import BrokerSessionStatus, DeadLetterView, OrderView, StrategyView
+from alpha_panda.api.schemas import (
+    BrokerSessionStatus,
+    DeadLetterView,
+    InstrumentView,
+    OrderView,
+    PnlCurve,
+    RejectionView,
+    StrategyView,
+)
 from alpha_panda.auth.broker_session import BrokerSession
 from alpha_panda.auth.roles import Role
 from alpha_panda.domain.orders import OrderFilled
@@ -52,6 +62,20 @@ class TradingReadModel(Protocol):
         """Return profit and loss per strategy."""
         ...
 
+    async def pnl_curve(self, namespace: Namespace, day: date | None) -> PnlCurve:
+        """Return the net P&L curve of an IST trading day (by default the latest one)."""
+        ...
+
+    async def rejections(self, namespace: Namespace, limit: int) -> list[RejectionView]:
+        """Return the risk manager's most recent rejections first."""
+        ...
+
+    async def namespace_dead_letters(
+        self, namespace: Namespace, limit: int
+    ) -> list[DeadLetterView]:
+        """Return the newest dead letters of the namespace's topics first, without payloads."""
+        ...
+
     async def dead_letters(self, topic: str, limit: int) -> list[DeadLetterView] | None:
         """Return up to `limit` records of one dead-letter topic, oldest first.
 
@@ -61,6 +85,22 @@ class TradingReadModel(Protocol):
 
     async def services(self, namespace: Namespace) -> list[ServiceHealth]:
         """Return the last readiness report of every service that reported recently."""
+        ...
+
+
+class InstrumentMaster(Protocol):
+    """Names instruments: trading symbol and exchange of a token."""
+
+    async def lookup(self, tokens: Iterable[int]) -> list[InstrumentView]:
+        """Return the listed instruments among `tokens`; unlisted ones are left out."""
+        ...
+
+
+class DeadLetterReplayer(Protocol):
+    """Puts dead letters back on the topic they failed on."""
+
+    async def replay(self, dead_letter_topic: str, limit: int) -> int | None:
+        """Replay records not replayed before; None when the topic is none of the platform's."""
         ...
 
 

@@ -1,20 +1,30 @@
 """The API's read model over the stores the pipeline writes: Redis, the PostgreSQL ledger, Kafka.
 
-Portfolio figures come from the portfolio manager's Redis cache (rebuilt after every batch),
-the services' readiness from the health board they report to in Redis;
-orders and fills from the ledger tables; dead letters straight from their `.dlq` topic.
+Portfolio figures and the day's P&L curve come from the portfolio manager's Redis cache
+(rebuilt after every batch), the services' readiness from the health board they report to in
+Redis; orders and fills from the ledger tables; risk rejections and dead letters straight from
+their topics.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 import redis.asyncio as redis
 
 from alpha_panda.adapters.postgres.ledger_reader import LedgerOrder, LedgerReader
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.adapters.redis.service_health import ServiceHealth, ServiceHealthBoard
-from alpha_panda.api.schemas import DeadLetterView, OrderStatus, OrderView
-from alpha_panda.core.streaming.dead_letters import DeadLetter, read_dead_letters
-from alpha_panda.core.topics import TopicMap, is_dlq, original_of
+from alpha_panda.api.schemas import (
+    DeadLetterView,
+    OrderStatus,
+    OrderView,
+    PnlCurve,
+    RejectionView,
+)
+from alpha_panda.api.topic_reads import TopicReader, dead_letter_view
+from alpha_panda.core.streaming.dead_letters import read_dead_letters
+from alpha_panda.core.topics import TopicMap, dead_letter_topics, original_of
 from alpha_panda.domain.execution import order_tag
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
@@ -42,14 +52,10 @@ class StoreReadModel:
     ) -> None:
         self._ledger = ledger
         self._bootstrap = kafka_bootstrap
-        self._dead_letter_topics = {
-            topic
-            for namespace in Namespace
-            for topic in TopicMap(namespace, prefix).all_topics()
-            if is_dlq(topic)
-        }
+        self._dead_letter_topics = dead_letter_topics(prefix)
         self._caches = {ns: PortfolioCache(client, ns, prefix) for ns in Namespace}
         self._boards = {ns: ServiceHealthBoard(client, ns, prefix) for ns in Namespace}
+        self._readers = {ns: TopicReader(kafka_bootstrap, TopicMap(ns, prefix)) for ns in Namespace}
 
     async def portfolio(self, namespace: Namespace) -> NamespaceSummary | None:
         """Return the cached namespace summary, or None before the first fill."""
@@ -63,6 +69,15 @@ class StoreReadModel:
     async def pnl(self, namespace: Namespace) -> list[StrategySummary]:
         """Return the cached P&L of every strategy, ordered by strategy id."""
         return await self._caches[namespace].strategies()
+
+    async def pnl_curve(self, namespace: Namespace, day: date | None) -> PnlCurve:
+        """Return the cached net P&L curve of `day`, by default of the latest day with one."""
+        cache = self._caches[namespace]
+        if day is None:
+            days = await cache.curve_days()
+            day = days[-1] if days else None
+        points = await cache.curve(day) if day is not None else []
+        return PnlCurve(namespace=namespace, day=day, points=points)
 
     async def orders(
         self, namespace: Namespace, strategy_id: str | None, limit: int
@@ -86,7 +101,17 @@ class StoreReadModel:
         if topic not in self._dead_letter_topics:
             return None
         letters = await read_dead_letters(self._bootstrap, original_of(topic), limit)
-        return [_dead_letter(letter) for letter in letters]
+        return [dead_letter_view(letter) for letter in letters]
+
+    async def namespace_dead_letters(
+        self, namespace: Namespace, limit: int
+    ) -> list[DeadLetterView]:
+        """Return the newest dead letters of the namespace's topics, without payloads."""
+        return await self._readers[namespace].dead_letters(limit)
+
+    async def rejections(self, namespace: Namespace, limit: int) -> list[RejectionView]:
+        """Return the risk manager's newest rejections in the namespace."""
+        return await self._readers[namespace].rejections(limit)
 
     async def services(self, namespace: Namespace) -> list[ServiceHealth]:
         """Return the services' last readiness reports from the health board."""
@@ -106,6 +131,7 @@ def _order(order: LedgerOrder) -> OrderView:
         placed_at=order.placed_at,
         status=_status(order.ledger_status, order.quantity, order.filled_quantity),
         filled_quantity=order.filled_quantity,
+        reason=order.reason,
     )
 
 
@@ -117,22 +143,3 @@ def _status(ledger_status: str, quantity: int, filled: int) -> OrderStatus:
     if filled > 0:
         return OrderStatus.PARTIALLY_FILLED
     return LEDGER_STATUS[ledger_status]
-
-
-def _text(raw: bytes | None) -> str | None:
-    return None if raw is None else raw.decode("utf-8", errors="replace")
-
-
-def _dead_letter(letter: DeadLetter) -> DeadLetterView:
-    return DeadLetterView(
-        topic=letter.topic,
-        partition=letter.partition,
-        offset=letter.offset,
-        error_class=letter.error_class,
-        error_message=letter.error_message,
-        attempts=letter.attempts,
-        consumer_group=letter.consumer_group,
-        failed_at=letter.failed_at,
-        key=_text(letter.key),
-        value=_text(letter.value),
-    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from alpha_panda.auth.broker_session import SessionSource
 from alpha_panda.auth.users import USERNAME_PATTERN
 from alpha_panda.domain.orders import OrderPlaced
-from alpha_panda.domain.values import Namespace, UtcDatetime
+from alpha_panda.domain.portfolio.summary import PnlPoint
+from alpha_panda.domain.values import Namespace, Side, UtcDatetime
 
 STRATEGY_NAME = r"^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$"
 """What a strategy id looks like (a Kubernetes resource name); anything else is a 422."""
@@ -29,6 +31,49 @@ class OrderView(OrderPlaced):
 
     status: OrderStatus
     filled_quantity: int = Field(default=0, ge=0)
+    reason: str | None = Field(default=None, description="why it failed, when it did")
+
+
+class RejectionView(BaseModel):
+    """A signal the risk manager refused: which rule refused it and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    decided_at: UtcDatetime
+    strategy_id: str
+    instrument_token: int
+    side: Side
+    quantity: int
+    generated_at: UtcDatetime = Field(description="the exchange time of the signal")
+    rule: str = Field(description="the rule's name, e.g. unknown_strategy, max_orders_per_day")
+    reason: str
+
+
+class InstrumentView(BaseModel):
+    """An instrument of the broker's instruments master: its trading symbol and exchange."""
+
+    model_config = ConfigDict(frozen=True)
+
+    instrument_token: int
+    tradingsymbol: str
+    exchange: str
+    name: str
+
+
+class PnlCurve(BaseModel):
+    """A namespace's net P&L over one IST trading day, per strategy and in total."""
+
+    namespace: Namespace
+    day: date | None = Field(description="the IST trading day; None before the first point")
+    points: list[PnlPoint]
+
+
+class ReplayResult(BaseModel):
+    """How many dead letters of a topic were put back on their source topic."""
+
+    topic: str
+    replayed: int
 
 
 class StrategyView(BaseModel):
@@ -48,7 +93,8 @@ class DeadLetterView(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    topic: str
+    topic: str = Field(description="the topic the record failed on")
+    dead_letter_topic: str = Field(description="where it waits: what replay takes")
     partition: int
     offset: int
     error_class: str

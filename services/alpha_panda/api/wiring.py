@@ -17,7 +17,9 @@ from alpha_panda.adapters.redis.login_attempts import LoginLimits, RedisLoginThr
 from alpha_panda.api.app import create_app
 from alpha_panda.api.broker_login import broker_login
 from alpha_panda.api.broker_sessions import KnownBrokerSessions
+from alpha_panda.api.dead_letter_replay import DeadLetterReplay
 from alpha_panda.api.dependencies import ApiDependencies
+from alpha_panda.api.instruments import InstrumentDirectory, instruments_loader
 from alpha_panda.api.metrics import instrument
 from alpha_panda.api.read_model import StoreReadModel
 from alpha_panda.api.strategy_control import StrategyControl
@@ -102,6 +104,10 @@ class WiredApi:
                 prefix=settings.topic_prefix,
             ),
             readiness=CachedReadiness(registry),
+            instruments=InstrumentDirectory(lambda: instruments_loader(settings)),
+            dead_letter_replay=DeadLetterReplay(
+                settings.kafka_bootstrap, settings.group_prefix, settings.topic_prefix
+            ),
             broker_login=login,
             broker_sessions=KnownBrokerSessions(
                 settings.namespace, settings.access_token, _session_store(settings, auth, client)

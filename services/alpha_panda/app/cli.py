@@ -19,7 +19,11 @@ from alpha_panda.auth.user_commands import configure_users_parser, run_users_com
 from alpha_panda.auth.users import UserError, UserStore
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.settings import Settings, SettingsError, load_settings
-from alpha_panda.core.streaming.dead_letters import read_dead_letters, replay_dead_letters
+from alpha_panda.core.streaming.dead_letters import (
+    read_dead_letters,
+    replay_dead_letters,
+    replay_group,
+)
 from alpha_panda.domain.values import Namespace
 from alpha_panda.status.command import configure_status_parser, run_status
 
@@ -143,9 +147,11 @@ async def _reconcile(settings: Settings, pool: asyncpg.Pool) -> int:
 
 async def _dlq(arguments: argparse.Namespace, settings: Settings) -> int:
     if arguments.action == "replay":
-        group = f"{settings.group_prefix}.dlq-replay"
         count = await replay_dead_letters(
-            settings.kafka_bootstrap, arguments.topic, replay_group=group, limit=arguments.limit
+            settings.kafka_bootstrap,
+            arguments.topic,
+            replay_group=replay_group(settings.group_prefix),
+            limit=arguments.limit,
         )
         print(f"replayed {count} record(s) onto {arguments.topic}")
         return 0

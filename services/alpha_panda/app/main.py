@@ -65,8 +65,10 @@ def feed_check(supervisor: Supervisor) -> HealthCheck:
             raise CheckFailed("the feed is not running")
         if not feed.ready:
             raise CheckFailed(feed.feed.failure or "feed connections not all subscribed")
+        shards = feed.feed.shards
         overflow = f"; {len(feed.feed.overflow)} over Kite's limits" if feed.feed.overflow else ""
-        return f"{len(feed.feed.shards)} connection(s) subscribed{overflow}"
+        subscribed = sum(len(shard) for shard in shards)
+        return f"{len(shards)} connection(s), {subscribed} instrument(s) subscribed{overflow}"
 
     return HealthCheck("market-feed", probe, "check the Kite session and network")
 

@@ -99,6 +99,16 @@ class TopicMap:
         return main + [dlq(topic) for topic in main]
 
 
+def dead_letter_topics(prefix: str = "") -> frozenset[str]:
+    """Return every `.dlq` topic of a deployment: each namespace's and the market topic's."""
+    return frozenset(
+        topic
+        for namespace in Namespace
+        for topic in TopicMap(namespace, prefix).all_topics()
+        if is_dlq(topic)
+    )
+
+
 def is_compacted(topic: str) -> bool:
     """Tell whether a topic keeps only the latest record per key (the strategy definitions)."""
     return topic.endswith(".strategies")

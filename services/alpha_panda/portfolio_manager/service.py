@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.core.events import EventEnvelope, EventType
 from alpha_panda.core.streaming import NOTHING, Outputs, Snapshot, Subscription
@@ -31,6 +33,8 @@ class PortfolioManager:
         self._booked = False
         self.marked = False
         """Whether positions or P&L moved since the read cache was last published."""
+        self.as_of: datetime | None = None
+        """The latest exchange time of a tick marked or a fill booked: the P&L curve's clock."""
 
     def restore(self, snapshot: Snapshot | None) -> None:
         """Restore positions and booked fill ids saved by a previous run."""
@@ -53,6 +57,7 @@ class PortfolioManager:
         if isinstance(data, Tick):
             self.portfolio.mark(data)
             self.marked = True
+            self._advance(data.exchange_timestamp)
             return NOTHING
         if isinstance(data, Signal):
             self.portfolio.note_signal(data)
@@ -61,6 +66,7 @@ class PortfolioManager:
         if isinstance(data, OrderFilled):
             if not self.portfolio.apply_fill(data):
                 return NOTHING  # booked before, under another event id
+            self._advance(data.filled_at)
         elif isinstance(data, OrderPlaced):
             self.portfolio.note_order(data)
         elif not isinstance(data, OrderFailed):
@@ -70,8 +76,12 @@ class PortfolioManager:
         entry = LedgerEntry(namespace=namespace, event_id=event.id, event=data)
         return Outputs(records=[entry])
 
+    def _advance(self, instant: datetime) -> None:
+        if self.as_of is None or instant > self.as_of:
+            self.as_of = instant
+
     async def publish_view(self, cache: PortfolioCache) -> None:
-        """Publish summaries and positions to the read cache if they moved."""
+        """Publish summaries and positions, and the curve's point at `as_of`, if they moved."""
         if not self.marked:
             return
         self.marked = False
@@ -80,4 +90,5 @@ class PortfolioManager:
             portfolio.namespace_summary(),
             [portfolio.strategy_summary(s) for s in portfolio.strategy_ids()],
             portfolio.positions(),
+            as_of=self.as_of,
         )

@@ -16,6 +16,7 @@ import httpx
 import redis.asyncio as redis
 from pydantic import SecretStr
 
+from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.adapters.postgres.users import UserRepository
 from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
@@ -34,6 +35,7 @@ from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView,
 from alpha_panda.domain.strategies.config import StrategyConfig
 from alpha_panda.domain.values import Namespace
 from tests.conftest import eventually
+from tests.integration.core.processors import Relay, Source, running, settings_for
 
 PLACED_AT = datetime(2026, 11, 23, 4, 45, tzinfo=UTC)
 PASSWORDS = {role: secrets.token_urlsafe(16) for role in Role}
@@ -159,9 +161,13 @@ def strategy_summary(
 
 
 async def publish_figures(
-    client: redis.Redis, prefix: str, strategies: list[StrategySummary], last_price: str
+    client: redis.Redis,
+    prefix: str,
+    strategies: list[StrategySummary],
+    last_price: str,
+    as_of: datetime | None = None,
 ) -> None:
-    """Write the cache as the portfolio manager does after a batch."""
+    """Write the cache as the portfolio manager does after a batch (at exchange time `as_of`)."""
     realized = sum((s.realized_pnl for s in strategies), Decimal(0))
     unrealized = sum((s.unrealized_pnl for s in strategies), Decimal(0))
     charges = sum((s.charges for s in strategies), Decimal(0))
@@ -189,7 +195,9 @@ async def publish_figures(
         unrealized_pnl=(Decimal(last_price) - Decimal(250)) * 10,
         charges=Decimal("1.50"),
     )
-    await PortfolioCache(client, Namespace.PAPER, prefix).publish(summary, strategies, [position])
+    await PortfolioCache(client, Namespace.PAPER, prefix).publish(
+        summary, strategies, [position], as_of=as_of
+    )
 
 
 async def book_orders(pool: asyncpg.Pool, orders: list[tuple]) -> None:
@@ -243,3 +251,31 @@ async def seed_ledger(pool: asyncpg.Pool) -> None:
             ("f-2", "o-2", "SELL", 4, "251.10", "0.90", 1),
         ],
     )
+
+
+@contextlib.asynccontextmanager
+async def dead_lettering(
+    settings: Settings, pool: asyncpg.Pool, unique: str, topic: str, error: str
+) -> AsyncIterator[tuple[Source, Settings]]:
+    """Run a consumer of `topic` that refuses every event with `ValueError(error)`, so the
+    runtime dead-letters it; yield a source to publish with and the consumer's settings."""
+    failing_settings = settings_for(
+        "failing",
+        unique,
+        settings.kafka_bootstrap,
+        settings.postgres_dsn.get_secret_value(),
+        settings.redis_url.get_secret_value(),
+    )
+
+    def refuse(_event: object) -> None:
+        raise ValueError(error)
+
+    failing = Relay(
+        failing_settings,
+        PostgresCheckpoints(pool, failing_settings.consumer_group),
+        inputs=[topic],
+        fail=refuse,
+    )
+    source = Source(failing_settings)
+    async with running(failing, source):
+        yield source, failing_settings

@@ -121,6 +121,7 @@ async def test_the_api_shows_the_pipelines_figures_and_its_pause_halts_the_strat
             pytest.fail(f"the API showed {shown} while the cache held {stored}")
         orders = (await api.get("/api/v1/paper/orders", headers=viewer)).json()
         fills = (await api.get("/api/v1/paper/fills", headers=viewer)).json()
+        curve = (await api.get("/api/v1/paper/pnl/curve", headers=viewer)).json()
         positions = (await api.get("/api/v1/paper/positions", headers=viewer)).json()
 
         paused = await api.post(f"/api/v1/strategies/{STRATEGY}/pause", headers=trader)
@@ -137,6 +138,10 @@ async def test_the_api_shows_the_pipelines_figures_and_its_pause_halts_the_strat
     assert [(f["order_id"], f["quantity"]) for f in fills] == [(orders[0]["order_id"], 100)]
     assert Decimal(fills[0]["price"]) >= Decimal("103")
     assert [(p["strategy_id"], p["quantity"]) for p in positions] == [(STRATEGY, 100)]
+    # The portfolio manager drew the curve in the ticks' exchange time, last point as cached.
+    last = curve["points"][-1]
+    assert last["strategies"] == {STRATEGY: shown[0]["net_pnl"]}
+    assert last["at"] >= fills[0]["filled_at"] and curve["day"] == last["at"][:10]
     assert paused.json()["paused"] is True
     # The tick that would have sold finds the runner paused: no signal, so nothing to reject,
     # and the risk manager holds the strategy halted should one come.

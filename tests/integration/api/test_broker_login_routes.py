@@ -20,7 +20,9 @@ from alpha_panda.auth.redaction import SecretScrubber
 from alpha_panda.core.health import CachedReadiness, HealthRegistry
 from kite_sim.simulator import KiteSimulator, SimulatorConfig
 from tests.unit.api.memory import (
+    MemoryInstruments,
     MemoryReadModel,
+    MemoryReplay,
     MemoryStrategies,
     MemoryUsers,
     UnlimitedLogins,
@@ -65,6 +67,8 @@ async def api(manager) -> AsyncIterator[httpx.AsyncClient]:
             strategies=MemoryStrategies(),
             read_model=MemoryReadModel(),
             readiness=CachedReadiness(HealthRegistry()),
+            instruments=MemoryInstruments(),
+            dead_letter_replay=MemoryReplay(),
             broker_login=manager,
         )
     )

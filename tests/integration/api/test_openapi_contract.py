@@ -9,7 +9,7 @@ exercised statuses must be exactly the documented ones.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,7 +27,6 @@ from alpha_panda.auth.roles import Role
 from alpha_panda.core.health import HealthRegistry
 from alpha_panda.core.topics import dlq
 from chaos.servers import PostgresServer, RedisServer, free_port
-from kite_sim.simulator import KiteSimulator, SimulatorConfig
 from tests.conftest import eventually
 from tests.integration.api.openapi_contract import Contract, documented_responses
 from tests.integration.api.stack import (
@@ -59,21 +58,8 @@ class Case:
 
 
 @pytest.fixture
-async def simulator() -> AsyncIterator[KiteSimulator]:
-    async with KiteSimulator(SimulatorConfig(user_id="AP0042")) as sim:
-        yield sim
-
-
-@pytest.fixture
-def settings(simulator, unique, kafka_bootstrap, postgres_dsn, redis_url):
-    return api_settings(
-        unique,
-        kafka_bootstrap,
-        postgres_dsn,
-        redis_url,
-        kite_api_key=simulator.api_key,
-        kite_root=simulator.urls.rest,
-    )
+def settings(kite_settings):
+    return kite_settings
 
 
 @pytest.fixture
@@ -117,7 +103,18 @@ async def _seed(settings, redis_url: str) -> None:
     await cache.aclose()
 
 
-NAMESPACE_VIEWS = ("portfolio", "positions", "orders", "fills", "pnl", "services", "broker-session")
+NAMESPACE_VIEWS = (
+    "portfolio",
+    "positions",
+    "orders",
+    "fills",
+    "pnl",
+    "pnl/curve",
+    "rejections",
+    "dead-letters",
+    "services",
+    "broker-session",
+)
 
 
 def _namespace_cases(viewer: dict[str, str]) -> list[Case]:
@@ -161,6 +158,8 @@ def _account_cases(
 ) -> list[Case]:
     token = "/api/v1/auth/token"
     letters = "/api/v1/dead-letters"
+    replay = "/api/v1/dead-letters/replay"
+    instruments = "/api/v1/instruments"
     good = {"username": "viewer", "password": PASSWORDS[Role.VIEWER]}
     wrong = {"username": "trader", "password": "not-the-password"}
     return [
@@ -178,6 +177,13 @@ def _account_cases(
         Case("GET", letters, 403, f"{letters}?topic={{dlq}}", trader),
         Case("GET", letters, 404, f"{letters}?topic=elsewhere.orders.placed.dlq", admin),
         Case("GET", letters, 422, f"{letters}?topic=paper.orders.placed", admin),
+        Case("POST", replay, 200, f"{replay}?topic={{dlq}}", admin),
+        Case("POST", replay, 401, f"{replay}?topic={{dlq}}"),
+        Case("POST", replay, 403, f"{replay}?topic={{dlq}}", trader),
+        Case("POST", replay, 404, f"{replay}?topic=elsewhere.orders.placed.dlq", admin),
+        Case("POST", replay, 422, f"{replay}?topic=paper.orders.placed", admin),
+        Case("GET", instruments, 401, f"{instruments}?token=738561"),
+        Case("GET", instruments, 422, f"{instruments}?token=0", viewer),
     ]
 
 
@@ -234,6 +240,19 @@ async def test_every_documented_response_is_sent_and_every_sent_response_is_docu
         )
         exchanged.append((session, await _send(api, session)))
 
+    with_token = settings.model_copy(
+        update={"kite_access_token": SecretStr(simulator.login().access_token)}
+    )
+    async with opened_api(with_token) as wired, _client(wired.app) as api:
+        case = Case(
+            "GET",
+            "/api/v1/instruments",
+            200,
+            "/api/v1/instruments?token=738561",
+            await login(api, Role.VIEWER),
+        )
+        exchanged.append((case, await _send(api, case)))
+
     wired = await WiredApi.open(settings, auth_settings(), unready, SecretScrubber())
     try:
         async with _client(wired.app) as api:
@@ -270,6 +289,14 @@ def _outage_cases(tokens: list[dict[str, str]], request_token: str) -> list[Case
         Case("GET", "/api/v1/health", 503, "/api/v1/health", viewer),
         Case("GET", "/api/v1/strategies", 503, "/api/v1/strategies", viewer),
         Case("GET", "/api/v1/dead-letters", 503, "/api/v1/dead-letters?topic=x.dlq", admin),
+        Case(
+            "POST",
+            "/api/v1/dead-letters/replay",
+            503,
+            "/api/v1/dead-letters/replay?topic=x.dlq",
+            admin,
+        ),
+        Case("GET", "/api/v1/instruments", 503, "/api/v1/instruments?token=738561", viewer),
         Case(
             "POST",
             "/api/v1/auth/token",

@@ -10,7 +10,6 @@ import pytest
 import redis.asyncio as redis
 
 from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
-from alpha_panda.adapters.postgres.migrations import connect
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.auth.roles import Role
 from alpha_panda.core.events import EventType
@@ -22,16 +21,15 @@ from tests.integration.api.stack import (
     api_settings,
     book_fills,
     book_orders,
+    dead_lettering,
     define,
     login,
     opened_api,
     publish_figures,
     seed_ledger,
-    seed_strategies,
-    seed_users,
     strategy_summary,
 )
-from tests.integration.core.processors import Relay, Source, running, settings_for, tick
+from tests.integration.core.processors import Relay, running, settings_for, tick
 
 pytestmark = pytest.mark.integration
 
@@ -39,15 +37,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def settings(unique, kafka_bootstrap, postgres_dsn, redis_url):
     return api_settings(unique, kafka_bootstrap, postgres_dsn, redis_url)
-
-
-@pytest.fixture
-async def pool(settings):
-    pool = await connect(settings.postgres_dsn.get_secret_value())
-    await seed_users(pool)
-    await seed_strategies(settings, pool)
-    yield pool
-    await pool.close()
 
 
 @pytest.fixture
@@ -194,25 +183,7 @@ async def test_pausing_an_unknown_strategy_is_404_and_publishes_nothing(api):
 
 
 async def test_dead_letters_are_read_back_from_their_topic(api, settings, pool, unique):
-    failing_settings = settings_for(
-        "failing",
-        unique,
-        settings.kafka_bootstrap,
-        settings.postgres_dsn.get_secret_value(),
-        settings.redis_url.get_secret_value(),
-    )
     topic = settings.topics.signals_raw
-
-    def refuse(_event) -> None:
-        raise ValueError("strategy emitted a malformed signal")
-
-    failing = Relay(
-        failing_settings,
-        PostgresCheckpoints(pool, failing_settings.consumer_group),
-        inputs=[topic],
-        fail=refuse,
-    )
-    source = Source(failing_settings)
     headers = await login(api, Role.ADMIN)
 
     async def one_letter() -> bool:
@@ -221,7 +192,8 @@ async def test_dead_letters_are_read_back_from_their_topic(api, settings, pool, 
         )
         return response.status_code == 200 and len(response.json()) == 1
 
-    async with running(failing, source):
+    refusal = "strategy emitted a malformed signal"
+    async with dead_lettering(settings, pool, unique, topic, refusal) as (source, failing):
         await source.publish(topic, [tick(256265, 1)])
         await eventually(one_letter, what="the dead letter to be readable")
     letter = (
@@ -230,7 +202,7 @@ async def test_dead_letters_are_read_back_from_their_topic(api, settings, pool, 
 
     assert letter["topic"] == topic and letter["error_class"] == "ValueError"
     assert letter["error_message"] == "strategy emitted a malformed signal"
-    assert letter["consumer_group"] == failing_settings.consumer_group
+    assert letter["consumer_group"] == failing.consumer_group
     assert '"instrument_token":256265' in letter["value"]
 
 

@@ -21,7 +21,9 @@ from alpha_panda.auth.roles import Role
 from alpha_panda.core.health import CachedReadiness, CheckFailed, HealthCheck, HealthRegistry
 from alpha_panda.domain.values import Namespace
 from tests.unit.api.memory import (
+    MemoryInstruments,
     MemoryReadModel,
+    MemoryReplay,
     MemoryStrategies,
     MemoryUsers,
     UnlimitedLogins,
@@ -122,6 +124,8 @@ async def client(
             strategies=strategies,
             read_model=MemoryReadModel(),
             readiness=readiness,
+            instruments=MemoryInstruments(),
+            dead_letter_replay=MemoryReplay(),
             broker_sessions=KnownBrokerSessions(Namespace.PAPER, lambda: SecretStr("k-token")),
         )
     )

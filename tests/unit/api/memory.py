@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from alpha_panda.adapters.redis.service_health import ServiceHealth
-from alpha_panda.api.schemas import DeadLetterView, OrderStatus, OrderView, StrategyView
+from alpha_panda.api.schemas import (
+    DeadLetterView,
+    InstrumentView,
+    OrderStatus,
+    OrderView,
+    PnlCurve,
+    RejectionView,
+    StrategyView,
+)
 from alpha_panda.auth.roles import Role
 from alpha_panda.domain.orders import OrderFilled
-from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
+from alpha_panda.domain.portfolio.summary import (
+    NamespaceSummary,
+    PnlPoint,
+    PositionView,
+    StrategySummary,
+)
 from alpha_panda.domain.values import Namespace, OrderType, Side
 
 MOMENT = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
@@ -141,9 +155,36 @@ class MemoryReadModel:
     async def pnl(self, namespace: Namespace) -> list[StrategySummary]:
         return [StrategySummary(strategy_id="momentum-1", **_summary_numbers())]
 
+    async def pnl_curve(self, namespace: Namespace, day: date | None) -> PnlCurve:
+        point = PnlPoint(
+            at=MOMENT, net_pnl=Decimal("97.15"), strategies={"momentum-1": Decimal("97.15")}
+        )
+        return PnlCurve(namespace=namespace, day=day or MOMENT.date(), points=[point])
+
+    async def rejections(self, namespace: Namespace, limit: int) -> list[RejectionView]:
+        rejection = RejectionView(
+            event_id="e1",
+            decided_at=MOMENT,
+            strategy_id="momentum-1",
+            instrument_token=256265,
+            side=Side.BUY,
+            quantity=10,
+            generated_at=MOMENT,
+            rule="max_orders_per_day",
+            reason="12 orders today, the limit is 12",
+        )
+        return [rejection][:limit]
+
+    async def namespace_dead_letters(
+        self, namespace: Namespace, limit: int
+    ) -> list[DeadLetterView]:
+        letters = await self.dead_letters(f"{namespace}.orders.placed.dlq", limit)
+        return [letter.model_copy(update={"value": None}) for letter in letters]
+
     async def dead_letters(self, topic: str, limit: int) -> list[DeadLetterView]:
         letter = DeadLetterView(
             topic=topic.removesuffix(".dlq"),
+            dead_letter_topic=topic,
             partition=0,
             offset=42,
             error_class="ValueError",
@@ -157,3 +198,26 @@ class MemoryReadModel:
 
     async def services(self, namespace: Namespace) -> list[ServiceHealth]:
         return []
+
+
+class MemoryInstruments:
+    """Lists the one instrument the other memory ports trade."""
+
+    async def lookup(self, tokens: Iterable[int]) -> list[InstrumentView]:
+        listed = InstrumentView(
+            instrument_token=256265, tradingsymbol="NIFTY 50", exchange="NSE", name="NIFTY 50"
+        )
+        return [listed] if 256265 in tokens else []
+
+
+@dataclass
+class MemoryReplay:
+    """Counts replays of the one dead-letter topic it knows."""
+
+    replayed: list[str] = field(default_factory=list)
+
+    async def replay(self, dead_letter_topic: str, limit: int) -> int | None:
+        if dead_letter_topic != "paper.orders.placed.dlq":
+            return None
+        self.replayed.append(dead_letter_topic)
+        return 1

@@ -18,7 +18,12 @@ ROUTES = [
     ("GET", "/api/v1/paper/pnl", Role.VIEWER),
     ("GET", "/api/v1/paper/services", Role.VIEWER),
     ("GET", "/api/v1/paper/broker-session", Role.VIEWER),
+    ("GET", "/api/v1/paper/pnl/curve", Role.VIEWER),
+    ("GET", "/api/v1/paper/rejections", Role.VIEWER),
+    ("GET", "/api/v1/paper/dead-letters", Role.VIEWER),
+    ("GET", "/api/v1/instruments?token=256265", Role.VIEWER),
     ("GET", "/api/v1/dead-letters?topic=paper.orders.placed.dlq", Role.ADMIN),
+    ("POST", "/api/v1/dead-letters/replay?topic=paper.orders.placed.dlq", Role.ADMIN),
 ]
 PUBLIC = {
     ("GET", "/healthz"),

@@ -65,3 +65,14 @@ async def test_ticks_only_mark_positions_and_change_no_saved_state():
     handler = manager()
     outputs = await handler.handle(envelope(EventType.MARKET_TICK, make_tick("101")))
     assert outputs.records == () and handler.snapshot() is None and handler.marked
+
+
+async def test_the_curves_clock_is_the_latest_exchange_time_seen_never_going_back():
+    handler = manager()
+    assert handler.as_of is None
+    await handler.handle(envelope(EventType.MARKET_TICK, make_tick("101", seconds=30)))
+    assert handler.as_of == at(30)
+    await handler.handle(envelope(EventType.ORDER_FILLED, make_fill(price="100", seconds=10)))
+    assert handler.as_of == at(30)  # a late fill does not wind the curve back
+    await handler.handle(envelope(EventType.ORDER_FILLED, make_fill(price="100", seconds=45)))
+    assert handler.as_of == at(45)

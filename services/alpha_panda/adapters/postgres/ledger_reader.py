@@ -15,7 +15,7 @@ from alpha_panda.domain.values import Namespace, OrderType, Side
 
 _ORDERS_SQL = (
     "SELECT o.order_id, o.strategy_id, o.instrument_token, o.side, o.quantity, o.order_type,"
-    " o.status, o.placed_at, coalesce(sum(f.quantity), 0) AS filled_quantity"
+    " o.status, o.reason, o.placed_at, coalesce(sum(f.quantity), 0) AS filled_quantity"
     " FROM ledger_orders o LEFT JOIN ledger_fills f"
     " ON f.namespace = o.namespace AND f.order_id = o.order_id"
     " WHERE o.namespace = $1 AND ($2::text IS NULL OR o.strategy_id = $2)"
@@ -40,6 +40,8 @@ class LedgerOrder:
     quantity: int
     order_type: OrderType
     ledger_status: str
+    reason: str | None
+    """Why the order failed, as the broker or the trader said; None unless it failed."""
     placed_at: datetime
     filled_quantity: int
 
@@ -82,6 +84,7 @@ def _order(row: asyncpg.Record) -> LedgerOrder:
         quantity=row["quantity"],
         order_type=OrderType(row["order_type"]),
         ledger_status=row["status"],
+        reason=row["reason"],
         placed_at=row["placed_at"],
         filled_quantity=row["filled_quantity"],
     )

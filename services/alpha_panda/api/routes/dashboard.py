@@ -1,4 +1,5 @@
-"""The web dashboard: one static page and its script, no build step and nothing from outside."""
+"""The web dashboard: one static page, its scripts and the vendored chart library (uPlot, MIT,
+its licence beside it); no build step and nothing from outside, so it works offline."""
 
 from __future__ import annotations
 
@@ -10,10 +11,21 @@ from fastapi.responses import RedirectResponse, Response
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 
+SCRIPT = "text/javascript; charset=utf-8"
 ASSETS = {
     "index.html": "text/html; charset=utf-8",
-    "dashboard.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
+    "dashboard.js": SCRIPT,
+    "api.js": SCRIPT,
+    "chart.js": SCRIPT,
+    "format.js": SCRIPT,
+    "symbols.js": SCRIPT,
+    "tables.js": SCRIPT,
+}
+VENDORED = {
+    "uplot.iife.min.js": SCRIPT,
+    "uplot.min.css": "text/css; charset=utf-8",
+    "uplot.LICENSE": "text/plain; charset=utf-8",
 }
 SECURITY_HEADERS = {
     # Only the page's own files and API: no inline script, no other origin, no framing.
@@ -28,8 +40,8 @@ SECURITY_HEADERS = {
 
 
 @cache
-def _asset(name: str) -> bytes:
-    return resources.files("alpha_panda.api").joinpath("dashboard", name).read_bytes()
+def _asset(*path: str) -> bytes:
+    return resources.files("alpha_panda.api").joinpath("dashboard", *path).read_bytes()
 
 
 def _serve(name: str) -> Response:
@@ -50,7 +62,16 @@ async def dashboard() -> Response:
 
 @router.get("/dashboard/{asset}")
 async def dashboard_asset(asset: str) -> Response:
-    """Return the dashboard's script or style sheet."""
+    """Return one of the dashboard's scripts or its style sheet."""
     if asset not in ASSETS or asset == "index.html":
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such dashboard file")
     return _serve(asset)
+
+
+@router.get("/dashboard/vendor/{asset}")
+async def vendored_asset(asset: str) -> Response:
+    """Return a file of the vendored chart library."""
+    if asset not in VENDORED:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such dashboard file")
+    body = _asset("vendor", asset)
+    return Response(body, media_type=VENDORED[asset], headers=SECURITY_HEADERS)

@@ -1,14 +1,16 @@
-"""Read-only views of a namespace's portfolio, positions, orders, fills and P&L."""
+"""Read-only views of a namespace's portfolio, positions, orders, fills, P&L and risk
+rejections."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from alpha_panda.api.dependencies import ApiDependencies, api_dependencies
 from alpha_panda.api.errors import error_responses
-from alpha_panda.api.schemas import STRATEGY_NAME, OrderView
+from alpha_panda.api.schemas import STRATEGY_NAME, OrderView, PnlCurve, RejectionView
 from alpha_panda.api.security import Viewer
 from alpha_panda.domain.orders import OrderFilled
 from alpha_panda.domain.portfolio.summary import NamespaceSummary, PositionView, StrategySummary
@@ -74,3 +76,29 @@ async def fills(
 async def pnl(namespace: Namespace, dependencies: Dependencies, _: Viewer) -> list[StrategySummary]:
     """Return realised and unrealised P&L per strategy."""
     return await dependencies.read_model.pnl(namespace)
+
+
+@router.get("/pnl/curve", response_model=PnlCurve)
+async def pnl_curve(
+    namespace: Namespace,
+    dependencies: Dependencies,
+    _: Viewer,
+    day: Annotated[
+        date | None,
+        Query(description="IST trading day, YYYY-MM-DD; the latest day with a curve if absent"),
+    ] = None,
+) -> PnlCurve:
+    """Return net P&L over the trading day in exchange time, in total and per strategy.
+
+    One point per 15 s of exchange time, the last figures of each step, as the portfolio
+    manager computed them; empty before the day's first fill or tick.
+    """
+    return await dependencies.read_model.pnl_curve(namespace, day)
+
+
+@router.get("/rejections", response_model=list[RejectionView])
+async def rejections(
+    namespace: Namespace, dependencies: Dependencies, _: Viewer, limit: Limit = 50
+) -> list[RejectionView]:
+    """Return the signals the risk manager refused, with the rule and the reason."""
+    return await dependencies.read_model.rejections(namespace, limit)

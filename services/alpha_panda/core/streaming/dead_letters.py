@@ -14,6 +14,11 @@ from alpha_panda.core.topics import dlq, original_of
 HEADER_PREFIX = "dlq."
 
 
+def replay_group(group_prefix: str) -> str:
+    """Return the group whose offsets remember what was replayed (the CLI's and the API's)."""
+    return f"{group_prefix}.dlq-replay"
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """A failed record with the metadata needed to understand and replay it."""

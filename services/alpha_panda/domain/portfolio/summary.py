@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from alpha_panda.domain.values import Frozen, Namespace
+from alpha_panda.domain.values import Frozen, Namespace, UtcDatetime
 
 
 class PositionView(Frozen):
@@ -53,3 +53,11 @@ class NamespaceSummary(Frozen):
     cash: Decimal
     equity: Decimal
     available_margin: Decimal
+
+
+class PnlPoint(Frozen):
+    """Net P&L of a namespace and of each strategy at one exchange instant (the curve's unit)."""
+
+    at: UtcDatetime
+    net_pnl: Decimal
+    strategies: dict[str, Decimal]
