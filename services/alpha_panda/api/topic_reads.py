@@ -11,7 +11,7 @@ from datetime import datetime
 from alpha_panda.api.schemas import DeadLetterView, RejectionView
 from alpha_panda.core.events import EventDecodeError, decode
 from alpha_panda.core.streaming.dead_letters import DeadLetter
-from alpha_panda.core.streaming.recent import read_latest
+from alpha_panda.core.streaming.recent import newest_records
 from alpha_panda.core.topics import TopicMap, dlq
 from alpha_panda.domain.signals import RejectedSignal
 
@@ -29,7 +29,7 @@ class TopicReader:
         A record that is not a rejection envelope is skipped: the risk manager writes only
         those, and the dead-letter topics are where bad records are told about.
         """
-        records = await read_latest(self._bootstrap, [self._topics.signals_rejected], limit)
+        records = await newest_records(self._bootstrap, [self._topics.signals_rejected], limit)
         views = []
         for record in records:
             try:
@@ -45,7 +45,7 @@ class TopicReader:
         """Return up to `limit` of the newest dead letters of every topic the namespace reads,
         most recent first, without their payloads (which may carry order details)."""
         main = [self._topics.market_ticks, *self._topics.namespaced()]
-        records = await read_latest(self._bootstrap, [dlq(topic) for topic in main], limit)
+        records = await newest_records(self._bootstrap, [dlq(topic) for topic in main], limit)
         letters = [DeadLetter.from_dlq_record(record) for record in records]
         letters.sort(key=lambda letter: (letter.failed_at, letter.offset), reverse=True)
         return [dead_letter_view(letter, with_payload=False) for letter in letters[:limit]]

@@ -16,7 +16,7 @@ from alpha_panda.adapters.redis.portfolio_cache import PortfolioCache
 from alpha_panda.auth.roles import Role
 from alpha_panda.core.events import EventType, decode
 from alpha_panda.core.streaming import Outgoing
-from alpha_panda.core.streaming.recent import read_latest
+from alpha_panda.core.streaming.recent import newest_records
 from alpha_panda.core.topics import dlq
 from alpha_panda.domain.signals import RejectedSignal, Signal
 from alpha_panda.domain.values import IST, Namespace, Side
@@ -165,10 +165,10 @@ async def test_dead_letters_show_their_reason_to_viewers_and_only_admins_replay_
 
     replay = "/api/v1/dead-letters/replay"
     refused = await api.post(replay, params={"topic": dlq(topic)}, headers=trader)
-    before = await read_latest(settings.kafka_bootstrap, [topic], 10)
+    before = await newest_records(settings.kafka_bootstrap, [topic], 10)
     replayed = await api.post(replay, params={"topic": dlq(topic)}, headers=admin)
     again = await api.post(replay, params={"topic": dlq(topic)}, headers=admin)
-    after = await read_latest(settings.kafka_bootstrap, [topic], 10)
+    after = await newest_records(settings.kafka_bootstrap, [topic], 10)
 
     letter = listed[0]
     assert (letter["topic"], letter["dead_letter_topic"]) == (topic, dlq(topic))

@@ -20,7 +20,7 @@ from alpha_panda.auth.users import UserStore
 from alpha_panda.core.events import EventType, decode
 from alpha_panda.core.streaming import Outgoing
 from alpha_panda.core.streaming.publish import Publisher
-from alpha_panda.core.streaming.recent import read_latest
+from alpha_panda.core.streaming.recent import newest_records
 from alpha_panda.core.topics import TopicMap, dlq
 from alpha_panda.domain.market import Tick
 from alpha_panda.domain.signals import Signal
@@ -75,7 +75,7 @@ async def points(page: Page, chart: str) -> int:
 
 async def latest_tick(bootstrap: str, topics: TopicMap) -> Tick:
     """Return the newest tick the feed published: its exchange time is the session's now."""
-    records = await read_latest(bootstrap, [topics.market_ticks], 1)
+    records = await newest_records(bootstrap, [topics.market_ticks], 1)
     ticks = [envelope.data for r in records if isinstance((envelope := decode(r.value)).data, Tick)]
     return max(ticks, key=lambda tick: tick.exchange_timestamp)
 

@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from alpha_panda.core.streaming.consume import drain
 
 
-async def read_latest(
+async def newest_records(
     bootstrap: str, topics: Sequence[str], per_partition: int
 ) -> list[ConsumerRecord]:
     """Return up to `per_partition` of the newest records of each partition of `topics`.
