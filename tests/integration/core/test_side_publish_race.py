@@ -88,22 +88,24 @@ async def test_side_publishing_never_commits_unacknowledged_output(
     group = settings("relay").consumer_group
     try:
         async with running(source, relay):
-            hold_acknowledgements(relay, gate)
-            await source.publish(topics.market_ticks, [tick(1, 0)])
-            await eventually(lambda: _ready(len(relay.handled) == 1), what="the tick handled")
-            await asyncio.sleep(1.0)  # ten checkpoint intervals, ~200 side rounds
-            early = await committed(kafka_bootstrap, group, topics.market_ticks)
-            side_rounds = next(sequence)
-            gate.set()
+            try:
+                hold_acknowledgements(relay, gate)
+                await source.publish(topics.market_ticks, [tick(1, 0)])
+                await eventually(lambda: _ready(len(relay.handled) == 1), what="the tick handled")
+                await asyncio.sleep(1.0)  # ten checkpoint intervals, ~200 side rounds
+                early = await committed(kafka_bootstrap, group, topics.market_ticks)
+                side_rounds = next(sequence)
+                gate.set()
 
-            async def done() -> bool:
-                return await committed(kafka_bootstrap, group, topics.market_ticks) == 1
+                async def done() -> bool:
+                    return await committed(kafka_bootstrap, group, topics.market_ticks) == 1
 
-            await eventually(done, what="the offset committed once acknowledged")
+                await eventually(done, what="the offset committed once acknowledged")
+            finally:
+                gate.set()  # else leaving would wait for the held acknowledgements
         assert side_rounds > 10, "the side work did not run beside the batch"
         assert early == 0, "an offset was committed before its output was acknowledged"
     finally:
-        gate.set()
         await pool.close()
 
 

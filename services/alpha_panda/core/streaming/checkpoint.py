@@ -98,8 +98,8 @@ class Checkpointer:
         await self.finish()
         self._started_at = time.monotonic()
         if not self.pending and snapshot is None:
-            if deliveries:
-                await asyncio.gather(*deliveries)  # side work's output, with nothing to commit
+            if deliveries:  # side work's output, with nothing to commit: awaited like one
+                self._running = asyncio.create_task(_acknowledged(deliveries))
             return
         ids, self._ids = self._ids, []
         records, self._records = self._records, []
@@ -131,3 +131,7 @@ class Checkpointer:
                 log.warning("after-checkpoint step failed: %r", error)
         if offsets:
             await self._commit(offsets)
+
+
+async def _acknowledged(deliveries: list[Delivery]) -> None:
+    await asyncio.gather(*deliveries)
