@@ -4,13 +4,12 @@ and a code change rolls the pods onto a new one."""
 from __future__ import annotations
 
 import os
-import queue
 import re
 import signal
 import subprocess
-import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from kubernetes import client
@@ -26,19 +25,16 @@ DEPLOY_SECONDS = 1800  # a first build of the images may download every dependen
 ROLLED_COMPONENTS = {"operator", "api"}
 
 
-def deployed_tags(lines: queue.Queue[str], seconds: float) -> str:
-    """Return the tag of the next `dev: deployed TAG` line scripts/dev.sh prints."""
+def deployed(log: Path, process: subprocess.Popen[bytes], count: int, seconds: float) -> str:
+    """Wait for scripts/dev.sh's `count`th `dev: deployed TAG` line; return that TAG."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            continue
-        print(line, end="")
-        found = re.search(r"dev: deployed (\S+) in", line)
-        if found:
-            return found.group(1)
-    raise AssertionError(f"scripts/dev.sh deployed nothing within {seconds:.0f} s")
+        tags = re.findall(r"dev: deployed (\S+) in", log.read_text())
+        if len(tags) >= count:
+            return tags[count - 1]
+        assert process.poll() is None, f"scripts/dev.sh exited:\n{log.read_text()[-3000:]}"
+        time.sleep(2)
+    raise AssertionError(f"deploy {count} not within {seconds:.0f} s:\n{log.read_text()[-3000:]}")
 
 
 def running_on(core: client.CoreV1Api, namespace: str, tag: str) -> bool:
@@ -55,35 +51,34 @@ def running_on(core: client.CoreV1Api, namespace: str, tag: str) -> bool:
     )
 
 
-def test_make_dev_deploys_the_built_image_and_a_code_change_rolls_the_pods(cluster, api_client):
+def test_make_dev_deploys_the_built_image_and_a_code_change_rolls_the_pods(
+    cluster, api_client, tmp_path
+):
     namespace = f"e2e-dev-{uuid.uuid4().hex[:8]}"
     core = client.CoreV1Api(api_client)
-    process = subprocess.Popen(
-        [str(DEV_SCRIPT)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "ALPHA_PANDA_DEV_NAMESPACE": namespace},
-        start_new_session=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    assert process.stderr is not None
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr or []])
-    reader.start()
+    log = tmp_path / "dev.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(DEV_SCRIPT)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ALPHA_PANDA_DEV_NAMESPACE": namespace},
+            start_new_session=True,
+        )
     try:
-        first = deployed_tags(lines, DEPLOY_SECONDS)
+        first = deployed(log, process, 1, DEPLOY_SECONDS)
         wait_for(lambda: running_on(core, namespace, first), 300, f"pods on {first}")
         CHANGED_MODULE.write_text('"""A change the development loop must roll out."""\n')
         changed = time.monotonic()
-        second = deployed_tags(lines, DEPLOY_SECONDS)
+        second = deployed(log, process, 2, DEPLOY_SECONDS)
         assert second != first
         wait_for(lambda: running_on(core, namespace, second), 300, f"pods on {second}")
         print(f"\ncode change to pods Ready on {second}: {time.monotonic() - changed:.1f} s")
+        print(log.read_text())
     finally:
         CHANGED_MODULE.unlink(missing_ok=True)
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)
-        reader.join(timeout=10)
         subprocess.run(
             [cluster["HELM"], "uninstall", "alpha-panda", "-n", namespace, "--wait"],
             capture_output=True,
