@@ -24,26 +24,16 @@ def tool_env(cluster: dict[str, str]) -> dict[str, str]:
     return {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "KUBECONFIG": cluster["KUBECONFIG"]}
 
 
-def helm(cluster: dict[str, str], *arguments: str, timeout: float = 900) -> str:
-    """Run helm against the cluster; fail the test with its stderr when it fails."""
-    result = subprocess.run(
-        [cluster["HELM"], *arguments],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-        env=tool_env(cluster),
-    )
-    assert result.returncode == 0, f"helm {' '.join(arguments)} failed:\n{result.stderr}"
-    return result.stdout
-
-
-def kubectl(
-    cluster: dict[str, str], *arguments: str, stdin: str | None = None, timeout: float = 180
+def run_tool(
+    cluster: dict[str, str],
+    tool: str,
+    *arguments: str,
+    stdin: str | None = None,
+    timeout: float = 180,
 ) -> str:
-    """Run kubectl against the cluster; fail the test with its stderr when it fails."""
+    """Run the cluster's `tool` (HELM, KUBECTL); fail the test with its stderr when it fails."""
     result = subprocess.run(
-        [cluster["KUBECTL"], *arguments],
+        [cluster[tool], *arguments],
         input=stdin,
         capture_output=True,
         text=True,
@@ -51,8 +41,19 @@ def kubectl(
         timeout=timeout,
         env=tool_env(cluster),
     )
-    assert result.returncode == 0, f"kubectl {' '.join(arguments)} failed:\n{result.stderr}"
+    command = f"{tool.lower()} {' '.join(arguments)}"
+    assert result.returncode == 0, f"{command} failed:\n{result.stderr}"
     return result.stdout
+
+
+def helm(cluster: dict[str, str], *arguments: str, timeout: float = 900) -> str:
+    """Run helm against the cluster."""
+    return run_tool(cluster, "HELM", *arguments, timeout=timeout)
+
+
+def kubectl(cluster: dict[str, str], *arguments: str, stdin: str | None = None) -> str:
+    """Run kubectl against the cluster."""
+    return run_tool(cluster, "KUBECTL", *arguments, stdin=stdin)
 
 
 def install(cluster: dict[str, str], namespace: str, values: str, *settings: str) -> None:
