@@ -13,11 +13,18 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python3 -m venv /opt/alpha-panda
 COPY pyproject.toml ./
+# The dependencies in a layer of their own: a code change rebuilds only the project's layer
+# below, in seconds, instead of downloading every dependency again (what `make dev` waits for).
+RUN --mount=type=secret,id=ca-bundle \
+    if [ -s /run/secrets/ca-bundle ]; then export PIP_CERT=/run/secrets/ca-bundle; fi \
+    && python3 -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"], sep="\n")' >requirements.txt \
+    && /opt/alpha-panda/bin/pip install --no-compile -r requirements.txt \
+    && /opt/alpha-panda/bin/python -m compileall -q /opt/alpha-panda/lib
 COPY services ./services
 COPY operator ./operator
 RUN --mount=type=secret,id=ca-bundle \
     if [ -s /run/secrets/ca-bundle ]; then export PIP_CERT=/run/secrets/ca-bundle; fi \
-    && /opt/alpha-panda/bin/pip install --no-compile . \
+    && /opt/alpha-panda/bin/pip install --no-compile --no-deps . \
     && /opt/alpha-panda/bin/python -m compileall -q /opt/alpha-panda/lib
 
 # The development tools (the Kite simulator) on top of the product, for the kite-sim target only.

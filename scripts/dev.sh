@@ -24,8 +24,9 @@ WATCHED=("${IMAGE_INPUTS[@]}" charts crds)
 log() { echo "dev: $*" >&2; }
 
 tree_hash() { # paths... -> a hash of every tracked or new file under them (ignoring .gitignore'd)
+  # what sha256sum cannot read (a link to a directory, a deleted tracked file) adds no line
   (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard -- "$@" \
-    | xargs -0 -r sha256sum 2>/dev/null) | sha256sum | cut -c1-12
+    | { xargs -0 -r sha256sum 2>/dev/null || true; }) | sha256sum | cut -c1-12
 }
 
 deploy() {

@@ -9,19 +9,34 @@
 #   scripts/kube.sh build   only build and cache the binaries (apiserver, controller-manager, helm)
 #   scripts/kube.sh helm    only build and cache helm, print its path
 #
-# The binaries come from Debian bookworm's kubernetes source package (1.20.2), built with
-# Debian's Go 1.19 and with Debian's newer reflect2/json-iterator swapped into its vendor tree
-# (the vendored copies crash the apiserver on custom resources under Go >= 1.18); etcd is
-# Debian's etcd-server; helm is built from its Go module with the machine's Go. Everything built
-# is cached under $ALPHA_PANDA_CACHE, so a second start takes seconds.
+# ALPHA_PANDA_KUBE_VERSION picks the Kubernetes version:
+#   1.20.2  (default, what CI runs) binaries from Debian bookworm's kubernetes source package,
+#           built with Debian's Go 1.19 and with Debian's newer reflect2/json-iterator swapped
+#           into its vendor tree (the vendored copies crash the apiserver on custom resources
+#           under Go >= 1.18); etcd is Debian's etcd-server
+#   1.34.4  a current API server: kube-apiserver, kube-controller-manager and etcd 3.6.5 as
+#           `scripts/cluster.sh build` builds them from their Go modules for the kind node (about
+#           95 minutes of Go builds, too long for CI); this script uses them, never builds them
+# helm is built from its Go module with the machine's Go. Everything built is cached under
+# $ALPHA_PANDA_CACHE, so a second start takes seconds. Each version has its own run directory,
+# so both control planes can run side by side.
 set -euo pipefail
 
 CACHE=${ALPHA_PANDA_CACHE:-$HOME/.cache/alpha-panda}
+DEFAULT_KUBE_VERSION=1.20.2
+REQUESTED_VERSION=${ALPHA_PANDA_KUBE_VERSION:-$DEFAULT_KUBE_VERSION}
 RUN=${ALPHA_PANDA_KUBE_RUN:-/tmp/alpha-panda-kube}
+[[ $REQUESTED_VERSION == "$DEFAULT_KUBE_VERSION" ]] || RUN=$RUN-$REQUESTED_VERSION
 KUBE_PACKAGE_VERSION=1.20.5+really1.20.2
-KUBE_VERSION=v1.20.2
+KUBE_VERSION=v$REQUESTED_VERSION
 HELM_VERSION=v3.16.4
 KUBE_DIR=$CACHE/kubernetes-$KUBE_VERSION
+case $REQUESTED_VERSION in
+  1.20.2) ETCD_BIN=etcd ;;
+  1.34.4) ETCD_BIN=$CACHE/etcd-v3.6.5/etcd ;;   # the etcd kubeadm 1.34 deploys
+  *) echo "kube: ALPHA_PANDA_KUBE_VERSION must be 1.20.2 or 1.34.4, not '$REQUESTED_VERSION'" >&2
+     exit 2 ;;
+esac
 HELM_BIN=$CACHE/helm-$HELM_VERSION/helm
 ENV_FILE=$RUN/env
 # etcd syncs every write; memory-backed storage keeps a test control plane fast
@@ -126,11 +141,24 @@ build_helm() {
     >"$CACHE/helm-build.log" 2>&1 || { tail -n 40 "$CACHE/helm-build.log" >&2; die "building helm failed"; }
 }
 
+require_prebuilt() { # a current version is built by scripts/cluster.sh, not here
+  local binary
+  for binary in "$KUBE_DIR/bin/kube-apiserver" "$KUBE_DIR/bin/kube-controller-manager" "$ETCD_BIN"; do
+    [[ -x $binary ]] || die "$binary is missing: Kubernetes $KUBE_VERSION and its etcd are built by \
+\`ALPHA_PANDA_CACHE=$CACHE scripts/cluster.sh build\` (about 95 minutes of Go builds; docs/cluster.md)"
+  done
+}
+
 build() {
   mkdir -p "$CACHE"
   exec 8>"$CACHE/.kube-build.lock"; flock 8   # one build at a time, others wait and reuse it
-  apt_install etcd-server openssl curl
-  build_kubernetes
+  apt_install openssl curl
+  if [[ $REQUESTED_VERSION == "$DEFAULT_KUBE_VERSION" ]]; then
+    apt_install etcd-server
+    build_kubernetes
+  else
+    require_prebuilt
+  fi
   build_helm
   flock -u 8
 }
@@ -189,7 +217,13 @@ start() {
   make_certificates
   local etcd_port peer_port api_port manager_port
   etcd_port=$(free_port); peer_port=$(free_port); api_port=$(free_port); manager_port=$(free_port)
-  nohup etcd --data-dir "$ETCD_DIR" --listen-client-urls "http://127.0.0.1:$etcd_port" \
+  # flags both versions accept; 1.20 also needs its insecure port and klog's stderr switched off
+  local legacy_apiserver=() legacy_manager=()
+  if [[ $REQUESTED_VERSION == 1.20.2 ]]; then
+    legacy_apiserver=(--insecure-port 0 --logtostderr)
+    legacy_manager=(--port 0 --logtostderr)
+  fi
+  nohup "$ETCD_BIN" --data-dir "$ETCD_DIR" --listen-client-urls "http://127.0.0.1:$etcd_port" \
     --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$peer_port" \
     >"$RUN/etcd.log" 2>&1 9>&- &
@@ -204,18 +238,18 @@ start() {
     --service-account-issuer https://kubernetes.default.svc \
     --enable-admission-plugins NamespaceLifecycle,ServiceAccount,OwnerReferencesPermissionEnforcement \
     --disable-admission-plugins StorageObjectInUseProtection,DefaultStorageClass \
-    --insecure-port 0 --watch-cache=true --logtostderr >"$RUN/apiserver.log" 2>&1 9>&- &
+    --watch-cache=true "${legacy_apiserver[@]}" >"$RUN/apiserver.log" 2>&1 9>&- &
   echo $! >"$RUN/apiserver.pid"
   wait_ready kube-apiserver "https://127.0.0.1:$api_port/readyz" 60 "$RUN/apiserver.log"
   write_kubeconfig "$api_port"
   nohup "$KUBE_DIR/bin/kube-controller-manager" --kubeconfig "$RUN/kubeconfig" \
     --authentication-kubeconfig "$RUN/kubeconfig" --authorization-kubeconfig "$RUN/kubeconfig" \
-    --bind-address 127.0.0.1 --secure-port "$manager_port" --port 0 --leader-elect=false \
+    --bind-address 127.0.0.1 --secure-port "$manager_port" --leader-elect=false \
     --controllers 'deployment,replicaset,garbagecollector,namespace,serviceaccount-token,serviceaccount' \
     --service-account-private-key-file "$RUN/pki/service-account.key" \
     --root-ca-file "$RUN/pki/ca.crt" --use-service-account-credentials=false \
     --concurrent-deployment-syncs 10 --concurrent-replicaset-syncs 10 --concurrent-gc-syncs 20 \
-    --logtostderr >"$RUN/controller-manager.log" 2>&1 9>&- &
+    "${legacy_manager[@]}" >"$RUN/controller-manager.log" 2>&1 9>&- &
   echo $! >"$RUN/controller-manager.pid"
   wait_ready kube-controller-manager "https://127.0.0.1:$manager_port/healthz" 60 \
     "$RUN/controller-manager.log"

@@ -15,49 +15,13 @@ from collections.abc import Iterator
 import pytest
 from kubernetes import client
 
-from tests.cluster.conftest import ROOT
+from tests.cluster.support import CHART, helm, is_ready, pod_summary, serves
 
 pytestmark = pytest.mark.cluster
 
-CHART = ROOT / "charts" / "alpha-panda"
 # measured: see docs/cluster.md; a cold node pulls nothing, so this covers process start-up only
 READY_BOUND_SECONDS = 240
 COMPONENTS = {"operator", "api", "kafka", "postgres", "redis", "kite-simulator"}
-
-
-def helm(cluster: dict[str, str], *arguments: str, timeout: float = 900) -> str:
-    result = subprocess.run(
-        [cluster["HELM"], *arguments],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "KUBECONFIG": cluster["KUBECONFIG"]},
-    )
-    assert result.returncode == 0, f"helm {' '.join(arguments)} failed:\n{result.stderr}"
-    return result.stdout
-
-
-def pod_summary(pods: list[client.V1Pod]) -> str:
-    lines = []
-    for pod in pods:
-        statuses = pod.status.container_statuses or []
-        states = [
-            f"{s.name}: ready={s.ready} restarts={s.restart_count} {s.state.waiting or ''}"
-            for s in statuses
-        ]
-        lines.append(f"{pod.metadata.name} {pod.status.phase} {'; '.join(states)}")
-    return "\n".join(lines)
-
-
-def serves(pod: client.V1Pod) -> bool:
-    """Whether a pod is meant to stay up (not one of a Job's, like the first-admin hook's)."""
-    return not any(owner.kind == "Job" for owner in pod.metadata.owner_references or [])
-
-
-def is_ready(pod: client.V1Pod) -> bool:
-    conditions = pod.status.conditions or []
-    return any(c.type == "Ready" and c.status == "True" for c in conditions)
 
 
 @pytest.fixture(scope="module")
