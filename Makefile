@@ -17,7 +17,7 @@ unit:           ## fast tests: pure code, no servers
 integration: infra-up   ## real Kafka, PostgreSQL, Redis and the Kite simulator
 	$(PY) -m pytest tests/integration -q -m "not kube"
 
-kube:           ## the operator against a real kube-apiserver
+kube:           ## the operator against a real kube-apiserver (1.20.2; ALPHA_PANDA_KUBE_VERSION=1.34.4 uses the cluster build's)
 	$(PY) -m pytest tests -q -m kube
 
 lint:
