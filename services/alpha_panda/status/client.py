@@ -12,7 +12,7 @@ import aiohttp
 from pydantic import TypeAdapter, ValidationError
 
 from alpha_panda.adapters.redis.service_health import ServiceHealth
-from alpha_panda.api.schemas import BrokerSessionStatus, StrategyView
+from alpha_panda.api.schemas import BrokerSessionStatus, InstrumentView, StrategyView
 from alpha_panda.domain.portfolio.summary import PositionView, StrategySummary
 from alpha_panda.domain.values import Namespace
 from alpha_panda.status.snapshot import StatusSnapshot
@@ -66,23 +66,39 @@ class StatusClient:
             self._call("GET", f"{prefix}/broker-session", missing_ok=True),
         )
         try:
+            held = TypeAdapter(list[PositionView]).validate_python(positions)
             return StatusSnapshot(
                 api_url=self._base_url,
                 namespace=namespace,
                 taken_at=self._clock(),
                 strategies=TypeAdapter(list[StrategyView]).validate_python(strategies),
                 pnl=TypeAdapter(list[StrategySummary]).validate_python(pnl),
-                positions=TypeAdapter(list[PositionView]).validate_python(positions),
+                positions=held,
                 services=TypeAdapter(list[ServiceHealth]).validate_python(services),
                 broker_session=None
                 if session is None
                 else BrokerSessionStatus.model_validate(session),
+                symbols=await self._symbols({p.instrument_token for p in held if p.quantity}),
             )
         except ValidationError as error:
             raise StatusError(
                 f"the API at {self._base_url} answered in an unexpected shape"
                 f" ({error.error_count()} problem(s)); is it an Alpha Panda API of this version?"
             ) from None
+
+    async def _symbols(self, tokens: set[int]) -> dict[int, str]:
+        """Return `SYMBOL EXCHANGE` by token; without an instruments master, no symbol (the
+        screen then shows tokens, as it must not fail over a name)."""
+        if not tokens:
+            return {}
+        try:
+            listed = await self._call(
+                "GET", "/api/v1/instruments", params=[("token", t) for t in sorted(tokens)]
+            )
+        except StatusError:
+            return {}
+        views = TypeAdapter(list[InstrumentView]).validate_python(listed)
+        return {view.instrument_token: f"{view.tradingsymbol} {view.exchange}" for view in views}
 
     async def _call(self, method: str, path: str, missing_ok: bool = False, **options: Any) -> Any:
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}

@@ -59,12 +59,14 @@ def _broker_line(session: BrokerSessionStatus | None, now: datetime) -> str:
     return f"Broker session  {owner} ({source}), valid until {expiry}, {left} from now"
 
 
-def _position_text(positions: list[PositionView]) -> str:
+def _position_text(positions: list[PositionView], symbols: dict[int, str]) -> str:
     held = [p for p in positions if p.quantity]
     if not held:
         return "flat"
     return ", ".join(
-        f"{p.instrument_token} {p.quantity:+d} @{p.average_price.normalize():f}" for p in held
+        f"{symbols.get(p.instrument_token, p.instrument_token)} {p.quantity:+d}"
+        f" @{p.average_price.normalize():f}"
+        for p in held
     )
 
 
@@ -87,7 +89,7 @@ def _strategy_rows(snapshot: StatusSnapshot) -> list[list[str]]:
                 strategy.strategy_id,
                 strategy.strategy_type,
                 state,
-                _position_text(held),
+                _position_text(held, snapshot.symbols),
                 *(rupees(amount) for amount in amounts),
             ]
         )

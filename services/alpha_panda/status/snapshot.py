@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from alpha_panda.adapters.redis.service_health import ServiceHealth
@@ -23,6 +23,8 @@ class StatusSnapshot:
     positions: list[PositionView]
     services: list[ServiceHealth]
     broker_session: BrokerSessionStatus | None
+    symbols: dict[int, str] = field(default_factory=dict)
+    """`SYMBOL EXCHANGE` of the instruments held, where the instruments master lists them."""
 
     @property
     def healthy(self) -> bool:

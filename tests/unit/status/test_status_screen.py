@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -133,3 +134,9 @@ def test_durations_read_in_the_largest_sensible_units():
         "18h 29m",
         "1d 4h",
     ]
+
+
+def test_a_position_is_named_by_its_symbol_where_the_instruments_master_lists_it():
+    listed = replace(snapshot([]), symbols={256265: "NIFTY 50 NSE"})
+    assert "NIFTY 50 NSE +10 @250" in render(listed)
+    assert "256265" not in render(listed)
