@@ -6,6 +6,7 @@ Probe messages name hosts and topics but never credentials.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from datetime import UTC, datetime
@@ -15,7 +16,8 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import redis.asyncio as redis
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.client import AIOKafkaClient
+from aiokafka.protocol.metadata import MetadataRequest
 from pydantic import SecretStr
 
 from alpha_panda.adapters.postgres.server import answer_query
@@ -90,19 +92,31 @@ def kafka_check(
 ) -> HealthCheck:
     """Check that Kafka answers and that every required topic exists."""
     required = sorted(set(required_topics))
+    # One client is kept between probes, and each probe asks for the required topics' metadata
+    # only: a client's start, or a listing, reads the metadata of every topic of the cluster,
+    # which on a broker with thousands of partitions costs each service real CPU every probe.
+    kept: list[AIOKafkaClient] = []
 
     async def probe() -> str:
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000)
-        )
         try:
-            await admin.start()
-            existing = set(await admin.list_topics())
+            if not kept:
+                kept.append(
+                    AIOKafkaClient(
+                        bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000)
+                    )
+                )
+                await kept[0].bootstrap()
+            client = kept[0]
+            request = MetadataRequest(required, allow_auto_topic_creation=False)
+            answer = await client.send(client.get_random_node(), request)
         except Exception as error:  # aiokafka raises several unrelated types when unreachable
+            for client in kept:
+                with contextlib.suppress(Exception):
+                    await client.close()
+            kept.clear()
             raise CheckFailed(f"cannot reach {bootstrap} ({type(error).__name__})") from None
-        finally:
-            await admin.close()
-        missing = [topic for topic in required if topic not in existing]
+        found = {t["topic"]: t["error_code"] for t in answer.to_object()["topics"]}
+        missing = [topic for topic in required if found.get(topic) != 0]
         if missing:
             raise CheckFailed(f"missing topics: {', '.join(missing)}")
         return f"reachable at {bootstrap}; {len(required)} required topics exist"
