@@ -29,6 +29,8 @@ class PortfolioManager:
                 topics.signals_raw,  # when each strategy last signalled, for its status
             ],
             latest_only=[topics.market_ticks],  # positions are marked to the last price
+            # An order fetched with its fills is booked before them (they are apart topics).
+            first=[topics.orders_placed],
         )
         self._booked = False
         self.marked = False
