@@ -13,7 +13,7 @@ import kopf
 from alpha_panda_operator import GROUP, VERSION
 from alpha_panda_operator.cluster import Cluster
 from alpha_panda_operator.config import OperatorConfig
-from alpha_panda_operator.definitions import publish_removal
+from alpha_panda_operator.definitions import retire_soon
 from alpha_panda_operator.isolation import SessionScope
 from alpha_panda_operator.live_figures import FiguresPublisher
 from alpha_panda_operator.resync import Heartbeat, resync_and_record, resync_forever
@@ -87,7 +87,7 @@ def strategy_deleted(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     session = (spec.get("brokerSessionRef") or {}).get("name")
     if session and spec.get("namespace"):
         scope = SessionScope(body["metadata"]["namespace"], session, str(spec["namespace"]))
-        publish_removal(memo.config, scope, dict(body), str(spec["namespace"]))
+        retire_soon(memo.config, scope, dict(body), str(spec["namespace"]))
 
 
 @kopf.on.resume(GROUP, VERSION, SESSIONS, backoff=RETRY_SECONDS)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from alpha_panda.core.events import EventType
 from alpha_panda.core.settings import Settings
 from alpha_panda.core.streaming import Outgoing, Publisher
+from alpha_panda.core.streaming.bootstrap import ensure_named_topics, topic_exists
 from alpha_panda.core.streaming.compacted import read_latest
 from alpha_panda.core.topics import TopicMap
 from alpha_panda.domain.strategies.config import StrategyConfig, StrategyDefined, StrategyRemoved
@@ -57,6 +58,9 @@ class DefinitionPublisher:
             config=config, generation=generation or clock_generation(now), defined_at=now
         )
         topic = self.topics(config.namespace).strategies
+        # A strategy may be defined before any service of its namespace created the topic; a
+        # send to a missing topic would wait for it until timing out.
+        await ensure_named_topics(self._bootstrap, [topic])
         item = Outgoing(topic, EventType.STRATEGY_DEFINED, defined, config.namespace.value)
         await self._publisher.publish([item])
         await self._publisher.flush()
@@ -64,8 +68,12 @@ class DefinitionPublisher:
 
     async def remove(
         self, strategy_id: str, namespace: Namespace, generation: int | None = None
-    ) -> StrategyRemoved:
-        """Publish a strategy's removal, then the tombstone that compacts its key away."""
+    ) -> StrategyRemoved | None:
+        """Publish a strategy's removal, then the tombstone that compacts its key away; None
+        when the namespace has no definitions topic, so nothing defined there to retire."""
+        topic = self.topics(namespace).strategies
+        if not await topic_exists(self._bootstrap, topic):
+            return None
         now = datetime.now(UTC)
         removed = StrategyRemoved(
             strategy_id=strategy_id,
@@ -73,7 +81,6 @@ class DefinitionPublisher:
             generation=generation or clock_generation(now),
             removed_at=now,
         )
-        topic = self.topics(namespace).strategies
         item = Outgoing(topic, EventType.STRATEGY_REMOVED, removed, namespace.value)
         await self._publisher.publish([item])
         await self._publisher.flush()

@@ -9,10 +9,13 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from alpha_panda.adapters.postgres.strategies import StrategyRepository
 from alpha_panda.core.events import EventType
-from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics
+from alpha_panda.core.streaming.bootstrap import TopicConfig, ensure_topics, topic_exists
+from alpha_panda.core.topics import TopicMap
 from alpha_panda.definitions.publisher import DefinitionPublisher
 from alpha_panda.domain.signals import RejectedSignal, ValidatedSignal
 from alpha_panda.domain.values import Namespace
@@ -184,3 +187,37 @@ async def _has(relay: Relay, count: int) -> bool:
 
 async def _ready(value: bool) -> bool:
     return value
+
+
+async def test_a_strategy_defined_before_any_service_ran_creates_its_compacted_topic(
+    kafka_bootstrap, unique
+):
+    """`strategies add` or a TradingStrategy applied before its session's services created
+    the topics: the definition is published at once, not after a send that waits for a topic
+    nobody creates; a removal where nothing was ever defined creates nothing."""
+    topics = TopicMap(Namespace.PAPER, f"t{unique}.")
+    publisher = DefinitionPublisher(kafka_bootstrap, topics, "operator")
+    await publisher.start()
+    try:
+        assert not await topic_exists(kafka_bootstrap, topics.strategies)
+        started = time.monotonic()
+        await publisher.define(strategy("early", limit(10)), generation=1)
+        assert time.monotonic() - started < 5
+        defined = await publisher.current(Namespace.PAPER)
+        assert defined["early"].config.risk_limits.max_position_quantity == 10
+        assert defined["early"].generation == 1
+        zerodha = publisher.topics(Namespace.ZERODHA).strategies
+        assert await publisher.remove("early", Namespace.ZERODHA) is None
+        assert not await topic_exists(kafka_bootstrap, zerodha)
+    finally:
+        await publisher.close()
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        [described] = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, topics.strategies)]
+        )
+    finally:
+        await admin.close()
+    settings = {name: value for name, value, *_ in described.resources[0][4]}
+    assert settings["cleanup.policy"] == "compact"

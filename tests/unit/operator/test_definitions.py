@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 from alpha_panda.domain.values import Namespace
-from alpha_panda_operator.definitions import definition_of, definition_topics
+from alpha_panda_operator.definitions import Outbox, definition_of, definition_topics
 from alpha_panda_operator.isolation import SessionScope
 from alpha_panda_operator.models import TradingStrategySpec
 
@@ -38,3 +40,44 @@ def test_the_definition_carries_the_spec_the_pause_and_the_limits():
 def test_the_definition_goes_to_the_sessions_own_topic():
     topics = definition_topics(SessionScope("team-a", "paper", "paper"), spec(paused=False))
     assert topics.strategies == "team-a.paper.paper.strategies"
+
+
+def test_the_outbox_keeps_only_the_latest_waiting_publication_of_each_strategy():
+    """While Kafka is slow, reconciles keep asking: the backlog stays one per strategy, in the
+    order first asked, and a removal replaces a definition still waiting (never resurrected)."""
+    outbox, ran, busy, release = Outbox(), [], threading.Event(), threading.Event()
+
+    def slow() -> None:
+        busy.set()
+        release.wait(5)
+        ran.append("slow")
+
+    outbox.submit("other", slow)
+    assert busy.wait(5)
+    for generation in (1, 2, 3):
+        outbox.submit("momo", lambda g=generation: ran.append(f"define momo {g}"))
+    outbox.submit("trend", lambda: ran.append("define trend"))
+    outbox.submit("trend", lambda: ran.append("remove trend"))
+    release.set()
+    done = threading.Event()
+    outbox.submit("end", done.set)
+    assert done.wait(5)
+    assert ran == ["slow", "define momo 3", "remove trend"]
+
+
+def test_a_publication_asked_for_while_its_strategys_runs_follows_it():
+    outbox, ran, busy, release = Outbox(), [], threading.Event(), threading.Event()
+
+    def first() -> None:
+        busy.set()
+        release.wait(5)
+        ran.append("define momo 1")
+
+    outbox.submit("momo", first)
+    assert busy.wait(5)
+    outbox.submit("momo", lambda: ran.append("remove momo"))
+    release.set()
+    done = threading.Event()
+    outbox.submit("end", done.set)
+    assert done.wait(5)
+    assert ran == ["define momo 1", "remove momo"]

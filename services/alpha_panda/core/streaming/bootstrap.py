@@ -67,3 +67,13 @@ async def ensure_named_topics(
         return created
     finally:
         await admin.close()
+
+
+async def topic_exists(bootstrap: str, name: str) -> bool:
+    """Return whether Kafka has the topic `name` now."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return name in await admin.list_topics()
+    finally:
+        await admin.close()
