@@ -9,8 +9,9 @@ import os
 import re
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -38,6 +39,15 @@ class PaperSession:
     def output(self) -> str:
         return "\n".join(self.lines)
 
+    def report(self, lines: int = 15) -> str:
+        """Return the session's latest progress and each service's latest log lines: what a
+        failed check needs to say whether ticks, signals, orders or fills stopped."""
+        parts = ["session output (latest):", *self.lines[-lines:]]
+        for log in sorted(Path(self.logs).glob("*.log")) if self.logs else []:
+            tail = log.read_text(errors="replace").splitlines()[-lines:]
+            parts += [f"--- {log.name} (latest {len(tail)} lines)", *tail]
+        return "\n".join(parts)
+
     async def _read(self, trading: asyncio.Event) -> None:
         """Keep reading the session's output (it prints every second) and note what it says."""
         assert self.process.stdout is not None
@@ -62,6 +72,17 @@ class PaperSession:
                 self.process.kill()
                 await self.process.wait()
         return int(self.process.returncode or 0)
+
+
+@contextlib.contextmanager
+def reported(session: PaperSession) -> Iterator[None]:
+    """Print the session's report when the checks inside fail (pytest shows it with the
+    failure), so a run that never traded says where the pipeline stopped."""
+    try:
+        yield
+    except BaseException:
+        print(session.report())
+        raise
 
 
 @contextlib.asynccontextmanager
