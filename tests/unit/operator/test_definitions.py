@@ -42,42 +42,44 @@ def test_the_definition_goes_to_the_sessions_own_topic():
     assert topics.strategies == "team-a.paper.paper.strategies"
 
 
+def hold(outbox: Outbox, key: str, ran: list[str], name: str) -> threading.Event:
+    """Submit a publication that stays running until the returned event is set."""
+    busy, release = threading.Event(), threading.Event()
+
+    def held() -> None:
+        busy.set()
+        release.wait(5)
+        ran.append(name)
+
+    outbox.submit(key, held)
+    assert busy.wait(5)
+    return release
+
+
+def drain(outbox: Outbox, release: threading.Event) -> None:
+    """Let the held publication end and wait until everything asked for before has run."""
+    release.set()
+    done = threading.Event()
+    outbox.submit("end", done.set)
+    assert done.wait(5)
+
+
 def test_the_outbox_keeps_only_the_latest_waiting_publication_of_each_strategy():
     """While Kafka is slow, reconciles keep asking: the backlog stays one per strategy, in the
     order first asked, and a removal replaces a definition still waiting (never resurrected)."""
-    outbox, ran, busy, release = Outbox(), [], threading.Event(), threading.Event()
-
-    def slow() -> None:
-        busy.set()
-        release.wait(5)
-        ran.append("slow")
-
-    outbox.submit("other", slow)
-    assert busy.wait(5)
+    outbox, ran = Outbox(), []
+    release = hold(outbox, "other", ran, "slow")
     for generation in (1, 2, 3):
         outbox.submit("momo", lambda g=generation: ran.append(f"define momo {g}"))
     outbox.submit("trend", lambda: ran.append("define trend"))
     outbox.submit("trend", lambda: ran.append("remove trend"))
-    release.set()
-    done = threading.Event()
-    outbox.submit("end", done.set)
-    assert done.wait(5)
+    drain(outbox, release)
     assert ran == ["slow", "define momo 3", "remove trend"]
 
 
 def test_a_publication_asked_for_while_its_strategys_runs_follows_it():
-    outbox, ran, busy, release = Outbox(), [], threading.Event(), threading.Event()
-
-    def first() -> None:
-        busy.set()
-        release.wait(5)
-        ran.append("define momo 1")
-
-    outbox.submit("momo", first)
-    assert busy.wait(5)
+    outbox, ran = Outbox(), []
+    release = hold(outbox, "momo", ran, "define momo 1")
     outbox.submit("momo", lambda: ran.append("remove momo"))
-    release.set()
-    done = threading.Event()
-    outbox.submit("end", done.set)
-    assert done.wait(5)
+    drain(outbox, release)
     assert ran == ["define momo 1", "remove momo"]
