@@ -111,7 +111,7 @@ class KiteFeed:
         self._tasks: dict[ConnectionSubscriptions, asyncio.Task[None]] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self._jitter = jitter
-        self._decoder = FrameDecoder()
+        self._decoder = FrameDecoder(full_only=config.mode == "full")
         self._pending: deque[TickBatch] = deque()
         self._pending_ticks = 0
         self._updates: deque[BrokerOrderUpdate] = deque()

@@ -39,6 +39,8 @@ _RUNS = {length: struct.Struct(">2x" + layout.format[1:]) for length, layout in 
 _TOKEN = itemgetter(0)
 # Field counts of the layouts above: a packet's layout is known from its tuple length alone.
 _LTP, _INDEX_QUOTE, _INDEX_FULL, _QUOTE, _FULL = 2, 7, 8, 11, 46
+_TIMED_LAYOUTS = frozenset((_FULL, _INDEX_FULL))
+"""The layouts of full-mode packets, the ones with an exchange timestamp."""
 # Where each layout carries prices and epoch times, to fill the caches when a packet misses.
 _PRICE_FIELDS = {
     _LTP: (1,),
@@ -108,10 +110,17 @@ class FrameDecoder:
 
     Counts packets it cannot interpret (unknown length or a zero instrument token) in
     `skipped_packets` instead of failing the whole frame.
+
+    With `full_only`, packets in the other modes are skipped and counted too. A client that
+    streams in full mode still gets them: Kite streams a new subscription in quote mode until
+    the mode request takes effect. They carry no exchange time, and a tick stamped with the
+    local clock instead breaks the exchange's order of time that strategies and risk judge by
+    (against the simulator's accelerated day, by hours).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, full_only: bool = False) -> None:
         self.skipped_packets = 0
+        self._full_only = full_only
         default: dict[int, Decimal] = {}
         currency: dict[int, dict[int, Decimal]] = {segment: {} for segment in _CURRENCY_SEGMENTS}
         # Indexed by segment, so choosing a packet's prices is one tuple subscript.
@@ -167,7 +176,12 @@ class FrameDecoder:
 
     def batch(self, frame: bytes, received_at: datetime) -> TickBatch:
         """Unpack a frame now and return its ticks to decode on iteration, as `ticks` would."""
-        return TickBatch(self.packets(frame), received_at, self.tick)
+        packets = self.packets(frame)
+        if self._full_only:
+            timed = [packet for packet in packets if len(packet) in _TIMED_LAYOUTS]
+            self.skipped_packets += len(packets) - len(timed)
+            packets = timed
+        return TickBatch(packets, received_at, self.tick)
 
     def tick(self, packet: Packet, received_at: datetime) -> Tick:
         """Convert one unpacked packet into a `Tick`.

@@ -32,7 +32,7 @@ class FeedCollector(Collector):
             )
         yield CounterMetricFamily(
             "alpha_panda_market_feed_skipped_packets",
-            "Market feed packets skipped as uninterpretable.",
+            "Market feed packets skipped: uninterpretable, or in another mode than the feed's.",
             value=self._feed.skipped_packets,
         )
         yield GaugeMetricFamily(

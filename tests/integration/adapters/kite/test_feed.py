@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -24,6 +25,9 @@ from tests.integration.adapters.kite.conftest import (
     holds,
     record_commands,
 )
+
+SLACK = timedelta(seconds=5)
+"""How far a tick's exchange time may be from the simulator's clock when it is read."""
 
 
 @pytest.fixture
@@ -219,3 +223,30 @@ async def test_slow_consumer_loses_oldest_batches_and_every_loss_is_counted(
 
     assert len(delivered) + feed.counters.dropped_ticks == feed.counters.ticks
     assert 0 < len(delivered) <= 2 * len(tokens)
+
+
+async def test_quotes_streamed_before_the_full_mode_takes_effect_never_become_ticks(
+    simulator: KiteSimulator, running: list[KiteFeed]
+) -> None:
+    """Kite streams a new subscription as quotes until the mode request takes effect, and a
+    quote carries no exchange time. Stamped with the local clock, one such tick put the risk
+    manager's clock hours past the simulated day, and it refused every later signal as stale."""
+    tokens = equity_tokens(simulator, 5)
+    feed = await _start(running, KiteFeed(feed_config(simulator), tokens))
+    await _ticks_until(feed, set(tokens))
+    skipped = feed.skipped_packets
+    for connection in simulator.hub.connections:  # as if the full mode had not taken effect
+        connection.modes.update(dict.fromkeys(connection.modes, StreamMode.QUOTE))
+        connection.sent_sequences.clear()
+
+    yielded: list[Tick] = []
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(1.5):
+            async for batch in feed:
+                if isinstance(batch, TickBatch):
+                    yielded.extend(batch)
+
+    assert feed.skipped_packets >= skipped + len(tokens)  # every instrument streamed quotes
+    now = simulator.clock.now()
+    stray = [t for t in yielded if t.mode != "full" or abs(t.exchange_timestamp - now) > SLACK]
+    assert stray == []

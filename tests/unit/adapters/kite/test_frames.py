@@ -174,3 +174,16 @@ def test_prices_and_times_stay_exact_when_the_caches_are_cleared(
     monkeypatch.setattr(frames, "_CACHE_LIMIT", 2)
 
     assert FrameDecoder().ticks(frame, RECEIVED_AT) == expected
+
+
+def test_a_full_mode_decoder_skips_and_counts_packets_without_an_exchange_time() -> None:
+    """Kite streams a new subscription as quotes until the full mode takes effect."""
+    quote = _full_packet(NSE_TOKEN)[:44]  # a quote packet is the full packet's first 44 bytes
+    ltp = struct.pack(">II", NSE_TOKEN, 100)
+    frame = _frame(ltp, quote, _full_packet(NSE_TOKEN))
+    everything, full_only = FrameDecoder(), FrameDecoder(full_only=True)
+
+    assert [t.mode for t in everything.ticks(frame, RECEIVED_AT)] == ["ltp", "quote", "full"]
+    (tick,) = full_only.ticks(frame, RECEIVED_AT)
+    assert tick.mode == "full"
+    assert (everything.skipped_packets, full_only.skipped_packets) == (0, 2)
