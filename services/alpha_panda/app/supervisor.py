@@ -149,13 +149,18 @@ def outage_check(supervisor: Supervisor) -> HealthCheck:
 
 
 def halted_check(current: Callable[[], Service | None]) -> HealthCheck:
-    """Unready once the current service halted on a fatal error, such as an expired Kite
-    session."""
+    """Unready until the current service can handle events (its consumer group assigned and
+    positioned its partitions), and once it halted on a fatal error, such as an expired Kite
+    session. What starts after a service is ready (the feed after the pipeline) is then seen."""
 
     async def probe() -> str:
         service = current()
-        if service is not None and service.failure:
+        if service is None:
+            raise CheckFailed("starting")
+        if service.failure:
             raise CheckFailed(service.failure)
+        if service.waiting:
+            raise CheckFailed(service.waiting)
         return "consuming"
 
     return HealthCheck("processing", probe, "fix the cause (renew the Kite session) and restart")

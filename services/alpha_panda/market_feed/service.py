@@ -71,6 +71,11 @@ class MarketFeed:
         """Why the feed or its subscriptions halted; None while healthy."""
         return self.feed.failure or (self.subscriptions and self.subscriptions.failure) or None
 
+    @property
+    def waiting(self) -> str | None:
+        """What the feed waits for before it follows the definitions; None once it does."""
+        return self.subscriptions.waiting if self.subscriptions else None
+
     @classmethod
     def for_settings(
         cls,

@@ -101,6 +101,13 @@ class Runtime:
         """Set once the group assigned this member its partitions and they are positioned
         (warm-up windows sought): what is published after that reaches the handler."""
 
+    @property
+    def waiting(self) -> str | None:
+        """What the runtime waits for before it can handle events; None once it can."""
+        if self.positioned.is_set():
+            return None
+        return "waiting for the consumer group to assign and position its partitions"
+
     async def start(self) -> None:
         """Restore the handler's state, connect the producer and join the consumer group."""
         self.handler.restore(await self._store.load_snapshot())
