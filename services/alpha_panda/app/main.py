@@ -21,7 +21,7 @@ from alpha_panda.app.pre_trading_checks import (
     infrastructure_checks,
     market_hours_check,
 )
-from alpha_panda.app.supervisor import Supervisor, halted_check, outage_check
+from alpha_panda.app.supervisor import Supervisor, outage_check, processing_check
 from alpha_panda.auth.auth_manager import AuthManager
 from alpha_panda.auth.redaction import SecretScrubber
 from alpha_panda.core.health import (
@@ -110,7 +110,7 @@ async def serve(service: str, settings: Settings) -> int:
     for check in trading_checks(service, settings):  # after start-up: they report, not block
         registry.register(check)
     registry.register(outage_check(supervisor))
-    registry.register(halted_check(lambda: supervisor.current))
+    registry.register(processing_check(lambda: supervisor.current))
     if service == "market-feed":
         registry.register(feed_check(supervisor))
     readiness = CachedReadiness(registry)

@@ -148,7 +148,7 @@ def outage_check(supervisor: Supervisor) -> HealthCheck:
     return HealthCheck("service", probe, "restore the dependency; the service resumes by itself")
 
 
-def halted_check(current: Callable[[], Service | None]) -> HealthCheck:
+def processing_check(current: Callable[[], Service | None]) -> HealthCheck:
     """Unready until the current service can handle events (its consumer group assigned and
     positioned its partitions), and once it halted on a fatal error, such as an expired Kite
     session. What starts after a service is ready (the feed after the pipeline) is then seen."""

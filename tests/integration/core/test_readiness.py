@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from alpha_panda.app.supervisor import halted_check
+from alpha_panda.app.supervisor import processing_check
 from alpha_panda.core.health import HealthRegistry
 from tests.conftest import eventually
 from tests.integration.core.processors import Relay, Source, running, tick
@@ -16,10 +16,10 @@ pytestmark = pytest.mark.integration
 
 async def test_a_runtime_is_unready_until_its_partitions_are_positioned(env):
     settings, topics, ledger = env
-    starting = await HealthRegistry([halted_check(lambda: None)]).run()
+    starting = await HealthRegistry([processing_check(lambda: None)]).run()
     assert not starting.ready and starting.failures[0].detail == "starting"
     relay = Relay(settings("reader"), ledger("reader"), inputs=[topics.market_ticks])
-    readiness = HealthRegistry([halted_check(lambda: relay.runtime)])
+    readiness = HealthRegistry([processing_check(lambda: relay.runtime)])
     built = await readiness.run()
     assert not built.ready
     assert "assign and position its partitions" in built.failures[0].detail

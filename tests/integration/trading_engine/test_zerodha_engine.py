@@ -15,7 +15,7 @@ from prometheus_client import REGISTRY
 
 from alpha_panda.adapters.kite.feed import KiteFeed
 from alpha_panda.adapters.postgres.checkpoints import PostgresCheckpoints
-from alpha_panda.app.supervisor import halted_check
+from alpha_panda.app.supervisor import processing_check
 from alpha_panda.app.wiring import Wiring
 from alpha_panda.core.events import EventEnvelope, EventType
 from alpha_panda.core.health import HealthRegistry
@@ -202,7 +202,7 @@ async def test_an_expired_session_halts_the_engine_unready_with_nothing_dead_let
     sent = await source.send_signal(validated())
 
     await asyncio.wait_for(running.task, timeout=30)  # run() returned: consumption stopped
-    report = await HealthRegistry([halted_check(lambda: running.runtime)]).run()
+    report = await HealthRegistry([processing_check(lambda: running.runtime)]).run()
     assert not report.ready and "TokenException" in report.failures[0].detail
     assert await dead_letters(live) == []
     assert await running.wiring.checkpoints().seen([sent.id]) == set()
