@@ -85,20 +85,24 @@ def reported(session: PaperSession) -> Iterator[None]:
         raise
 
 
-@contextlib.asynccontextmanager
-async def paper_session(infra: dict[str, str]) -> AsyncIterator[PaperSession]:
-    """Run a paper session until the context ends; yield it once it trades."""
-    process = await asyncio.create_subprocess_exec(
+async def start_local_run(infra: dict[str, str], *arguments: str) -> asyncio.subprocess.Process:
+    """Start `python -m local_run` (what `make run` starts) with its output on one pipe."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "local_run",
-        "--duration",
-        "0",
+        *arguments,
         cwd=ROOT,
         env={**os.environ, **infra},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+
+
+@contextlib.asynccontextmanager
+async def paper_session(infra: dict[str, str]) -> AsyncIterator[PaperSession]:
+    """Run a paper session until the context ends; yield it once it trades."""
+    process = await start_local_run(infra, "--duration", "0")
     session = PaperSession(process)
     trading = asyncio.Event()
     reader = asyncio.create_task(session._read(trading))

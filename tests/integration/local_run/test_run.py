@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import sys
 
 import asyncpg
 import pytest
 
-from tests.conftest import ROOT
+from tests.integration.api.paper_session import start_local_run
 
 pytestmark = pytest.mark.integration
 
 
 async def test_a_short_session_trades_and_its_summary_matches_the_ledger(infra):
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "local_run",
-        "--duration",
-        "25",
-        "--quiet",
-        cwd=ROOT,
-        env={**os.environ, **infra},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    process = await start_local_run(infra, "--duration", "25", "--quiet")
     output = (await asyncio.wait_for(process.communicate(), timeout=240))[0].decode()
     assert process.returncode == 0, output
 
